@@ -7,7 +7,9 @@ export interface Clock {
 }
 
 /** Opaque handle of a timer started on a {@link Scheduler}. */
-export type TimerId = number;
+export interface TimerId {
+  readonly at: number;
+}
 
 /**
  * Where deferred work runs. `soon` runs after the current synchronous work (a microtask in the

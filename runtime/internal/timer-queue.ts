@@ -1,36 +1,31 @@
-// A binary min-heap of timers ordered by (deadline, start sequence), with lazy cancellation.
-// Shared by the real and the virtual scheduler, so both fire timers in the same order.
+// A binary min-heap of timers ordered by (deadline, start sequence), with lazy cancellation and
+// compaction. Shared by the real and the virtual scheduler, so both fire timers in the same order.
 
 import type { TimerId } from '../clock.ts';
 
-interface Entry { at: number; seq: number; fn: (() => void) | null }
+interface Entry extends TimerId { at: number; seq: number; fn: (() => void) | null }
 
 export class TimerQueue {
   private heap: Entry[] = [];
-  private byId = new Map<TimerId, Entry>();
   private seq = 0;
+  private live = 0;
 
-  get size(): number { return this.byId.size; }
+  get size(): number { return this.live; }
 
   add(at: number, fn: () => void): TimerId {
     const e: Entry = { at, seq: ++this.seq, fn };
-    this.byId.set(e.seq, e);
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (less(h[p], e)) break;
-      h[i] = h[p];
-      i = p;
-    }
-    h[i] = e;
-    return e.seq;
+    this.live++;
+    this.insert(e);
+    return e;
   }
 
   cancel(id: TimerId): void {
-    const e = this.byId.get(id);
-    if (e) { e.fn = null; this.byId.delete(id); }
+    const e = id as Entry;
+    if (e.fn === null) return;
+    e.fn = null;
+    this.live--;
+    // Cancelled entries wait for their turn at the top; rebuild when they dominate the heap.
+    if (this.heap.length > 1024 && this.heap.length > 4 * this.live) this.compact();
   }
 
   /** Deadline of the earliest live timer, or undefined. */
@@ -45,12 +40,33 @@ export class TimerQueue {
     const top = this.heap[0];
     if (top === undefined || top.at > now) return undefined;
     this.pop();
-    this.byId.delete(top.seq);
-    return top.fn ?? undefined;
+    const fn = top.fn!;
+    top.fn = null;
+    this.live--;
+    return fn;
   }
 
   private dropCancelled(): void {
     while (this.heap.length > 0 && this.heap[0].fn === null) this.pop();
+  }
+
+  private compact(): void {
+    const keep = this.heap.filter((e) => e.fn !== null);
+    this.heap = [];
+    for (const e of keep) this.insert(e);
+  }
+
+  private insert(e: Entry): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (less(h[p], e)) break;
+      h[i] = h[p];
+      i = p;
+    }
+    h[i] = e;
   }
 
   private pop(): void {

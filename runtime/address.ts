@@ -1,0 +1,31 @@
+// An actor's address: which system, which node, which path, which incarnation. Serializable, so
+// a transport can resolve it to a remote endpoint through the same seam as a local one.
+
+import { TroupeError } from './errors.ts';
+
+/** Where an actor lives. `uid` tells incarnations of the same path apart. */
+export interface Address {
+  readonly system: string;
+  readonly node: string;
+  readonly path: string;
+  readonly uid: number;
+}
+
+/**
+ * Formats an address as `troupe://<system>@<node><path>#<uid>`.
+ * @example formatAddress({ system: 'shop', node: 'n1', path: '/user/orders', uid: 7 }) // 'troupe://shop@n1/user/orders#7'
+ */
+export function formatAddress(a: Address): string {
+  return `troupe://${a.system}@${a.node}${a.path}#${a.uid}`;
+}
+
+const ADDRESS = /^troupe:\/\/([^@/#\s]+)@([^/#\s]+)(\/[^#\s]*)#(\d+)$/;
+
+/** Parses what {@link formatAddress} produced; anything else is an `invalid-argument` error. */
+export function parseAddress(text: string): Address {
+  const m = ADDRESS.exec(text);
+  if (!m) {
+    throw new TroupeError('invalid-argument', `"${text.slice(0, 80)}" is not an actor address; expected troupe://<system>@<node>/<path>#<uid>.`);
+  }
+  return { system: m[1], node: m[2], path: m[3], uid: Number(m[4]) };
+}

@@ -1,0 +1,102 @@
+// Ask: request-response on top of tell, through a one-shot process that is the reply address.
+
+import { ActorRef } from './actor-ref.ts';
+import type { Address } from './address.ts';
+import type { TimerId } from './clock.ts';
+import { TroupeError } from './errors.ts';
+import { DELIVERED_DEAD, type DeliveryResult, type Process, type SystemMessage } from './internal/process.ts';
+import type { SystemCore } from './internal/system-core.ts';
+
+/** Options of an ask. `timeoutMs` defaults to the system's `askTimeoutMs` (5 000). */
+export interface AskOptions {
+  readonly timeoutMs?: number;
+}
+
+/** @internal The reply side of one ask: resolves on the first message, then is dead. */
+export class AskProcess implements Process {
+  alive = true;
+  timer: TimerId | null = null;
+  private addr: Address | null = null;
+
+  constructor(
+    readonly host: SystemCore,
+    private readonly n: number,
+    private readonly target: Process,
+    private readonly resolve: (v: unknown) => void,
+    private readonly reject: (e: unknown) => void,
+  ) {}
+
+  get address(): Address {
+    return this.addr ??= { system: this.host.name, node: this.host.node, path: `/temp/ask-${this.n}`, uid: this.n };
+  }
+
+  deliverUser(msg: unknown): DeliveryResult {
+    if (!this.alive) {
+      this.host.deadLetter(this, msg, 'actor-stopped');
+      return DELIVERED_DEAD;
+    }
+    this.settle();
+    this.resolve(msg);
+    return 0;
+  }
+
+  deliverSystem(_msg: SystemMessage): void {}
+
+  fail(error: TroupeError): void {
+    if (!this.alive) return;
+    this.settle();
+    this.reject(error);
+  }
+
+  timeout(ms: number): void {
+    this.fail(new TroupeError('ask-timeout', `No reply from ${this.target.address.path} within ${ms} ms. Raise timeoutMs, or check that the actor replies to every request.`, { target: this.target.address.path, timeoutMs: ms }));
+  }
+
+  private settle(): void {
+    this.alive = false;
+    if (this.timer !== null) this.host.scheduler.cancelTimer(this.timer);
+    this.host.pendingAsks.delete(this);
+  }
+}
+
+/** @internal Implements ActorRef.ask and ctx.ask. */
+export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) => unknown, options?: AskOptions): Promise<unknown> {
+  const host = target.host;
+  const timeoutMs = options?.timeoutMs ?? host.askTimeoutMs;
+  if (!(timeoutMs > 0)) {
+    return Promise.reject(new TroupeError('invalid-argument', `ask timeoutMs must be a positive number of milliseconds, got ${timeoutMs}.`));
+  }
+  if (host.terminated) {
+    return Promise.reject(new TroupeError('system-terminated', `Cannot ask ${target.address.path}: system "${host.name}" has terminated.`));
+  }
+  if (!target.alive) {
+    return Promise.reject(new TroupeError('actor-dead', `Cannot ask ${target.address.path}: the actor is not alive. Look the service up again or watch it to learn when it stops.`, { target: target.address.path }));
+  }
+  return new Promise((resolve, reject) => {
+    const p = new AskProcess(host, ++host.askCounter, target, resolve, reject);
+    host.pendingAsks.add(p);
+    let msg: unknown;
+    try {
+      msg = make(new ActorRef(p));
+    } catch (e) {
+      p.fail(new TroupeError('invalid-argument', `The ask's message factory threw: ${(e as Error)?.message ?? String(e)}`, {}, { cause: e }));
+      return;
+    }
+    p.timer = host.scheduler.startTimer(timeoutMs, () => p.timeout(timeoutMs));
+    const r = target.deliverUser(msg);
+    if (r === 1 || r === 2) {
+      p.fail(new TroupeError('mailbox-full', `${target.address.path} rejected the request: its mailbox is full. Back off and retry, or raise its capacity.`, { target: target.address.path }));
+    } else if (r === DELIVERED_DEAD) {
+      p.fail(new TroupeError('actor-dead', `${target.address.path} stopped before it could take the request.`, { target: target.address.path }));
+    }
+  });
+}
+
+/** @internal Fails every ask whose reply address is a top-level field of an undeliverable message. */
+export function failAsksIn(msg: unknown, error: () => TroupeError): void {
+  if (typeof msg !== 'object' || msg === null) return;
+  for (const k in msg) {
+    const v = (msg as Record<string, unknown>)[k];
+    if (v instanceof ActorRef && v.proc instanceof AskProcess) v.proc.fail(error());
+  }
+}

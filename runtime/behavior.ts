@@ -1,0 +1,100 @@
+// What an actor is: a definition (init + receive + optional signal handler) that the system
+// instantiates into a live actor. `defineActor` checks it once, at definition time.
+
+import { TroupeError } from './errors.ts';
+import type { ActorContext } from './context.ts';
+import type { ActorRef } from './actor-ref.ts';
+import { validateMailboxOptions, type MailboxOptions } from '../mailboxes/mailbox.ts';
+import { UNBOUNDED } from '../mailboxes/create-mailbox.ts';
+import { resolveSupervision, type Supervision, type SupervisionOptions } from '../supervisors/strategy.ts';
+
+/** Why an actor stopped: a normal stop, a failure its supervisor chose to stop, a kill after its shutdown timeout, or its node going down. */
+export type TerminationReason =
+  | { readonly kind: 'normal' }
+  | { readonly kind: 'failure'; readonly error: unknown }
+  | { readonly kind: 'killed' }
+  | { readonly kind: 'node-down' };
+
+/**
+ * Lifecycle signals an actor's `signal` handler receives. `started` after init; `pre-restart`
+ * to the failing instance before it is replaced; `restarted` (with the cause) to the new one;
+ * `stopping` when a stop begins (children still running); `stopped` last, after its children
+ * stopped; `terminated` for an actor it watches (unless it asked for a message instead).
+ */
+export type Signal =
+  | { readonly type: 'started' }
+  | { readonly type: 'pre-restart'; readonly cause: unknown }
+  | { readonly type: 'restarted'; readonly cause: unknown }
+  | { readonly type: 'stopping' }
+  | { readonly type: 'stopped' }
+  | { readonly type: 'terminated'; readonly ref: ActorRef<never>; readonly reason: TerminationReason };
+
+/** What `receive` may return: the next state, `undefined` to keep the state, or a promise of either. */
+export type Next<S> = S | void | Promise<S | void>;
+
+/** The spec given to {@link defineActor}. */
+export interface ActorSpec<M, S> {
+  /** Names the behavior in inspection and traces. */
+  readonly name?: string;
+  /** Builds the initial state; runs at start and again at each restart. */
+  init(ctx: ActorContext<M>): S;
+  /** Handles one message; messages are processed strictly one at a time, async ones included. */
+  receive(state: S, msg: M, ctx: ActorContext<M>): Next<S>;
+  /** Handles lifecycle signals; may return a new state. Errors here are reported, not escalated. */
+  signal?(state: S, signal: Signal, ctx: ActorContext<M>): S | void;
+  /** How this actor supervises its children (defaults in {@link SupervisionOptions}). */
+  readonly supervision?: SupervisionOptions;
+  /** Mailbox kind; default unbounded. */
+  readonly mailbox?: MailboxOptions;
+  /** How many messages `ctx.stash` may hold; default 1 000. */
+  readonly stashCapacity?: number;
+}
+
+/** A checked, frozen actor definition, ready to spawn. */
+export interface ActorDefinition<M, S = unknown> {
+  readonly kind: 'actor';
+  readonly name: string;
+  init(ctx: ActorContext<M>): S;
+  receive(state: S, msg: M, ctx: ActorContext<M>): Next<S>;
+  signal?(state: S, signal: Signal, ctx: ActorContext<M>): S | void;
+  readonly supervision: Supervision;
+  readonly mailbox: MailboxOptions;
+  readonly stashCapacity: number;
+}
+
+/**
+ * Defines an actor from `init` and `receive`. Throws `invalid-spec` at once when the spec is wrong.
+ *
+ * @example
+ * type CounterMsg = { type: 'add'; by: number } | { type: 'get'; replyTo: ActorRef<number> };
+ * const counter = defineActor<CounterMsg, { total: number }>({
+ *   init: () => ({ total: 0 }),
+ *   receive: (s, msg, ctx) => {
+ *     switch (msg.type) {
+ *       case 'add': return { total: s.total + msg.by };
+ *       case 'get': ctx.send(msg.replyTo, s.total); return s;
+ *     }
+ *   },
+ * });
+ */
+export function defineActor<M, S = undefined>(spec: ActorSpec<M, S>): ActorDefinition<M, S> {
+  const where = `defineActor(${spec?.name ? `"${spec.name}"` : ''})`;
+  if (typeof spec !== 'object' || spec === null) throw new TroupeError('invalid-spec', `${where}: expected an object with init and receive.`);
+  if (typeof spec.init !== 'function') throw new TroupeError('invalid-spec', `${where}: init must be a function (ctx) => initialState.`);
+  if (typeof spec.receive !== 'function') throw new TroupeError('invalid-spec', `${where}: receive must be a function (state, msg, ctx) => nextState.`);
+  if (spec.signal !== undefined && typeof spec.signal !== 'function') throw new TroupeError('invalid-spec', `${where}: signal must be a function (state, signal, ctx) => state.`);
+  const stashCapacity = spec.stashCapacity ?? 1000;
+  if (!Number.isInteger(stashCapacity) || stashCapacity < 0) throw new TroupeError('invalid-spec', `${where}: stashCapacity must be an integer ≥ 0, got ${stashCapacity}.`);
+  const mailbox = spec.mailbox ?? UNBOUNDED;
+  validateMailboxOptions(mailbox, where);
+  return Object.freeze({
+    kind: 'actor' as const,
+    name: spec.name ?? 'actor',
+    init: spec.init,
+    receive: spec.receive,
+    signal: spec.signal,
+    supervision: resolveSupervision(spec.supervision, where),
+    mailbox,
+    stashCapacity,
+  });
+}

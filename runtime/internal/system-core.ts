@@ -1,0 +1,39 @@
+// What the runtime's machinery needs from its system (the internal face of ActorSystem).
+
+import type { Clock, Scheduler } from '../clock.ts';
+import type { DeadLetterReason, SystemEvent } from '../events.ts';
+import type { IdSource } from '../ids.ts';
+import type { Random } from '../random.ts';
+import type { ActorSystem } from '../system.ts';
+import type { AskProcess } from '../ask.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import type { Process } from './process.ts';
+
+/** Hooks a test kit installs to record every turn, delivery and timer firing. */
+export interface Tracer {
+  turn(actor: string): void;
+  deliver(actor: string, msg: unknown): void;
+  timer(actor: string, key: string): void;
+}
+
+export interface SystemCore {
+  readonly name: string;
+  readonly node: string;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+  readonly ids: IdSource;
+  readonly askTimeoutMs: number;
+  readonly dispatcher: Dispatcher;
+  readonly tracer: Tracer | null;
+  readonly api: ActorSystem;
+  askCounter: number;
+  readonly pendingAsks: Set<AskProcess>;
+  readonly terminated: boolean;
+  /** True when someone listens to events$ (so events are only built when observed). */
+  readonly observed: boolean;
+  emit(event: SystemEvent): void;
+  deadLetter(recipient: Process, msg: unknown, reason: DeadLetterReason): void;
+  guardianFailed(error: unknown): void;
+  guardianStopped(): void;
+}

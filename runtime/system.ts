@@ -1,0 +1,199 @@
+// The actor system: owns the clock, scheduler, random, ids, dispatcher and the guardian under
+// which every user actor lives; exposes spawn, lookup, terminate, events$ and inspect.
+
+import { Observable, Subject } from 'rxjs';
+import { ActorRef } from './actor-ref.ts';
+import { failAsksIn, type AskProcess } from './ask.ts';
+import { defineActor, type ActorDefinition } from './behavior.ts';
+import type { Clock, Scheduler } from './clock.ts';
+import { TroupeError } from './errors.ts';
+import { messageTypeOf, type DeadLetterReason, type SystemEvent, type SystemTerminationReason } from './events.ts';
+import { createIdSource, type IdSource } from './ids.ts';
+import { inspectCell, type InspectNode } from './inspect.ts';
+import { ActorCell } from './internal/actor-cell.ts';
+import { Dispatcher, type Picker } from './internal/dispatcher.ts';
+import type { Process } from './internal/process.ts';
+import type { SystemCore, Tracer } from './internal/system-core.ts';
+import { createSeededRandom, type Random } from './random.ts';
+import { createRealRandom, createRealScheduler } from './real-clock.ts';
+import type { SpawnOptions } from './spawn-options.ts';
+import type { SupervisionOptions } from '../supervisors/strategy.ts';
+
+/**
+ * Options of {@link createSystem}. Defaults: name `'troupe'`, node `'local'`, the real clock and
+ * scheduler, a random seeded from the OS (or from `seed`), nanoid ids from that random,
+ * `throughput` 100 messages per actor turn, `yieldEvery` 10 000 messages per drain before
+ * yielding to I/O, `askTimeoutMs` 5 000, and the guardian's supervision of top-level actors
+ * (default: one-for-one, restart, 3 restarts within 5 000 ms).
+ */
+export interface SystemOptions {
+  readonly name?: string;
+  readonly node?: string;
+  readonly scheduler?: Scheduler;
+  readonly random?: Random;
+  readonly seed?: number;
+  readonly ids?: IdSource;
+  readonly throughput?: number;
+  readonly yieldEvery?: number;
+  readonly askTimeoutMs?: number;
+  readonly guardian?: SupervisionOptions;
+}
+
+/** @internal What the test kit adds: a picker for exploring interleavings and a tracer. */
+export interface SystemInternals {
+  readonly picker?: Picker;
+  readonly tracer?: Tracer;
+}
+
+/** A running actor system. */
+export interface ActorSystem {
+  readonly name: string;
+  readonly node: string;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+  readonly ids: IdSource;
+  /** Spawns a top-level actor under `/user` (default restart `'transient'`). */
+  spawn<M, S>(def: ActorDefinition<M, S>, name?: string, options?: SpawnOptions): ActorRef<M>;
+  /** Stops a top-level actor (its subtree first). */
+  stop(ref: ActorRef<never>): void;
+  /** Finds a live local actor by path, e.g. `/user/shop/orders`. */
+  lookup<M = unknown>(path: string): ActorRef<M> | undefined;
+  /** Lifecycle, supervision and dead-letter events, as they happen. Completes at termination. */
+  readonly events$: Observable<SystemEvent>;
+  /** The supervision tree with each actor's mailbox counters. */
+  inspect(): InspectNode;
+  /** Number of dead letters so far. */
+  readonly deadLetterCount: number;
+  /** Stops every actor depth-first, rejects pending asks, resolves when done. */
+  terminate(): Promise<SystemTerminationReason>;
+  readonly whenTerminated: Promise<SystemTerminationReason>;
+  readonly isTerminated: boolean;
+}
+
+class System implements ActorSystem, SystemCore {
+  readonly name: string;
+  readonly node: string;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly random: Random;
+  readonly ids: IdSource;
+  readonly askTimeoutMs: number;
+  readonly dispatcher: Dispatcher;
+  readonly tracer: Tracer | null;
+  readonly pendingAsks = new Set<AskProcess>();
+  askCounter = 0;
+  terminated = false;
+  deadLetterCount = 0;
+  private readonly subject = new Subject<SystemEvent>();
+  readonly events$: Observable<SystemEvent> = this.subject.asObservable();
+  readonly whenTerminated: Promise<SystemTerminationReason>;
+  private resolveTerminated!: (r: SystemTerminationReason) => void;
+  private terminationReason: SystemTerminationReason | null = null;
+  private readonly guardian: ActorCell;
+
+  constructor(o: SystemOptions, internals: SystemInternals) {
+    this.name = o.name ?? 'troupe';
+    this.node = o.node ?? 'local';
+    for (const [k, v] of [['name', this.name], ['node', this.node]] as const) {
+      if (!/^[A-Za-z0-9_.:\-]{1,64}$/.test(v)) throw new TroupeError('invalid-argument', `createSystem: ${k} "${v}" must be 1–64 characters of letters, digits, _ . : -.`);
+    }
+    this.scheduler = o.scheduler ?? createRealScheduler();
+    this.clock = this.scheduler.clock;
+    this.random = o.random ?? (o.seed !== undefined ? createSeededRandom(o.seed) : createRealRandom());
+    this.ids = o.ids ?? createIdSource(this.random);
+    this.askTimeoutMs = o.askTimeoutMs ?? 5_000;
+    const throughput = o.throughput ?? 100;
+    const yieldEvery = o.yieldEvery ?? 10_000;
+    if (!(Number.isInteger(throughput) && throughput >= 1) || !(Number.isInteger(yieldEvery) && yieldEvery >= 1) || !(this.askTimeoutMs > 0)) {
+      throw new TroupeError('invalid-argument', 'createSystem: throughput and yieldEvery must be integers ≥ 1 and askTimeoutMs > 0.');
+    }
+    this.tracer = internals.tracer ?? null;
+    this.dispatcher = new Dispatcher(this.scheduler, throughput, yieldEvery, internals.picker ?? null, internals.tracer ? (a) => internals.tracer!.turn(a) : null);
+    this.whenTerminated = new Promise((r) => { this.resolveTerminated = r; });
+    const guardianDef = defineActor<never, undefined>({ name: 'guardian', init: () => undefined, receive: () => undefined, supervision: o.guardian });
+    this.guardian = new ActorCell(this, null, 'user', guardianDef as ActorDefinition<unknown, unknown>, { restart: 'permanent', shutdownMs: Infinity, mailbox: undefined }, 0);
+  }
+
+  get api(): ActorSystem { return this; }
+  get observed(): boolean { return this.subject.observed; }
+  get isTerminated(): boolean { return this.terminated; }
+
+  emit(event: SystemEvent): void {
+    this.subject.next(event);
+  }
+
+  spawn<M, S>(def: ActorDefinition<M, S>, name?: string, options?: SpawnOptions): ActorRef<M> {
+    return this.guardian.spawnChild(def as ActorDefinition<unknown, unknown>, name, options, 'transient').ref as ActorRef<M>;
+  }
+
+  stop(ref: ActorRef<never>): void {
+    this.guardian.stop(ref);
+  }
+
+  lookup<M>(path: string): ActorRef<M> | undefined {
+    const parts = path.split('/').filter((p) => p.length > 0);
+    if (parts[0] !== 'user') return undefined;
+    let cell: ActorCell | undefined = this.guardian;
+    for (let i = 1; i < parts.length && cell; i++) cell = cell.kids?.get(parts[i]);
+    return cell && cell.alive ? (cell.ref as ActorRef<M>) : undefined;
+  }
+
+  inspect(): InspectNode {
+    return inspectCell(this.guardian);
+  }
+
+  deadLetter(recipient: Process, msg: unknown, reason: DeadLetterReason): void {
+    if (this.terminated) {
+      throw new TroupeError('system-terminated', `Cannot send to ${recipient.address.path}: system "${this.name}" has terminated. Create a new system to send again.`);
+    }
+    this.deadLetterCount++;
+    failAsksIn(msg, () => new TroupeError('actor-dead', `${recipient.address.path} did not take the request (${reason}).`, { target: recipient.address.path, reason }));
+    if (this.subject.observed) {
+      this.subject.next({ type: 'dead-letter', recipient: recipient.address.path, messageType: messageTypeOf(msg), message: msg, reason, atMs: this.clock.now() });
+    }
+  }
+
+  terminate(): Promise<SystemTerminationReason> {
+    this.beginTermination({ kind: 'requested' });
+    return this.whenTerminated;
+  }
+
+  guardianFailed(error: unknown): void {
+    this.beginTermination({ kind: 'escalated', error });
+  }
+
+  private beginTermination(reason: SystemTerminationReason): void {
+    if (this.terminationReason !== null) return;
+    this.terminationReason = reason;
+    this.guardian.deliverSystem({ type: 'stop', reason: { kind: 'normal' }, byItself: false });
+  }
+
+  guardianStopped(): void {
+    const reason = this.terminationReason ?? { kind: 'requested' as const };
+    for (const p of [...this.pendingAsks]) {
+      p.fail(new TroupeError('system-terminated', `System "${this.name}" terminated before a reply arrived.`));
+    }
+    this.subject.next({ type: 'system-terminated', reason, atMs: this.clock.now() });
+    this.terminated = true;
+    this.subject.complete();
+    this.resolveTerminated(reason);
+  }
+}
+
+/**
+ * Creates an actor system.
+ * @example
+ * const system = createSystem({ name: 'shop' });
+ * const ref = system.spawn(counter, 'counter');
+ * ref.tell({ type: 'add', by: 1 });
+ * await system.terminate();
+ */
+export function createSystem(options: SystemOptions = {}): ActorSystem {
+  return new System(options, {});
+}
+
+/** @internal Used by the test kit. */
+export function createSystemWith(options: SystemOptions, internals: SystemInternals): ActorSystem {
+  return new System(options, internals);
+}

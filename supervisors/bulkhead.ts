@@ -1,0 +1,47 @@
+// A bulkhead: caps the mailbox capacity and the concurrent in-flight work of a subtree, so a
+// flood there cannot exhaust the rest of the system.
+
+/**
+ * Bulkhead limits for every actor below the supervisor that declares it: each mailbox holds at
+ * most `maxMailbox` messages (overflow is rejected to dead letters; an ask fails with
+ * `mailbox-full`), and at most `maxConcurrent` of those actors run a turn or an async handler
+ * at once; the others wait their turn.
+ */
+export interface Bulkhead {
+  readonly maxMailbox: number;
+  readonly maxConcurrent: number;
+}
+
+/** Something that can wait for a permit and be woken when one frees. */
+export interface PermitWaiter {
+  wake(): void;
+}
+
+/** The live counterpart of a {@link Bulkhead}: a counting semaphore with a FIFO wait queue. */
+export class BulkheadGate {
+  private inFlight = 0;
+  private waiting: PermitWaiter[] = [];
+  private waitHead = 0;
+  rejected = 0;
+
+  constructor(readonly limits: Bulkhead) {}
+
+  get active(): number { return this.inFlight; }
+  get queued(): number { return this.waiting.length - this.waitHead; }
+
+  /** Takes a permit, or queues `w` to be woken when one frees and returns false. */
+  acquire(w: PermitWaiter): boolean {
+    if (this.inFlight < this.limits.maxConcurrent) { this.inFlight++; return true; }
+    this.waiting.push(w);
+    return false;
+  }
+
+  release(): void {
+    this.inFlight--;
+    if (this.waitHead < this.waiting.length) {
+      const w = this.waiting[this.waitHead++];
+      if (this.waitHead > 1024 && this.waitHead * 2 > this.waiting.length) { this.waiting = this.waiting.slice(this.waitHead); this.waitHead = 0; }
+      w.wake();
+    }
+  }
+}
