@@ -19,3 +19,5 @@ export type { Strategy, Directive, RestartType, Decider, SupervisionOptions } fr
 export type { Intensity } from '../supervisors/restart-window.ts';
 export type { Backoff } from '../supervisors/backoff.ts';
 export type { Bulkhead } from '../supervisors/bulkhead.ts';
+export { defineSupervisor, child, type ChildSpec, type ChildInfo, type SupervisorMsg, type SupervisorSpec } from '../supervisors/define-supervisor.ts';
+export { defineMachineActor, type MachineActorOptions } from '../actors/machine-actor.ts';
