@@ -36,7 +36,8 @@ const BRAND = Symbol.for('troupe.error');
 
 /**
  * The base of every error Troupe throws or rejects with. `code` tells what happened; the message
- * says how to fix it where the caller can. `details` carries structured data (never secrets).
+ * says how to fix it where the caller can. `data` carries structured facts (never secrets).
+ * (Not named `details`: test runners such as uvu treat an error's `details` as preformatted text.)
  *
  * @example
  * try { await ref.ask(m => ({ type: 'get', replyTo: m }), { timeoutMs: 100 }) }
@@ -44,14 +45,14 @@ const BRAND = Symbol.for('troupe.error');
  */
 export class TroupeError extends Error {
   readonly code: TroupeErrorCode;
-  readonly details: Readonly<Record<string, unknown>>;
+  readonly data: Readonly<Record<string, unknown>>;
   readonly [BRAND] = true;
 
-  constructor(code: TroupeErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(code: TroupeErrorCode, message: string, data: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TroupeError';
     this.code = code;
-    this.details = details;
+    this.data = data;
   }
 }
 

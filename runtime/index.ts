@@ -21,3 +21,7 @@ export type { Backoff } from '../supervisors/backoff.ts';
 export type { Bulkhead } from '../supervisors/bulkhead.ts';
 export { defineSupervisor, child, type ChildSpec, type ChildInfo, type SupervisorMsg, type SupervisorSpec } from '../supervisors/define-supervisor.ts';
 export { defineMachineActor, type MachineActorOptions } from '../actors/machine-actor.ts';
+export {
+  createCircuitBreaker, type CircuitBreaker, type CircuitBreakerOptions, type BreakerSnapshot, type BreakerStateChange,
+  type BreakerStats, type BreakerState, type BreakerTrip, type BreakerChangeReason,
+} from '../supervisors/circuit-breaker.ts';

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defineActor, isTroupeError, type ActorRef, type SystemEvent } from '../../runtime/index.ts';
+import { defineActor, isTroupeError, type ActorRef, type SystemEvent, type TroupeError } from '../../runtime/index.ts';
 import { createTestSystem } from '../../runtime/testing.ts';
 
 type CounterMsg = { type: 'add'; by: number } | { type: 'get'; replyTo: ActorRef<number> } | { type: 'boom' };
@@ -63,7 +63,7 @@ test('ask times out on virtual time with a typed error', async () => {
   assert.is(err, undefined);
   await kit.advance(1);
   assert.ok(isTroupeError(err, 'ask-timeout'));
-  assert.is((err as { details: { timeoutMs: number } }).details.timeoutMs, 250);
+  assert.is((err as TroupeError).data.timeoutMs, 250);
 });
 
 test('an ask to a dead actor fails fast, without waiting for any timeout', async () => {
