@@ -47,6 +47,8 @@ export function defineMachineActor<T extends AnyStateMachine>(machine: T, option
     } as never) as Actor<T>;
     running.get(ctx)?.stop();
     running.set(ctx, actor);
+    // An error observer keeps xstate from rethrowing on a timer; `settle` hands the error to the supervisor.
+    actor.subscribe({ error: () => {} });
     actor.start();
     return settle(actor, ctx);
   };
