@@ -45,7 +45,17 @@ export interface Mailbox {
 }
 
 /** Checks mailbox options at definition time; throws `invalid-spec` with the fix. */
+const KINDS = ['unbounded', 'bounded', 'priority'];
+const POLICIES: readonly OverflowPolicy[] = ['drop-newest', 'drop-oldest', 'reject'];
+
 export function validateMailboxOptions(o: MailboxOptions, where: string): void {
+  if (typeof o !== 'object' || o === null || !KINDS.includes((o as { kind: string }).kind)) {
+    throw new TroupeError('invalid-spec', `${where}: unknown mailbox kind "${String((o as { kind?: unknown })?.kind)}"; use { kind: 'unbounded' }, { kind: 'bounded', capacity } or { kind: 'priority', priorityOf }.`);
+  }
+  const overflow = (o as { overflow?: unknown }).overflow;
+  if (overflow !== undefined && !POLICIES.includes(overflow as OverflowPolicy)) {
+    throw new TroupeError('invalid-spec', `${where}: unknown overflow policy "${String(overflow)}"; use one of ${POLICIES.join(', ')}.`);
+  }
   if (o.kind === 'bounded' || (o.kind === 'priority' && o.capacity !== undefined)) {
     const cap = o.capacity;
     if (!Number.isInteger(cap) || (cap as number) < 1) {

@@ -148,7 +148,9 @@ class System implements ActorSystem, SystemCore {
       throw new TroupeError('system-terminated', `Cannot send to ${recipient.address.path}: system "${this.name}" has terminated. Create a new system to send again.`);
     }
     this.deadLetterCount++;
-    failAsksIn(msg, () => new TroupeError('actor-dead', `${recipient.address.path} did not take the request (${reason}).`, { target: recipient.address.path, reason }));
+    failAsksIn(msg, () => reason === 'mailbox-full'
+      ? new TroupeError('mailbox-full', `${recipient.address.path} rejected the request: its mailbox is full. Back off and retry, or raise its capacity.`, { target: recipient.address.path, reason })
+      : new TroupeError('actor-dead', `${recipient.address.path} did not take the request (${reason}).`, { target: recipient.address.path, reason }));
     if (this.subject.observed) {
       this.subject.next({ type: 'dead-letter', recipient: recipient.address.path, messageType: messageTypeOf(msg), message: msg, reason, atMs: this.clock.now() });
     }
