@@ -16,25 +16,37 @@ export function wallClockMs(): number { return Date.now(); }
 /**
  * The production scheduler: work `soon` on a microtask, `yieldThen` on setImmediate, timers in
  * one heap driven by a single Node timeout (so thousands of ask timeouts cost one OS timer).
+ * Pending timers keep the process alive; with none pending, the armed timeout is unref'd rather
+ * than cleared (re-arming it for every ask would cost more than the ask).
  */
 export function createRealScheduler(clock: Clock = realClock): Scheduler {
   const timers = new TimerQueue();
   let armed: NodeJS.Timeout | undefined;
   let armedAt = Infinity;
+  let holding = false;
+  const hold = (on: boolean): void => {
+    if (armed === undefined || holding === on) return;
+    holding = on;
+    if (on) armed.ref(); else armed.unref();
+  };
   const fire = (): void => {
     armed = undefined;
     armedAt = Infinity;
+    holding = false;
     const now = clock.now();
     for (let fn = timers.popDue(now); fn; fn = timers.popDue(now)) fn();
     arm();
   };
   const arm = (): void => {
     const next = timers.peek();
-    if (next === undefined || next >= armedAt) return;
-    if (armed) clearTimeout(armed);
-    armedAt = next;
-    armed = setTimeout(fire, Math.max(0, Math.ceil(next - clock.now())));
-    armed.unref?.();
+    if (next === undefined) return;
+    if (next < armedAt) {
+      if (armed) clearTimeout(armed);
+      armedAt = next;
+      armed = setTimeout(fire, Math.max(0, Math.ceil(next - clock.now())));
+      holding = true;
+    }
+    hold(true);
   };
   return {
     clock,
@@ -46,8 +58,8 @@ export function createRealScheduler(clock: Clock = realClock): Scheduler {
       return id;
     },
     cancelTimer(id) {
-      // The armed Node timeout stays (it is unref'd and finds nothing due): re-arming per ask costs more.
       timers.cancel(id);
+      if (timers.size === 0) hold(false);
     },
   };
 }

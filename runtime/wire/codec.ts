@@ -1,0 +1,115 @@
+// The envelope codec: one JSON.stringify/JSON.parse per message on the common path; superjson
+// only for payloads that need it (Date, Map, Set, BigInt, undefined…), nested as a string.
+
+import { TroupeError } from '../errors.ts';
+import { decodePayload, encodePayload, isPlainJson } from '../payload-codec.ts';
+import { WIRE_PROTOCOL_VERSION, type Envelope } from './envelope.ts';
+import { DEFAULT_MAX_FRAME_BYTES, decodeFrames, encodeTextFrames } from './frame.ts';
+
+// Wire form (protocol 1): one JSON array, positional, ~30% cheaper to stringify and parse than
+// the keyed object and ~25% smaller. The protocol version stays at index 0 in every version.
+//   [v, id, kind, enc, from, to, type, typeVersion, correlationId, traceparent, payload]
+//   kind: 0 user | 1 system; enc: 0 plain JSON payload | 1 superjson text; absent optionals: null.
+const KIND_USER = 0;
+const KIND_SYSTEM = 1;
+const ENC_JSON = 0;
+const ENC_SUPERJSON = 1;
+const WIRE_LENGTH = 11;
+
+function encodeText(e: Envelope): string {
+  const plain = isPlainJson(e.payload);
+  return JSON.stringify([
+    e.v, e.id, e.kind === 'system' ? KIND_SYSTEM : KIND_USER, plain ? ENC_JSON : ENC_SUPERJSON,
+    e.from ?? null, e.to, e.type, e.typeVersion, e.correlationId ?? null, e.traceparent ?? null,
+    plain ? e.payload : encodePayload(e.payload).text,
+  ]);
+}
+
+/**
+ * Encodes one envelope to bytes: UTF-8 of one JSON array (see the wire form above), not framed
+ * (see {@link encodeEnvelopeBatch} or `encodeFrame` for stream transports). A plain-JSON payload
+ * costs one `JSON.stringify` in all; any other payload adds one `superjson.stringify` of the
+ * payload alone, nested as a string. `envelope.v` is written as given. Fields beyond the
+ * {@link Envelope} shape are not written.
+ *
+ * @example decodeEnvelope(encodeEnvelope(env)) // equals env, absent optional fields as undefined
+ */
+export function encodeEnvelope(envelope: Envelope): Buffer {
+  return Buffer.from(encodeText(envelope), 'utf8');
+}
+
+function malformed(reason: string, data: Record<string, unknown> = {}, cause?: unknown): TroupeError {
+  return new TroupeError('malformed-frame', `Malformed envelope: ${reason}. The peer is not speaking the Troupe wire protocol or its bytes were corrupted; close the connection.`, data, cause === undefined ? undefined : { cause });
+}
+
+const optString = (x: unknown): x is string | null => x === null || typeof x === 'string';
+
+function fromWire(w: unknown): Envelope {
+  if (!Array.isArray(w)) throw malformed('not a JSON array');
+  const v: unknown = w[0];
+  if (typeof v !== 'number') throw malformed('missing protocol version');
+  if (v !== WIRE_PROTOCOL_VERSION) {
+    throw new TroupeError('protocol-version',
+      `Peer speaks wire protocol ${v}, this node speaks ${WIRE_PROTOCOL_VERSION}. Run the same Troupe protocol version on every node of the cluster.`,
+      { remote: v, local: WIRE_PROTOCOL_VERSION });
+  }
+  const id: unknown = w[1], kind: unknown = w[2], enc: unknown = w[3], from: unknown = w[4], to: unknown = w[5];
+  const type: unknown = w[6], typeVersion: unknown = w[7], correlationId: unknown = w[8], traceparent: unknown = w[9];
+  if (w.length !== WIRE_LENGTH || typeof id !== 'string' || (kind !== KIND_USER && kind !== KIND_SYSTEM) ||
+      (enc !== ENC_JSON && enc !== ENC_SUPERJSON) || !optString(from) || typeof to !== 'string' || typeof type !== 'string' ||
+      !Number.isSafeInteger(typeVersion) || !optString(correlationId) || !optString(traceparent)) {
+    throw malformed('a field is missing or has the wrong type', { id: typeof id === 'string' ? id : undefined });
+  }
+  let payload: unknown = w[10];
+  if (enc === ENC_SUPERJSON) {
+    if (typeof payload !== 'string') throw malformed('superjson payload is not a string', { id });
+    payload = decodePayload('superjson', payload);
+  }
+  return {
+    v, id, kind: kind === KIND_SYSTEM ? 'system' : 'user', from: from ?? undefined, to, type,
+    typeVersion: typeVersion as number, correlationId: correlationId ?? undefined, traceparent: traceparent ?? undefined, payload,
+  };
+}
+
+/**
+ * Decodes bytes written by {@link encodeEnvelope}. The result always has every {@link Envelope}
+ * key; absent optional fields are `undefined`. Throws `malformed-frame` for bytes that are not a
+ * well-formed envelope (invalid JSON, wrong field types, bad superjson) and `protocol-version`
+ * when the peer's version differs from {@link WIRE_PROTOCOL_VERSION}. Addresses are not parsed
+ * here (see `parseAddress`); message types and versions are checked by the `MessageRegistry`.
+ */
+export function decodeEnvelope(bytes: Uint8Array): Envelope {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw malformed(`invalid JSON (${(e as Error).message})`, { bytes: buf.length }, e);
+  }
+  return fromWire(parsed);
+}
+
+/**
+ * Encodes many envelopes as consecutive length-prefixed frames in one Buffer (one allocation,
+ * one socket write). Throws `frame-too-large` when one envelope exceeds `maxFrameBytes`
+ * (default 16 MiB); then nothing is written.
+ *
+ * @example socket.write(encodeEnvelopeBatch(outbox.splice(0)))
+ */
+export function encodeEnvelopeBatch(envelopes: readonly Envelope[], maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Buffer {
+  const texts = new Array<string>(envelopes.length);
+  for (let i = 0; i < envelopes.length; i++) texts[i] = encodeText(envelopes[i]);
+  return encodeTextFrames(texts, maxFrameBytes);
+}
+
+/**
+ * Decodes a buffer of complete frames from {@link encodeEnvelopeBatch}. Throws on the first bad
+ * frame (`malformed-frame`, `protocol-version`, `frame-too-large`); for a live stream use
+ * `createFrameDecoder` and {@link decodeEnvelope} per frame instead.
+ */
+export function decodeEnvelopeBatch(bytes: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Envelope[] {
+  const frames = decodeFrames(bytes, maxFrameBytes);
+  const out = new Array<Envelope>(frames.length);
+  for (let i = 0; i < frames.length; i++) out[i] = decodeEnvelope(frames[i]);
+  return out;
+}
