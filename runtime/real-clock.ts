@@ -1,7 +1,7 @@
 // The one file that touches the real clock, real timers and real entropy. Everything else in
 // Troupe asks the system's Clock, Scheduler and Random, so tests can swap these for virtual ones.
 
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock, Scheduler, TimerId } from './clock.ts';
 import { TimerQueue } from './internal/timer-queue.ts';
@@ -67,6 +67,11 @@ export function createRealScheduler(clock: Clock = realClock): Scheduler {
 /** A random source seeded from the OS (the seed is kept, so a run can be replayed). */
 export function createRealRandom(): Random {
   return createSeededRandom(randomInt(0, 2 ** 31));
+}
+
+/** Cryptographically strong random bytes, for handshake nonces (never for replayable logic). */
+export function secureRandomBytes(n: number): Uint8Array {
+  return randomBytes(n);
 }
 
 /** Resolves after the event loop has run pending I/O and microtasks (test kits use it to settle). */
