@@ -44,12 +44,12 @@ export interface Mailbox {
   onEvict: ((msg: unknown) => void) | null;
 }
 
-/** Checks mailbox options at definition time; throws `invalid-spec` with the fix. */
-const KINDS = ['unbounded', 'bounded', 'priority'];
+const KINDS: readonly MailboxOptions['kind'][] = ['unbounded', 'bounded', 'priority'];
 const POLICIES: readonly OverflowPolicy[] = ['drop-newest', 'drop-oldest', 'reject'];
 
+/** Checks mailbox options at definition time; throws `invalid-spec` with the fix. */
 export function validateMailboxOptions(o: MailboxOptions, where: string): void {
-  if (typeof o !== 'object' || o === null || !KINDS.includes((o as { kind: string }).kind)) {
+  if (typeof o !== 'object' || o === null || !KINDS.includes((o as { kind: MailboxOptions['kind'] }).kind)) {
     throw new TroupeError('invalid-spec', `${where}: unknown mailbox kind "${String((o as { kind?: unknown })?.kind)}"; use { kind: 'unbounded' }, { kind: 'bounded', capacity } or { kind: 'priority', priorityOf }.`);
   }
   const overflow = (o as { overflow?: unknown }).overflow;

@@ -29,9 +29,14 @@ export class PriorityMailbox implements Mailbox {
     if (this.heap.length >= this.capacity) {
       this.lost++;
       if (this.overflow !== 'drop-oldest') return this.overflow === 'drop-newest' ? Offer.DroppedNewest : Offer.Rejected;
-      const victim = this.evictLeastUrgent();
+      // The least urgent message goes: a newcomer no more urgent than the worst queued one is
+      // dropped itself, so a flood of low-priority messages never evicts an urgent one.
+      const p = this.priorityOf(msg);
+      const worst = this.leastUrgentIndex();
+      if (p >= this.heap[worst].p) return Offer.DroppedNewest;
+      const victim = this.removeAt(worst);
       this.onEvict?.(victim);
-      this.insert({ p: this.priorityOf(msg), seq: ++this.seq, msg });
+      this.insert({ p, seq: ++this.seq, msg });
       return Offer.EvictedOldest;
     }
     this.insert({ p: this.priorityOf(msg), seq: ++this.seq, msg });
@@ -91,16 +96,31 @@ export class PriorityMailbox implements Mailbox {
     h[i] = item;
   }
 
-  private evictLeastUrgent(): unknown {
+  private leastUrgentIndex(): number {
     const h = this.heap;
     let worst = 0;
     for (let i = 1; i < h.length; i++) {
       if (h[i].p > h[worst].p || (h[i].p === h[worst].p && h[i].seq < h[worst].seq)) worst = i;
     }
-    const victim = h[worst].msg;
-    const rest = h.filter((_, i) => i !== worst);
-    this.heap = [];
-    for (const it of rest) this.insert(it);
+    return worst;
+  }
+
+  private removeAt(i: number): unknown {
+    const h = this.heap;
+    const victim = h[i].msg;
+    const last = h.pop()!;
+    if (i < h.length) {
+      h[i] = last;
+      this.down(i);
+      // sift up as well: the moved item may be more urgent than its new parent
+      let j = i;
+      while (j > 0) {
+        const parent = (j - 1) >> 1;
+        if (!before(h[j], h[parent])) break;
+        [h[j], h[parent]] = [h[parent], h[j]];
+        j = parent;
+      }
+    }
     return victim;
   }
 }

@@ -9,7 +9,7 @@ export interface InspectNode {
   readonly name: string;
   readonly behavior: string;
   readonly uid: number;
-  readonly status: 'running' | 'busy' | 'suspended' | 'stopping' | 'stopped';
+  readonly status: 'running' | 'busy' | 'waiting' | 'suspended' | 'stopping' | 'stopped';
   readonly restarts: number;
   readonly mailbox: MailboxStats;
   readonly children: readonly InspectNode[];
@@ -18,7 +18,8 @@ export interface InspectNode {
 /** @internal */
 export function inspectCell(c: ActorCell): InspectNode {
   const f = c.flags;
-  const status = f & 16 ? 'stopped' : f & 8 ? 'stopping' : f & 4 ? 'suspended' : f & 2 ? 'busy' : 'running';
+  // waiting: parked until its bulkhead grants a permit
+  const status = f & 16 ? 'stopped' : f & 8 ? 'stopping' : f & 4 ? 'suspended' : f & 2 ? 'busy' : f & 32 ? 'waiting' : 'running';
   return {
     path: c.path,
     name: c.name,

@@ -198,6 +198,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if ((this.flags & DEAD) !== 0) return;
     this.flags &= ~BUSY;
     if (this.gate !== null && (this.flags & PERMIT) !== 0) { this.flags &= ~PERMIT; this.gate.release(); }
+    if (this.x?.restarting) { this.proceedRestart(); return; }
     if (failed) { this.fail(error); return; }
     if (s !== undefined) this.state = s;
     if ((this.flags & STOPPING) !== 0) { this.continueStop(); return; }
@@ -300,11 +301,17 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   private beginRestart(cause: unknown, delayMs: number): void {
     if ((this.flags & (STOPPING | DEAD)) !== 0) return;
     this.flags |= SUSPENDED;
-    const x = this.extras();
+    this.extras().restarting = { cause, delayMs };
+    // A sibling's failure can restart this actor while its async handler is in flight: the
+    // restart goes on when that handler settles, and its result is discarded.
+    if ((this.flags & BUSY) === 0) this.proceedRestart();
+  }
+
+  private proceedRestart(): void {
+    const x = this.x!;
     x.timers?.cancelAll();
-    this.signal({ type: 'pre-restart', cause });
+    this.signal({ type: 'pre-restart', cause: x.restarting!.cause });
     if (x.stash !== null && x.stash.length > 0) { this.mailbox.prepend(x.stash); x.stash = null; }
-    x.restarting = { cause, delayMs };
     this.stopChildrenThen();
   }
 
@@ -366,6 +373,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
 
   /** Stops children one at a time, newest first (OTP order); the last one's termination continues the caller. */
   private stopChildrenThen(): void {
+    if ((this.flags & BUSY) !== 0) return; // continued when the in-flight handler settles
     const kids = this.kids;
     if (kids === null || kids.size === 0) {
       if ((this.flags & STOPPING) !== 0) this.finishStop();
@@ -442,8 +450,8 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   private release(reason: TerminationReason): void {
     const h = this.host;
     const x = this.x;
+    this.extras().stopReason = reason; // read by watches that arrive after death
     if (x !== null) {
-      x.stopReason = reason;
       x.timers?.cancelAll();
       if (x.shutdownTimers) for (const t of x.shutdownTimers.values()) h.scheduler.cancelTimer(t as never);
     }

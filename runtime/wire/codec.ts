@@ -9,17 +9,18 @@ import { DEFAULT_MAX_FRAME_BYTES, decodeFrames, encodeTextFrames } from './frame
 // Wire form (protocol 1): one JSON array, positional, ~30% cheaper to stringify and parse than
 // the keyed object and ~25% smaller. The protocol version stays at index 0 in every version.
 //   [v, id, kind, enc, from, to, type, typeVersion, correlationId, traceparent, payload]
-//   kind: 0 user | 1 system; enc: 0 plain JSON payload | 1 superjson text; absent optionals: null.
+//   kind: 0 user | 1 system; enc: bit 0 set = superjson text payload (else plain JSON),
+//   bit 1 set = the payload holds actor refs in wire form; absent optionals: null.
 const KIND_USER = 0;
 const KIND_SYSTEM = 1;
-const ENC_JSON = 0;
 const ENC_SUPERJSON = 1;
+const ENC_REFS = 2;
 const WIRE_LENGTH = 11;
 
 function encodeText(e: Envelope): string {
   const plain = isPlainJson(e.payload);
   return JSON.stringify([
-    e.v, e.id, e.kind === 'system' ? KIND_SYSTEM : KIND_USER, plain ? ENC_JSON : ENC_SUPERJSON,
+    e.v, e.id, e.kind === 'system' ? KIND_SYSTEM : KIND_USER, (plain ? 0 : ENC_SUPERJSON) | (e.refs ? ENC_REFS : 0),
     e.from ?? null, e.to, e.type, e.typeVersion, e.correlationId ?? null, e.traceparent ?? null,
     plain ? e.payload : encodePayload(e.payload).text,
   ]);
@@ -56,18 +57,19 @@ function fromWire(w: unknown): Envelope {
   const id: unknown = w[1], kind: unknown = w[2], enc: unknown = w[3], from: unknown = w[4], to: unknown = w[5];
   const type: unknown = w[6], typeVersion: unknown = w[7], correlationId: unknown = w[8], traceparent: unknown = w[9];
   if (w.length !== WIRE_LENGTH || typeof id !== 'string' || (kind !== KIND_USER && kind !== KIND_SYSTEM) ||
-      (enc !== ENC_JSON && enc !== ENC_SUPERJSON) || !optString(from) || typeof to !== 'string' || typeof type !== 'string' ||
+      (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 3) || !optString(from) || typeof to !== 'string' || typeof type !== 'string' ||
       !Number.isSafeInteger(typeVersion) || !optString(correlationId) || !optString(traceparent)) {
     throw malformed('a field is missing or has the wrong type', { id: typeof id === 'string' ? id : undefined });
   }
   let payload: unknown = w[10];
-  if (enc === ENC_SUPERJSON) {
+  if ((enc & ENC_SUPERJSON) !== 0) {
     if (typeof payload !== 'string') throw malformed('superjson payload is not a string', { id });
     payload = decodePayload('superjson', payload);
   }
   return {
     v, id, kind: kind === KIND_SYSTEM ? 'system' : 'user', from: from ?? undefined, to, type,
     typeVersion: typeVersion as number, correlationId: correlationId ?? undefined, traceparent: traceparent ?? undefined, payload,
+    refs: (enc & ENC_REFS) !== 0,
   };
 }
 

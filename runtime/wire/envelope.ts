@@ -19,6 +19,7 @@ export type EnvelopeKind = 'user' | 'system';
  * - `correlationId`: ties a reply to its request (asks).
  * - `traceparent`: a W3C trace context header (`00-<trace-id>-<span-id>-<flags>`).
  * - `payload`: the message body; any value `superjson` can carry (Date, Map, Set, BigInt, undefined…).
+ * - `refs`: true when the payload holds actor refs in wire form (the receiver revives them).
  *
  * On the wire it is encoded by `codec.ts`; a decoded envelope has every key, absent optionals `undefined`.
  *
@@ -37,4 +38,5 @@ export interface Envelope {
   readonly correlationId?: string;
   readonly traceparent?: string;
   readonly payload: unknown;
+  readonly refs?: boolean;
 }

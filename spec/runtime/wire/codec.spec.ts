@@ -26,11 +26,11 @@ function throwsCode(fn: () => unknown, code: string): void {
 /** What decoding yields: every Envelope key present, absent optional fields as undefined. */
 const full = (e: Envelope): Envelope => ({
   v: e.v, id: e.id, kind: e.kind, from: e.from, to: e.to, type: e.type, typeVersion: e.typeVersion,
-  correlationId: e.correlationId, traceparent: e.traceparent, payload: e.payload,
+  correlationId: e.correlationId, traceparent: e.traceparent, payload: e.payload, refs: e.refs ?? false,
 });
 
 test('a plain-JSON envelope round-trips', () => {
-  assert.equal(decodeEnvelope(encodeEnvelope(base)), base);
+  assert.equal(decodeEnvelope(encodeEnvelope(base)), full(base));
 });
 
 test('protocol 1 wire form is one positional JSON array with the plain payload inline (golden)', () => {
@@ -61,7 +61,7 @@ test('Date, Map, Set, BigInt and undefined payloads round-trip through superjson
     const raw = JSON.parse(bytes.toString('utf8'));
     assert.is(raw[3], 1, 'marked as superjson');
     assert.type(raw[10], 'string');
-    assert.equal(decodeEnvelope(bytes), env);
+    assert.equal(decodeEnvelope(bytes), full(env));
   }
   const back = decodeEnvelope(encodeEnvelope({ ...base, payload: { gone: undefined } })).payload as object;
   assert.ok('gone' in back, 'an undefined property survives as a key');
@@ -78,11 +78,11 @@ test('plain payloads do not go through superjson', () => {
 test('fields beyond the Envelope shape are not written', () => {
   const extra = { ...base, secretStuff: 'x' } as Envelope;
   assert.not.ok(encodeEnvelope(extra).toString('utf8').includes('secretStuff'));
-  assert.equal(decodeEnvelope(encodeEnvelope(extra)), base);
+  assert.equal(decodeEnvelope(encodeEnvelope(extra)), full(base));
 });
 
 test('plain Uint8Array input decodes', () => {
-  assert.equal(decodeEnvelope(new Uint8Array(encodeEnvelope(base))), base);
+  assert.equal(decodeEnvelope(new Uint8Array(encodeEnvelope(base))), full(base));
 });
 
 test('another protocol version is protocol-version, with both versions in data', () => {
@@ -103,7 +103,7 @@ test('malformed bytes and wrong shapes are malformed-frame', () => {
   const bad: string[] = [
     '', 'not json', 'null', '"str"', '{}', JSON.stringify(base), '[]', '["1"]',
     JSON.stringify(good.slice(0, 10)), JSON.stringify([...good, 0]),
-    edit(1, 5), edit(2, 2), edit(2, 'user'), edit(3, 2), edit(4, 3), edit(5, null), edit(6, {}), edit(7, 1.5), edit(7, '2'),
+    edit(1, 5), edit(2, 2), edit(2, 'user'), edit(3, 4), edit(4, 3), edit(5, null), edit(6, {}), edit(7, 1.5), edit(7, '2'),
     edit(8, 1), edit(9, {}),
     JSON.stringify(good.map((x, j) => (j === 3 ? 1 : j === 10 ? {} : x))),
     JSON.stringify(good.map((x, j) => (j === 3 ? 1 : j === 10 ? '{not json' : x))),
@@ -115,12 +115,14 @@ test('malformed bytes and wrong shapes are malformed-frame', () => {
 test('a batch encodes many envelopes as frames in one buffer and decodes back', () => {
   const envs: Envelope[] = Array.from({ length: 50 }, (_, i) => ({ ...base, id: `m-${i}`, payload: i % 5 === 0 ? { at: new Date(i) } : { i, s: 'é✓'.repeat(i) } }));
   const batch = encodeEnvelopeBatch(envs);
-  assert.equal(decodeEnvelopeBatch(batch), envs);
+  assert.equal(decodeEnvelopeBatch(batch), envs.map(full));
   // The same bytes arrive in a stream cut anywhere.
   const d = createFrameDecoder();
   const got: Envelope[] = [];
   for (let off = 0; off < batch.length; off += 7) for (const f of d.push(batch.subarray(off, off + 7))) got.push(decodeEnvelope(f));
-  assert.equal(got, envs);
+  assert.equal(got, envs.map(full));
+  const withRefs = decodeEnvelope(encodeEnvelope({ ...base, refs: true }));
+  assert.is(withRefs.refs, true);
   assert.equal(decodeEnvelopeBatch(encodeEnvelopeBatch([])), []);
 });
 
