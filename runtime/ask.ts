@@ -6,6 +6,7 @@ import type { TimerId } from './clock.ts';
 import { TroupeError } from './errors.ts';
 import { DELIVERED_DEAD, type DeliveryResult, type Process, type SystemMessage } from './internal/process.ts';
 import type { SystemCore } from './internal/system-core.ts';
+import type { PendingAsk } from './internal/ask-registry.ts';
 
 /** Options of an ask. `timeoutMs` defaults to the system's `askTimeoutMs` (5 000). */
 export interface AskOptions {
@@ -13,14 +14,16 @@ export interface AskOptions {
 }
 
 /** @internal The reply side of one ask: resolves on the first message, then is dead. */
-export class AskProcess implements Process {
+export class AskProcess implements Process, PendingAsk {
   alive = true;
   timer: TimerId | null = null;
+  prevAsk: AskProcess | null = null;
+  nextAsk: AskProcess | null = null;
   private addr: Address | null = null;
 
   constructor(
     readonly host: SystemCore,
-    private readonly n: number,
+    readonly n: number,
     private readonly target: Process,
     private readonly resolve: (v: unknown) => void,
     private readonly reject: (e: unknown) => void,
@@ -55,7 +58,7 @@ export class AskProcess implements Process {
   private settle(): void {
     this.alive = false;
     if (this.timer !== null) this.host.scheduler.cancelTimer(this.timer);
-    this.host.pendingAsks.delete(this);
+    this.host.asks.remove(this);
   }
 }
 
@@ -74,7 +77,7 @@ export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) =
   }
   return new Promise((resolve, reject) => {
     const p = new AskProcess(host, ++host.askCounter, target, resolve, reject);
-    host.pendingAsks.add(p);
+    host.asks.add(p);
     let msg: unknown;
     try {
       msg = make(new ActorRef(p));

@@ -3,7 +3,10 @@
 import type { TerminationReason } from './behavior.ts';
 
 /** Why a message could not be delivered. */
-export type DeadLetterReason = 'actor-stopped' | 'mailbox-full' | 'mailbox-evicted' | 'unknown-recipient' | 'stash-dropped' | 'undeliverable';
+export type DeadLetterReason =
+  | 'actor-stopped' | 'mailbox-full' | 'mailbox-evicted' | 'unknown-recipient' | 'stash-dropped' | 'undeliverable'
+  // remote delivery
+  | 'unknown-message-type' | 'unsupported-version' | 'schema-invalid' | 'node-unreachable' | 'link-overflow';
 
 /** Why a system terminated. */
 export type SystemTerminationReason =

@@ -24,6 +24,11 @@ export function createRealScheduler(clock: Clock = realClock): Scheduler {
   let armed: NodeJS.Timeout | undefined;
   let armedAt = Infinity;
   let holding = false;
+  let checking = false;
+  const release = (): void => {
+    checking = false;
+    if (timers.size === 0) hold(false);
+  };
   const hold = (on: boolean): void => {
     if (armed === undefined || holding === on) return;
     holding = on;
@@ -59,7 +64,12 @@ export function createRealScheduler(clock: Clock = realClock): Scheduler {
     },
     cancelTimer(id) {
       timers.cancel(id);
-      if (timers.size === 0) hold(false);
+      // Let go of the process only once the heap stays empty for a whole event-loop turn: a
+      // ref/unref pair on every ask reply would cost more than the ask.
+      if (timers.size === 0 && holding && !checking) {
+        checking = true;
+        setImmediate(release);
+      }
     },
   };
 }

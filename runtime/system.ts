@@ -12,6 +12,7 @@ import { createIdSource, type IdSource } from './ids.ts';
 import { inspectCell, type InspectNode } from './inspect.ts';
 import { ActorCell } from './internal/actor-cell.ts';
 import { Dispatcher, type Picker } from './internal/dispatcher.ts';
+import { AskRegistry } from './internal/ask-registry.ts';
 import type { Process } from './internal/process.ts';
 import type { SystemCore, Tracer } from './internal/system-core.ts';
 import { createSeededRandom, type Random } from './random.ts';
@@ -81,7 +82,7 @@ class System implements ActorSystem, SystemCore {
   readonly askTimeoutMs: number;
   readonly dispatcher: Dispatcher;
   readonly tracer: Tracer | null;
-  readonly pendingAsks = new Set<AskProcess>();
+  readonly asks = new AskRegistry<AskProcess>();
   askCounter = 0;
   terminated = false;
   deadLetterCount = 0;
@@ -139,6 +140,18 @@ class System implements ActorSystem, SystemCore {
     return cell && cell.alive ? (cell.ref as ActorRef<M>) : undefined;
   }
 
+  resolveLocal(path: string, uid: number): Process | undefined {
+    if (path.startsWith('/temp/ask-')) {
+      const p = this.asks.get(uid);
+      return p !== undefined && p.address.path === path ? p : undefined;
+    }
+    const parts = path.split('/');
+    if (parts[1] !== 'user') return undefined;
+    let cell: ActorCell | undefined = this.guardian;
+    for (let i = 2; i < parts.length && cell; i++) cell = cell.kids?.get(parts[i]);
+    return cell !== undefined && cell.alive && cell.uid === uid && cell !== this.guardian ? cell : undefined;
+  }
+
   inspect(): InspectNode {
     return inspectCell(this.guardian);
   }
@@ -173,7 +186,7 @@ class System implements ActorSystem, SystemCore {
 
   guardianStopped(): void {
     const reason = this.terminationReason ?? { kind: 'requested' as const };
-    for (const p of [...this.pendingAsks]) {
+    for (const p of this.asks.all()) {
       p.fail(new TroupeError('system-terminated', `System "${this.name}" terminated before a reply arrived.`));
     }
     this.subject.next({ type: 'system-terminated', reason, atMs: this.clock.now() });

@@ -8,6 +8,7 @@ import type { ActorSystem } from '../system.ts';
 import type { AskProcess } from '../ask.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { Process } from './process.ts';
+import type { AskRegistry } from './ask-registry.ts';
 
 /** Hooks a test kit installs to record every turn, delivery and timer firing. */
 export interface Tracer {
@@ -28,11 +29,13 @@ export interface SystemCore {
   readonly tracer: Tracer | null;
   readonly api: ActorSystem;
   askCounter: number;
-  readonly pendingAsks: Set<AskProcess>;
+  readonly asks: AskRegistry<AskProcess>;
   readonly terminated: boolean;
   /** True when someone listens to events$ (so events are only built when observed). */
   readonly observed: boolean;
   emit(event: SystemEvent): void;
+  /** The live local process at `path` with incarnation `uid` (actors and pending asks), if any. */
+  resolveLocal(path: string, uid: number): Process | undefined;
   deadLetter(recipient: Process, msg: unknown, reason: DeadLetterReason): void;
   guardianFailed(error: unknown): void;
   guardianStopped(): void;
