@@ -51,6 +51,15 @@ export class AskProcess implements Process, PendingAsk {
     this.reject(error);
   }
 
+  /** The node the request went to (remoting fails asks whose node goes down). */
+  get targetNode(): string {
+    return this.target.address.node;
+  }
+
+  failNodeDown(): void {
+    this.fail(new TroupeError('actor-dead', `${this.target.address.path} on node ${this.target.address.node} did not reply before its node went down.`, { target: this.target.address.path, node: this.target.address.node }));
+  }
+
   timeout(ms: number): void {
     this.fail(new TroupeError('ask-timeout', `No reply from ${this.target.address.path} within ${ms} ms. Raise timeoutMs, or check that the actor replies to every request.`, { target: this.target.address.path, timeoutMs: ms }));
   }

@@ -1,0 +1,244 @@
+// Cluster membership: seed nodes, join and leave, member states, heartbeats with a phi-accrual
+// failure detector, and gossip of the member table. Small clusters: every node heartbeats every
+// other and piggybacks its whole table.
+
+import { Subject, type Observable } from 'rxjs';
+import type { Scheduler, TimerId } from '../clock.ts';
+import { compareManifests, parseManifest, type Manifest, type ManifestIncompatibility } from '../wire/manifest.ts';
+import { createPhiAccrualDetector, type PhiAccrualDetector } from './phi-accrual.ts';
+
+/** A member's state; it only moves forward within one incarnation. */
+export type MemberStatus = 'joining' | 'up' | 'leaving' | 'down' | 'removed';
+
+const RANK: Record<MemberStatus, number> = { joining: 0, up: 1, leaving: 2, down: 3, removed: 4 };
+
+/** One node of the cluster, as plain data. A restarted node comes back with a new `incarnation`. */
+export interface Member {
+  readonly node: string;
+  readonly endpoint: string;
+  readonly incarnation: number;
+  readonly status: MemberStatus;
+}
+
+/** What `cluster.events$` emits. */
+export type ClusterEvent =
+  | { readonly type: 'member-up' | 'member-leaving' | 'member-down' | 'member-removed'; readonly member: Member; readonly atMs: number }
+  | { readonly type: 'incompatible'; readonly node: string; readonly incompatibilities: readonly ManifestIncompatibility[]; readonly atMs: number }
+  | { readonly type: 'link-rejected'; readonly remote: string; readonly reason: string; readonly detail: string; readonly atMs: number };
+
+/**
+ * Membership settings. Defaults: `heartbeatIntervalMs` 200, `acceptablePauseMs` 600,
+ * `phiThreshold` 8, `minStdDeviationMs` 50, `joinRetryMs` 500. With these a silent node is
+ * declared down after about 1.1 s (mean interval + acceptable pause + a few deviations).
+ */
+export interface MembershipOptions {
+  readonly heartbeatIntervalMs?: number;
+  readonly acceptablePauseMs?: number;
+  readonly phiThreshold?: number;
+  readonly minStdDeviationMs?: number;
+  readonly joinRetryMs?: number;
+}
+
+/** What membership needs to talk to other nodes. */
+export interface MembershipLink {
+  sendToNode(node: string, type: string, payload: unknown): boolean;
+  sendToEndpoint(endpoint: string, type: string, payload: unknown): boolean;
+}
+
+interface Entry { member: Member; detector: PhiAccrualDetector | null }
+
+type Gossip = { readonly from: string; readonly incarnation: number; readonly members: readonly Member[] };
+
+export class Membership {
+  private readonly table = new Map<string, Entry>();
+  private readonly events = new Subject<ClusterEvent>();
+  readonly events$: Observable<ClusterEvent> = this.events.asObservable();
+  private self: Member;
+  private timer: TimerId | null = null;
+  private welcomed = false;
+  private readonly o: Required<MembershipOptions>;
+  onDown: (node: string) => void = () => {};
+  private upWaiters: (() => void)[] = [];
+
+  constructor(
+    nodeName: string,
+    endpoint: string,
+    incarnation: number,
+    private readonly seeds: readonly string[],
+    private readonly manifest: Manifest,
+    private readonly scheduler: Scheduler,
+    private readonly link: MembershipLink,
+    options: MembershipOptions = {},
+  ) {
+    this.o = {
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200,
+      acceptablePauseMs: options.acceptablePauseMs ?? 600,
+      phiThreshold: options.phiThreshold ?? 8,
+      minStdDeviationMs: options.minStdDeviationMs ?? 50,
+      joinRetryMs: options.joinRetryMs ?? 500,
+    };
+    this.self = { node: nodeName, endpoint, incarnation, status: 'joining' };
+    this.table.set(nodeName, { member: this.self, detector: null });
+  }
+
+  get selfMember(): Member { return this.self; }
+
+  members(): Member[] {
+    return [...this.table.values()].map((e) => e.member).sort((a, b) => (a.node < b.node ? -1 : 1));
+  }
+
+  endpointOf(node: string): string | undefined {
+    return this.table.get(node)?.member.endpoint;
+  }
+
+  isUp(node: string): boolean {
+    const s = this.table.get(node)?.member.status;
+    return s === 'up' || s === 'leaving' || s === 'joining';
+  }
+
+  /** Resolves once this node is up (welcomed by a seed, or the first seed itself). */
+  whenUp(): Promise<void> {
+    return this.self.status === 'up' ? Promise.resolve() : new Promise((r) => this.upWaiters.push(r));
+  }
+
+  start(): void {
+    const others = this.seeds.filter((s) => s !== this.self.endpoint);
+    if (others.length === 0 || this.seeds[0] === this.self.endpoint) this.becomeUp();
+    if (others.length > 0) this.sendJoin(others);
+    this.tick();
+  }
+
+  /** Announces leaving, then removal; the caller stops the node in between. */
+  announce(status: 'leaving' | 'removed'): void {
+    this.self = { ...this.self, status };
+    this.table.set(this.self.node, { member: this.self, detector: null });
+    this.gossipToAll();
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.scheduler.cancelTimer(this.timer);
+    this.timer = null;
+    this.events.complete();
+  }
+
+  reportRejected(remote: string, reason: string, detail: string): void {
+    this.events.next({ type: 'link-rejected', remote, reason, detail, atMs: this.scheduler.clock.now() });
+  }
+
+  // ---- protocol ------------------------------------------------------------------------------
+
+  onMessage(_peer: string, type: string, payload: unknown): void {
+    const p = payload as Record<string, unknown> | null;
+    if (typeof p !== 'object' || p === null) return;
+    switch (type) {
+      case 'cluster.join': {
+        const m = asMember(p.member);
+        if (!m) return;
+        this.checkManifest(m.node, p.manifest);
+        this.merge([{ ...m, status: 'up' }]);
+        this.heartbeatFrom(m.node);
+        this.link.sendToEndpoint(m.endpoint, 'cluster.welcome', { ...this.gossip(), manifest: this.manifest });
+        return;
+      }
+      case 'cluster.welcome':
+      case 'cluster.heartbeat': {
+        const g = p as unknown as Gossip;
+        if (typeof g.from !== 'string' || !Array.isArray(g.members)) return;
+        if (type === 'cluster.welcome') { this.checkManifest(g.from, p.manifest); this.welcomed = true; }
+        this.merge(g.members.map(asMember).filter((m): m is Member => m !== undefined));
+        this.heartbeatFrom(g.from);
+        if (type === 'cluster.welcome') this.becomeUp();
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private heartbeatFrom(node: string): void {
+    const e = this.table.get(node);
+    if (!e || e.member.status === 'down' || e.member.status === 'removed') return;
+    e.detector ??= createPhiAccrualDetector({
+      threshold: this.o.phiThreshold,
+      minStdDeviationMs: this.o.minStdDeviationMs,
+      acceptableHeartbeatPauseMs: this.o.acceptablePauseMs,
+      firstHeartbeatEstimateMs: this.o.heartbeatIntervalMs,
+    });
+    e.detector.heartbeat(this.scheduler.clock.now());
+  }
+
+  private merge(members: readonly Member[]): void {
+    for (const m of members) {
+      if (m.node === this.self.node) continue;
+      const e = this.table.get(m.node);
+      if (e === undefined || m.incarnation > e.member.incarnation) {
+        if (e && e.member.status !== 'down' && e.member.status !== 'removed') this.setStatus(e, 'down');
+        const fresh: Entry = { member: { ...m, status: 'joining' }, detector: null };
+        this.table.set(m.node, fresh);
+        if (m.status !== 'joining') this.setStatus(fresh, m.status);
+      } else if (m.incarnation === e.member.incarnation && RANK[m.status] > RANK[e.member.status]) {
+        this.setStatus(e, m.status);
+      }
+    }
+  }
+
+  private setStatus(e: Entry, status: MemberStatus): void {
+    if (e.member.status === status) return;
+    const was = e.member.status;
+    e.member = { ...e.member, status };
+    if (status !== 'up' && status !== 'leaving') e.detector = null;
+    const atMs = this.scheduler.clock.now();
+    this.events.next({ type: `member-${status}` as 'member-up', member: e.member, atMs });
+    if ((status === 'down' || status === 'removed') && was !== 'down' && was !== 'removed') this.onDown(e.member.node);
+  }
+
+  private becomeUp(): void {
+    if (this.self.status !== 'joining') return;
+    this.self = { ...this.self, status: 'up' };
+    this.table.set(this.self.node, { member: this.self, detector: null });
+    this.events.next({ type: 'member-up', member: this.self, atMs: this.scheduler.clock.now() });
+    for (const w of this.upWaiters.splice(0)) w();
+  }
+
+  private sendJoin(endpoints: readonly string[]): void {
+    for (const ep of endpoints) this.link.sendToEndpoint(ep, 'cluster.join', { member: this.self, manifest: this.manifest });
+  }
+
+  private gossip(): Gossip {
+    return { from: this.self.node, incarnation: this.self.incarnation, members: this.members() };
+  }
+
+  private gossipToAll(): void {
+    const g = this.gossip();
+    for (const e of this.table.values()) {
+      const s = e.member.status;
+      if (e.member.node !== this.self.node && (s === 'up' || s === 'joining' || s === 'leaving')) this.link.sendToNode(e.member.node, 'cluster.heartbeat', g);
+    }
+  }
+
+  private tick = (): void => {
+    const now = this.scheduler.clock.now();
+    if (!this.welcomed && this.self.status === 'joining') this.sendJoin(this.seeds.filter((s) => s !== this.self.endpoint));
+    if (this.self.status === 'up' || this.self.status === 'leaving') {
+      this.gossipToAll();
+      for (const e of this.table.values()) {
+        if (e.detector !== null && e.member.status === 'up' && !e.detector.isAvailable(now)) this.setStatus(e, 'down');
+      }
+    }
+    this.timer = this.scheduler.startTimer(this.welcomed || this.self.status === 'up' ? this.o.heartbeatIntervalMs : this.o.joinRetryMs, this.tick);
+  };
+
+  private checkManifest(node: string, value: unknown): void {
+    let remote: Manifest;
+    try { remote = parseManifest(value); } catch { return; }
+    const incompatibilities = compareManifests(this.manifest, remote);
+    if (incompatibilities.length > 0) this.events.next({ type: 'incompatible', node, incompatibilities, atMs: this.scheduler.clock.now() });
+  }
+}
+
+function asMember(v: unknown): Member | undefined {
+  const m = v as Member | null;
+  if (typeof m !== 'object' || m === null) return undefined;
+  if (typeof m.node !== 'string' || typeof m.endpoint !== 'string' || !Number.isSafeInteger(m.incarnation) || !(m.status in RANK)) return undefined;
+  return { node: m.node, endpoint: m.endpoint, incarnation: m.incarnation, status: m.status };
+}

@@ -1,0 +1,61 @@
+// Actor refs inside payloads that cross nodes: replaced by their address on the way out, revived
+// as refs (local or remote) on the way in. Only plain objects and arrays are walked.
+
+import { ActorRef } from '../actor-ref.ts';
+
+/** The wire form of a ref: an object with this single key holding the address. */
+export const REF_KEY = '$troupe.ref';
+
+const SAME = Symbol('same');
+
+/**
+ * Replaces every ActorRef in `value` (through plain objects and arrays) by `{ [REF_KEY]: address }`,
+ * copying only what changes. `found` says whether any ref was replaced.
+ */
+export function refsToWire(value: unknown, address: (ref: ActorRef<unknown>) => string): { value: unknown; found: boolean } {
+  const out = toWire(value, address, 0);
+  return out === SAME ? { value, found: false } : { value: out, found: true };
+}
+
+function toWire(v: unknown, address: (ref: ActorRef<unknown>) => string, depth: number): unknown {
+  if (typeof v !== 'object' || v === null || depth > 64) return SAME;
+  if (v instanceof ActorRef) return { [REF_KEY]: address(v) };
+  if (Array.isArray(v)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const r = toWire(v[i], address, depth + 1);
+      if (r !== SAME) { copy ??= v.slice(); copy[i] = r; }
+    }
+    return copy ?? SAME;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return SAME;
+  let copy: Record<string, unknown> | null = null;
+  for (const k in v) {
+    const r = toWire((v as Record<string, unknown>)[k], address, depth + 1);
+    if (r !== SAME) { copy ??= { ...(v as Record<string, unknown>) }; copy[k] = r; }
+  }
+  return copy ?? SAME;
+}
+
+/** Revives refs written by {@link refsToWire}, in place (the value was just decoded). */
+export function refsFromWire(value: unknown, revive: (address: string) => ActorRef<unknown>): unknown {
+  return fromWire(value, revive, 0);
+}
+
+function fromWire(v: unknown, revive: (address: string) => ActorRef<unknown>, depth: number): unknown {
+  if (typeof v !== 'object' || v === null || depth > 64) return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = fromWire(v[i], revive, depth + 1);
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  const a = o[REF_KEY];
+  if (typeof a === 'string') {
+    let keys = 0;
+    for (const _ in o) keys++;
+    if (keys === 1) return revive(a);
+  }
+  for (const k in o) o[k] = fromWire(o[k], revive, depth + 1);
+  return v;
+}

@@ -1,0 +1,263 @@
+// Remoting: turns deliveries to remote processes into envelopes on the transport, and inbound
+// frames into deliveries to local processes. Refs inside payloads, remote death watch and the
+// message registry's versioning all happen here, on the one delivery path.
+
+import { ActorRef } from '../actor-ref.ts';
+import { formatAddress, parseAddress, type Address } from '../address.ts';
+import { AskProcess } from '../ask.ts';
+import type { TerminationReason } from '../behavior.ts';
+import { isTroupeError } from '../errors.ts';
+import { messageTypeOf, type DeadLetterReason } from '../events.ts';
+import type { DeliveryResult, Process, SystemMessage } from '../internal/process.ts';
+import type { SystemCore } from '../internal/system-core.ts';
+import { decodeEnvelope, encodeEnvelope } from '../wire/codec.ts';
+import { WIRE_PROTOCOL_VERSION, type Envelope } from '../wire/envelope.ts';
+import type { MessageRegistry } from '../wire/message-registry.ts';
+import { refsFromWire, refsToWire } from './ref-codec.ts';
+import { DeadProcess, RemoteProcess, type RemoteLink } from './remote-process.ts';
+import type { Transport } from './transport.ts';
+
+/** Message types every node understands without declaring them: untyped values (ask replies) and identify. */
+export const BUILTIN_TYPES = new Set(['$value', '$identify']);
+
+/** Where members are and whether they are up (the membership answers). */
+export interface Directory {
+  endpointOf(node: string): string | undefined;
+  isUp(node: string): boolean;
+}
+
+/** Node-level (cluster protocol) messages go to this handler. */
+export type ClusterHandler = (peer: string, type: string, payload: unknown) => void;
+
+/** What a remoting layer reports that is not a dead letter: frames it could not read. */
+export type RemotingIssue = { readonly kind: 'malformed-envelope' | 'protocol-version'; readonly peer: string; readonly detail: string };
+
+interface Watch { readonly target: RemoteProcess; readonly watcher: Process }
+
+export class Remoting implements RemoteLink {
+  private readonly remotes = new Map<string, RemoteProcess>();
+  private readonly inbound = new Map<string, Process>();
+  private readonly watches = new Map<string, Watch[]>();
+  private counter = 0;
+  private readonly idPrefix: string;
+  clusterHandler: ClusterHandler = () => {};
+  onIssue: (issue: RemotingIssue) => void = () => {};
+
+  constructor(
+    private readonly host: SystemCore,
+    private readonly transport: Transport,
+    readonly registry: MessageRegistry,
+    private readonly directory: Directory,
+  ) {
+    this.idPrefix = `${host.node}.${host.random.int(0x3fffffff).toString(36)}.`;
+    this.identifier = this.createIdentifier();
+  }
+
+  private readonly identifier: Process;
+
+  // ---- resolving addresses ---------------------------------------------------------------
+
+  /** The process for an address: local (or dead) on this node, remote elsewhere. */
+  processFor(address: Address): Process {
+    if (address.system === this.host.name && address.node === this.host.node) {
+      if (address.path === IDENTIFY_PATH) return this.identifier;
+      return this.host.resolveLocal(address.path, address.uid) ?? new DeadProcess(this.host, address);
+    }
+    const text = formatAddress(address);
+    let p = this.remotes.get(text);
+    if (p === undefined) { p = new RemoteProcess(this.host, address, this); this.remotes.set(text, p); }
+    return p;
+  }
+
+  refFor(text: string): ActorRef<unknown> {
+    const p = this.processFor(parseAddress(text));
+    return p instanceof RemoteProcess ? p.ref : new ActorRef(p);
+  }
+
+  reachable(node: string): boolean {
+    return this.directory.isUp(node);
+  }
+
+  private readonly addressOf = (ref: ActorRef<unknown>): string => {
+    if (ref.proc instanceof AskProcess) this.host.asks.export(ref.proc);
+    return ref.proc instanceof RemoteProcess ? ref.proc.text : formatAddress(ref.proc.address);
+  };
+
+  // ---- outbound ------------------------------------------------------------------------
+
+  sendUser(target: RemoteProcess, msg: unknown): DeliveryResult {
+    const node = target.address.node;
+    const endpoint = this.directory.isUp(node) ? this.directory.endpointOf(node) : undefined;
+    if (endpoint === undefined) return this.drop(target, msg, 'node-unreachable');
+    const type = messageTypeOf(msg) ?? '$value';
+    const builtin = BUILTIN_TYPES.has(type);
+    if (!builtin && !this.registry.has(type)) return this.drop(target, msg, 'unknown-message-type');
+    const { value, found } = refsToWire(msg, this.addressOf);
+    let bytes: Buffer;
+    try {
+      bytes = encodeEnvelope({ v: WIRE_PROTOCOL_VERSION, id: this.nextId(), kind: 'user', to: target.text, type, typeVersion: builtin ? 1 : this.registry.versionOf(type), payload: value, refs: found });
+    } catch {
+      return this.drop(target, msg, 'undeliverable');
+    }
+    return this.transport.send(endpoint, bytes) ? 0 : this.drop(target, msg, 'link-overflow');
+  }
+
+  sendSystem(target: RemoteProcess, msg: SystemMessage): void {
+    switch (msg.type) {
+      case 'watch': {
+        const list = this.watches.get(target.address.node) ?? [];
+        list.push({ target, watcher: msg.watcher });
+        this.watches.set(target.address.node, list);
+        if (!this.directory.isUp(target.address.node)) { this.nodeDown(target.address.node); return; }
+        this.sendToNode(target.address.node, 'actor.watch', { target: target.text, watcher: this.addressText(msg.watcher) });
+        return;
+      }
+      case 'unwatch': {
+        const list = this.watches.get(target.address.node);
+        if (list) this.watches.set(target.address.node, list.filter((w) => !(w.target === target && w.watcher === msg.watcher)));
+        this.sendToNode(target.address.node, 'actor.unwatch', { target: target.text, watcher: this.addressText(msg.watcher) });
+        return;
+      }
+      case 'terminated':
+        // `target` is a remote watcher of a local actor that terminated
+        this.sendToNode(target.address.node, 'actor.terminated', { ref: this.addressText(msg.ref.proc), watcher: target.text, reason: msg.reason.kind });
+        return;
+      default:
+        return; // parent/child system messages never cross nodes (no remote spawn)
+    }
+  }
+
+  /** Sends a node-level message to a member by name. */
+  sendToNode(node: string, type: string, payload: unknown): boolean {
+    const endpoint = this.directory.endpointOf(node);
+    return endpoint !== undefined && this.sendToEndpoint(endpoint, type, payload);
+  }
+
+  /** Sends a node-level message to an endpoint (seeds before their names are known). */
+  sendToEndpoint(endpoint: string, type: string, payload: unknown): boolean {
+    const env: Envelope = { v: WIRE_PROTOCOL_VERSION, id: this.nextId(), kind: 'system', to: `troupe://${this.host.name}@${endpoint}/system#0`, type, typeVersion: 1, payload };
+    return this.transport.send(endpoint, encodeEnvelope(env));
+  }
+
+  private drop(target: Process, msg: unknown, reason: DeadLetterReason): DeliveryResult {
+    this.host.deadLetter(target, msg, reason);
+    return reason === 'link-overflow' ? 2 : 4;
+  }
+
+  private nextId(): string {
+    return this.idPrefix + (++this.counter).toString(36);
+  }
+
+  private addressText(p: Process): string {
+    return p instanceof RemoteProcess ? p.text : formatAddress(p.address);
+  }
+
+  // ---- inbound -------------------------------------------------------------------------
+
+  onFrame(peer: string, bytes: Buffer): void {
+    let env: Envelope;
+    try {
+      env = decodeEnvelope(bytes);
+    } catch (e) {
+      this.onIssue({ kind: isTroupeError(e, 'protocol-version') ? 'protocol-version' : 'malformed-envelope', peer, detail: (e as Error).message });
+      return;
+    }
+    if (env.kind === 'system') { this.onSystem(peer, env); return; }
+    const target = this.resolveInbound(env.to);
+    let payload = env.payload;
+    if (env.refs) payload = refsFromWire(payload, (a) => this.refFor(a));
+    if (!BUILTIN_TYPES.has(env.type)) {
+      try {
+        payload = this.registry.decode(env.type, env.typeVersion, payload);
+      } catch (e) {
+        const code = isTroupeError(e) ? e.code : 'schema-invalid';
+        const reason: DeadLetterReason = code === 'unknown-message-type' || code === 'unsupported-version' ? code : 'schema-invalid';
+        this.host.deadLetter(target, payload, reason);
+        return;
+      }
+    }
+    target.deliverUser(payload);
+  }
+
+  private resolveInbound(to: string): Process {
+    const cached = this.inbound.get(to);
+    if (cached !== undefined && cached.alive) return cached;
+    let address: Address;
+    try {
+      address = parseAddress(to);
+    } catch {
+      return new DeadProcess(this.host, { system: this.host.name, node: this.host.node, path: '/unknown', uid: 0 });
+    }
+    const p = this.processFor(address);
+    if (p.alive && !(p instanceof AskProcess)) {
+      if (this.inbound.size > 100_000) this.inbound.clear();
+      this.inbound.set(to, p);
+    }
+    return p;
+  }
+
+  private onSystem(peer: string, env: Envelope): void {
+    const p = env.payload as Record<string, unknown> | null;
+    if (env.type.startsWith('cluster.')) { this.clusterHandler(peer, env.type, env.payload); return; }
+    if (typeof p !== 'object' || p === null) return;
+    switch (env.type) {
+      case 'actor.watch':
+      case 'actor.unwatch': {
+        if (typeof p.target !== 'string' || typeof p.watcher !== 'string') return;
+        const target = this.resolveInbound(p.target);
+        const watcher = this.processFor(parseAddress(p.watcher));
+        target.deliverSystem({ type: env.type === 'actor.watch' ? 'watch' : 'unwatch', watcher });
+        return;
+      }
+      case 'actor.terminated': {
+        if (typeof p.ref !== 'string' || typeof p.watcher !== 'string') return;
+        const ref = this.refFor(p.ref);
+        this.forgetWatch(ref.proc);
+        const reason = { kind: p.reason === 'failure' ? 'failure' : p.reason === 'killed' ? 'killed' : p.reason === 'node-down' ? 'node-down' : 'normal', error: undefined } as TerminationReason;
+        this.resolveInbound(p.watcher).deliverSystem({ type: 'terminated', ref: ref as ActorRef<never>, reason });
+        return;
+      }
+      default:
+        this.onIssue({ kind: 'malformed-envelope', peer, detail: `unknown system message type "${env.type}"` });
+    }
+  }
+
+  private forgetWatch(target: Process): void {
+    if (!(target instanceof RemoteProcess)) return;
+    const list = this.watches.get(target.address.node);
+    if (list) this.watches.set(target.address.node, list.filter((w) => w.target !== target));
+  }
+
+  // ---- node down -------------------------------------------------------------------------
+
+  /** A member was declared down: its watched actors are terminated for their watchers, asks to it fail. */
+  nodeDown(node: string): void {
+    const list = this.watches.get(node) ?? [];
+    this.watches.delete(node);
+    for (const w of list) w.watcher.deliverSystem({ type: 'terminated', ref: w.target.ref as ActorRef<never>, reason: { kind: 'node-down' } });
+    for (const a of this.host.asks.all()) if (a.targetNode === node) a.failNodeDown();
+    for (const [text, p] of this.remotes) if (p.address.node === node) this.remotes.delete(text);
+  }
+
+  // ---- identify ----------------------------------------------------------------------------
+
+  /** Answers `$identify` asks: the live local actor at a path, whatever its incarnation. */
+  private createIdentifier(): Process {
+    const host = this.host;
+    return {
+      host,
+      alive: true,
+      address: { system: host.name, node: host.node, path: IDENTIFY_PATH, uid: 0 },
+      deliverUser: (msg: unknown): DeliveryResult => {
+        const m = msg as { type?: string; path?: unknown; replyTo?: unknown };
+        if (m?.type !== '$identify' || typeof m.path !== 'string' || !(m.replyTo instanceof ActorRef)) return 4;
+        m.replyTo.tell(host.api.lookup(m.path) ?? null);
+        return 0;
+      },
+      deliverSystem: () => {},
+    };
+  }
+}
+
+/** The path of a node's identify service (`cluster.identify`). */
+export const IDENTIFY_PATH = '/system/identify';
