@@ -3,7 +3,8 @@
 
 import { createSystemWith, type ActorSystem, type SystemOptions } from '../system.ts';
 import { TroupeError } from '../errors.ts';
-import { createRealScheduler, settleEventLoop } from '../real-clock.ts';
+import { createRealScheduler } from '../real-clock.ts';
+import { createVirtualDriver } from './virtual-driver.ts';
 import { createSeededRandom } from '../random.ts';
 import { createVirtualScheduler } from '../virtual-clock.ts';
 import type { Picker } from '../internal/dispatcher.ts';
@@ -39,8 +40,6 @@ export interface TestSystem extends ActorSystem {
   readonly trace: readonly TraceEntry[];
 }
 
-const MAX_SETTLE_ROUNDS = 100_000;
-
 /**
  * Creates a test system on virtual time.
  * @example
@@ -68,42 +67,19 @@ export function createTestSystem(options: TestSystemOptions = {}): TestSystem {
   recorder.follow(system.events$);
   let probes = 0;
 
-  const runUntilIdle = async (): Promise<void> => {
-    for (let i = 0; i < MAX_SETTLE_ROUNDS; i++) {
-      await settleEventLoop();
-      if ((system as unknown as { dispatcher: { queued: number } }).dispatcher.queued === 0) return;
-    }
-    throw new TroupeError('invalid-argument', `runUntilIdle: actors were still busy after ${MAX_SETTLE_ROUNDS} rounds; is an actor sending to itself forever?`);
-  };
-
-  const advanceTo = async (target: number): Promise<void> => {
-    await runUntilIdle();
-    while (scheduler.fireNextDue(target)) await runUntilIdle();
-    scheduler.setNow(target);
-    await runUntilIdle();
-  };
-
-  const runUntil = async (ready: () => boolean, timeoutMs: number): Promise<boolean> => {
-    const deadline = scheduler.clock.now() + timeoutMs;
-    await runUntilIdle();
-    while (!ready()) {
-      const next = scheduler.nextDeadline();
-      if (next === undefined || next > deadline) { await advanceTo(deadline); return ready(); }
-      await advanceTo(next);
-    }
-    return true;
-  };
+  const driver = createVirtualDriver(scheduler, () => (system as unknown as { dispatcher: { queued: number } }).dispatcher.queued > 0);
+  const { runUntilIdle, runUntil } = driver;
 
   const kit = system as TestSystem;
   Object.defineProperties(kit, {
-    advance: { value: (ms: number) => advanceTo(scheduler.clock.now() + ms) },
+    advance: { value: driver.advance },
     runUntilIdle: { value: runUntilIdle },
     runUntil: { value: runUntil },
     now: { value: () => scheduler.clock.now() },
     trace: { get: () => recorder.entries },
     createProbe: {
       value: <T>(name?: string): TestProbe<T> =>
-        createProbe<T>((def, n) => system.spawn(def, n) as never, { runUntil, advance: (ms) => advanceTo(scheduler.clock.now() + ms) }, name ?? `probe-${++probes}`),
+        createProbe<T>((def, n) => system.spawn(def, n) as never, { runUntil, advance: driver.advance }, name ?? `probe-${++probes}`),
     },
   });
   return kit;
