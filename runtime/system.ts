@@ -161,9 +161,7 @@ class System implements ActorSystem, SystemCore {
       throw new TroupeError('system-terminated', `Cannot send to ${recipient.address.path}: system "${this.name}" has terminated. Create a new system to send again.`);
     }
     this.deadLetterCount++;
-    failAsksIn(msg, () => reason === 'mailbox-full'
-      ? new TroupeError('mailbox-full', `${recipient.address.path} rejected the request: its mailbox is full. Back off and retry, or raise its capacity.`, { target: recipient.address.path, reason })
-      : new TroupeError('actor-dead', `${recipient.address.path} did not take the request (${reason}).`, { target: recipient.address.path, reason }));
+    failAsksIn(msg, () => askFailure(recipient.address.path, reason));
     if (this.subject.observed) {
       this.subject.next({ type: 'dead-letter', recipient: recipient.address.path, messageType: messageTypeOf(msg), message: msg, reason, atMs: this.clock.now() });
     }
@@ -193,6 +191,24 @@ class System implements ActorSystem, SystemCore {
     this.terminated = true;
     this.subject.complete();
     this.resolveTerminated(reason);
+  }
+}
+
+/** The error an ask gets when its request becomes a dead letter. */
+function askFailure(target: string, reason: DeadLetterReason): TroupeError {
+  const data = { target, reason };
+  switch (reason) {
+    case 'mailbox-full':
+    case 'link-overflow':
+      return new TroupeError('mailbox-full', `${target} rejected the request: its ${reason === 'mailbox-full' ? 'mailbox' : 'outbound link'} is full. Back off and retry, or raise its capacity.`, data);
+    case 'unknown-message-type':
+      return new TroupeError('unknown-message-type', `The request to ${target} has a message type no registry declares; define it in the MessageRegistry of both nodes.`, data);
+    case 'unsupported-version':
+      return new TroupeError('unsupported-version', `${target} cannot read this version of the request; upgrade the older node or add an upcaster.`, data);
+    case 'schema-invalid':
+      return new TroupeError('schema-invalid', `${target} rejected the request: its payload failed validation.`, data);
+    default:
+      return new TroupeError('actor-dead', `${target} did not take the request (${reason}).`, data);
   }
 }
 

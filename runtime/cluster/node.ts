@@ -49,7 +49,7 @@ export interface ClusterNode {
   readonly endpoint: string;
   /** Leaves gracefully: announces leaving, stops its actors (remote watchers learn it), then stops. */
   leave(): Promise<void>;
-  /** Stops at once (as a crash would look to the others, minus the process exit). */
+  /** Stops at once: the transport first, so the others learn of it as of a crash (by the failure detector). */
   stop(): Promise<void>;
 }
 
@@ -98,8 +98,8 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
     if (stopped) return;
     stopped = true;
     m.stop();
-    if (!system.isTerminated) await system.terminate();
     await transport.stop();
+    if (!system.isTerminated) await system.terminate();
   };
 
   const cluster: Cluster = {
