@@ -2,19 +2,18 @@
 // batched, backpressured one-way links per sender→receiver pair, reconnecting with backoff.
 
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { TimerId } from '../clock.ts';
 import { TroupeError } from '../errors.ts';
 import type { Random } from '../random.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES } from '../wire/frame.ts';
-import { createHandshake, MIN_SECRET_BYTES } from '../wire/handshake.ts';
+import { createHandshake, MIN_SECRET_BYTES, type Handshake } from '../wire/handshake.ts';
 import { openTcpConnection, type TcpConnection } from './internal/tcp-connection.ts';
 import { formatTcpEndpoint, parseTcpEndpoint, type TcpAddress } from './internal/tcp-endpoint.ts';
-import { createOutboundQueue, type OutboundQueue } from './internal/tcp-outbound-queue.ts';
+import { createOutboundLink, type OutboundLink } from './internal/tcp-outbound-link.ts';
 import type { Transport, TransportContext } from './transport.ts';
 
 /** One line of the transport's own log (links, rejections, refused sends). */
 export interface TcpTransportLogEntry {
-  readonly level: 'debug' | 'info' | 'warn';
+  readonly level: 'info' | 'warn';
   readonly message: string;
   /** The endpoint or remote address concerned. */
   readonly endpoint?: string;
@@ -42,26 +41,6 @@ export interface TcpTransportOptions {
   readonly log?: (entry: TcpTransportLogEntry) => void;
 }
 
-type LinkState = 'idle' | 'connecting' | 'up' | 'backoff';
-
-/** This node's sending side towards one endpoint. */
-interface OutLink {
-  readonly endpoint: string;
-  readonly address: TcpAddress;
-  readonly queue: OutboundQueue;
-  state: LinkState;
-  conn: TcpConnection | undefined;
-  peer: string;
-  /** Consecutive attempts that failed before trust; 0 after a link came up. */
-  failures: number;
-  timer: TimerId | undefined;
-  flushScheduled: boolean;
-  /** `socket.write` returned false; waiting for 'drain'. */
-  blocked: boolean;
-  disposed: boolean;
-  readonly flush: () => void;
-}
-
 const positiveInt = (name: string, v: number, min: number): number => {
   if (!Number.isInteger(v) || v < min) throw new TroupeError('invalid-argument', `${name} must be an integer ≥ ${min}, got ${v}.`, { [name]: v });
   return v;
@@ -75,7 +54,11 @@ const positiveInt = (name: string, v: number, min: number): number => {
  * side proves the secret and checks the other's proof); the dialler then announces its own
  * endpoint, so both sides report `linkUp(peerNodeId, peerEndpoint)`. Before that, nothing is
  * delivered: a failing inbound connection is closed and reported with `rejected(remote, reason,
- * detail)`; the server keeps serving others. After it, a bad frame closes that link with `linkDown`.
+ * detail)` (`remote` is its `ip:port`); the server keeps serving others. After it, a bad frame
+ * closes that link with `linkDown`. Every authenticated connection reports one `linkUp` and, when
+ * it ends, one `linkDown`: two nodes that talk both ways each see two links to the other (one to
+ * send on, one to receive on), and `disconnect` closes only the first. `frame` hands over a view
+ * into the received chunk (no copy; it stays valid, but keeps the chunk's memory while held).
  *
  * Sending: `send` appends the frame to the destination's queue (frames sent before the link is
  * up wait there) and one flush per turn (`scheduler.soon`) writes the queue in batches. When the
@@ -118,89 +101,21 @@ export function createTcpTransport(options: TcpTransportOptions): Transport {
   let localEndpoint = '';
   let stopped = false;
   let stopping: Promise<void> | undefined;
-  const links = new Map<string, OutLink>();
+  const links = new Map<string, OutboundLink>();
   const inbound = new Set<TcpConnection>();
 
-  const handshakeFor = (c: TransportContext) => {
-    const bytes = c.nonceBytes;
-    const next = (): number => Buffer.from(bytes(4)).readUInt32BE(0) / 4294967296;
-    const random: Random = { seed: 0, next, int: (m) => Math.floor(next() * m), bytes };
-    return () => createHandshake({ secret, nodeId: c.nodeId, system: c.system, random });
-  };
-  let newHandshake: () => ReturnType<typeof createHandshake> = () => { throw new TroupeError('transport-closed', 'The TCP transport is not started; call start(ctx) first.'); };
-
-  const flushLink = (link: OutLink): void => {
-    link.flushScheduled = false;
-    if (link.state !== 'up' || link.blocked || link.conn === undefined) return;
-    if (!link.queue.writeTo(link.conn.socket)) link.blocked = true;
-  };
-
-  const scheduleFlush = (link: OutLink): void => {
-    if (link.flushScheduled || link.blocked || link.state !== 'up') return;
-    link.flushScheduled = true;
-    (ctx as TransportContext).scheduler.soon(link.flush);
-  };
-
+  let newHandshake = (): Handshake => { throw new TroupeError('transport-closed', 'The TCP transport is not started; call start(ctx) first.'); };
   const backoffMs = (failures: number): number => Math.min(maxMs, minMs * 2 ** Math.min(30, failures - 1));
 
-  const connect = (link: OutLink): void => {
-    const c = ctx as TransportContext;
-    link.state = 'connecting';
-    const socket: Socket = createConnection({ host: link.address.host, port: link.address.port });
-    const conn = openTcpConnection({
-      role: 'outbound', socket, handshake: newHandshake(), scheduler: c.scheduler, handshakeTimeoutMs, maxFrameBytes,
-      localEndpoint, remoteEndpoint: link.endpoint,
-      onTrusted: (peer) => {
-        link.state = 'up';
-        link.peer = peer;
-        link.failures = 0;
-        log({ level: 'info', message: `Link to '${peer}' is up.`, endpoint: link.endpoint });
-        c.events.linkUp(peer, link.endpoint);
-        scheduleFlush(link);
-      },
-      onFrame: () => {},
-      onClose: (reason, detail, trusted) => {
-        if (link.conn !== conn) return;
-        link.conn = undefined;
-        link.blocked = false;
-        link.state = 'idle';
-        if (trusted) {
-          log({ level: 'info', message: `Link to '${link.peer}' is down (${reason}): ${detail}`, endpoint: link.endpoint });
-          c.events.linkDown(link.peer, link.endpoint, reason, detail);
-        } else if (!link.disposed) {
-          link.failures++;
-          log({ level: 'warn', message: `Connecting failed (${reason}): ${detail}`, endpoint: link.endpoint });
-          c.events.rejected(link.endpoint, reason, detail);
-        }
-        if (link.disposed || stopped) return;
-        if (link.failures === 0) {
-          if (link.queue.length > 0) connect(link);
-          return;
-        }
-        link.state = 'backoff';
-        link.timer = c.scheduler.startTimer(backoffMs(link.failures), () => {
-          link.timer = undefined;
-          link.state = 'idle';
-          if (link.queue.length > 0 && !stopped) connect(link);
-        });
-      },
-    });
-    link.conn = conn;
-    socket.on('drain', () => {
-      if (link.conn !== conn || !link.blocked) return;
-      link.blocked = false;
-      flushLink(link);
-    });
-  };
-
-  const dispose = (link: OutLink, reason: 'closed' | 'stopped', detail: string): void => {
-    link.disposed = true;
-    if (link.timer !== undefined) { (ctx as TransportContext).scheduler.cancelTimer(link.timer); link.timer = undefined; }
-    const conn = link.conn;
-    if (conn !== undefined && link.state === 'up' && !link.blocked) link.queue.writeTo(conn.socket);
-    link.queue.clear();
-    conn?.close(reason, detail, link.state === 'up');
-  };
+  const linkTo = (c: TransportContext, endpoint: string, address: TcpAddress): OutboundLink => createOutboundLink({
+    endpoint, scheduler: c.scheduler, events: c.events, maxQueuedBytes, backoffMs,
+    log: (level, message) => log({ level, message, endpoint }),
+    open: (hooks) => openTcpConnection({
+      role: 'outbound', socket: createConnection({ host: address.host, port: address.port }), handshake: newHandshake(),
+      scheduler: c.scheduler, handshakeTimeoutMs, maxFrameBytes, localEndpoint, remoteEndpoint: endpoint,
+      onFrame: () => {}, ...hooks,
+    }),
+  });
 
   const accept = (socket: Socket): void => {
     const c = ctx as TransportContext;
@@ -238,7 +153,9 @@ export function createTcpTransport(options: TcpTransportOptions): Transport {
     start(c) {
       if (ctx !== undefined) return Promise.reject(new TroupeError('invalid-argument', 'This TCP transport was already started; create one transport per node.'));
       ctx = c;
-      newHandshake = handshakeFor(c);
+      const next = (): number => Buffer.from(c.nonceBytes(4)).readUInt32BE(0) / 4294967296;
+      const random: Random = { seed: 0, next, int: (m) => Math.floor(next() * m), bytes: c.nonceBytes };
+      newHandshake = () => createHandshake({ secret, nodeId: c.nodeId, system: c.system, random });
       return new Promise<string>((resolve, reject) => {
         const s = createServer({ noDelay: true }, accept);
         server = s;
@@ -266,6 +183,10 @@ export function createTcpTransport(options: TcpTransportOptions): Transport {
 
     send(endpoint, bytes) {
       if (stopped || ctx === undefined || localEndpoint === '') return false;
+      if (bytes.length > maxFrameBytes) {
+        log({ level: 'warn', message: `Not sent: a frame of ${bytes.length} bytes exceeds maxFrameBytes ${maxFrameBytes}.`, endpoint });
+        return false;
+      }
       let link = links.get(endpoint);
       if (link === undefined) {
         const address = parseTcpEndpoint(endpoint);
@@ -273,41 +194,24 @@ export function createTcpTransport(options: TcpTransportOptions): Transport {
           log({ level: 'warn', message: `Not sent: '${endpoint}' is not a host:port endpoint.`, endpoint });
           return false;
         }
-        const created: OutLink = {
-          endpoint, address, queue: createOutboundQueue(), state: 'idle', conn: undefined, peer: '', failures: 0,
-          timer: undefined, flushScheduled: false, blocked: false, disposed: false, flush: () => flushLink(created),
-        };
-        link = created;
+        link = linkTo(ctx, endpoint, address);
         links.set(endpoint, link);
       }
-      if (bytes.length > maxFrameBytes) {
-        log({ level: 'warn', message: `Not sent: a frame of ${bytes.length} bytes exceeds maxFrameBytes ${maxFrameBytes}.`, endpoint });
-        return false;
-      }
-      const buffered = link.state === 'up' && link.conn !== undefined ? link.conn.socket.writableLength : 0;
-      if (link.queue.bytes + buffered + FRAME_HEADER_BYTES + bytes.length > maxQueuedBytes) return false;
-      link.queue.push(bytes);
-      if (link.state === 'up') scheduleFlush(link);
-      else if (link.state === 'idle') connect(link);
-      return true;
+      return link.send(bytes);
     },
 
     disconnect(endpoint) {
       const link = links.get(endpoint);
       if (link === undefined) return;
       links.delete(endpoint);
-      dispose(link, 'closed', 'Disconnected by this node.');
+      void link.dispose('closed', 'Disconnected by this node.');
     },
 
     stop() {
       if (stopping) return stopping;
       stopped = true;
       const closing: Promise<void>[] = [];
-      for (const link of links.values()) {
-        const conn = link.conn;
-        dispose(link, 'stopped', 'This transport stopped.');
-        if (conn) closing.push(conn.whenClosed);
-      }
+      for (const link of links.values()) closing.push(link.dispose('stopped', 'This transport stopped.'));
       links.clear();
       for (const conn of [...inbound]) {
         conn.close('stopped', 'This transport stopped.', false);

@@ -28,7 +28,7 @@ export interface SimWire {
 /** Settings of one simulated transport, already defaulted. */
 export interface SimNodeSettings {
   readonly secret: Buffer;
-  readonly maxQueuedFrames: number;
+  readonly maxQueuedBytes: number;
   readonly handshakeTimeoutMs: number;
   readonly maxFrameBytes: number;
 }
@@ -47,7 +47,7 @@ export interface SimNode extends Transport {
   peers(): string[];
 }
 
-interface Link { state: 'connecting' | 'up'; conn: number; queue: Buffer[]; timer: TimerId | undefined }
+interface Link { state: 'connecting' | 'up'; conn: number; queue: Buffer[]; queuedBytes: number; timer: TimerId | undefined }
 
 /** Creates one simulated node's transport on `wire`. */
 export function createSimNode(wire: SimWire, settings: SimNodeSettings): SimNode {
@@ -55,7 +55,6 @@ export function createSimNode(wire: SimWire, settings: SimNodeSettings): SimNode
   const links = new Map<string, Link>();
   let ctx: TransportContext | undefined;
   let alive = false;
-  let ended = false;
 
   const id = (): string => ctx?.nodeId ?? '';
   /** Runs `fn` on the next timer turn if this node is still alive then (no re-entrant events). */
@@ -66,6 +65,7 @@ export function createSimNode(wire: SimWire, settings: SimNodeSettings): SimNode
     if (link.timer) scheduler.cancelTimer(link.timer);
     counters.dropped += link.queue.length;
     link.queue = [];
+    link.queuedBytes = 0;
   };
   const transmit = (peer: string, conn: number, bytes: Buffer): void =>
     wire.post({ kind: 'frame', conn, from: id(), to: peer, bytes });
@@ -76,6 +76,7 @@ export function createSimNode(wire: SimWire, settings: SimNodeSettings): SimNode
     ctx?.events.linkUp(peer, peer);
     const queued = link.queue;
     link.queue = [];
+    link.queuedBytes = 0;
     for (const bytes of queued) transmit(peer, link.conn, bytes);
   };
   /** Closes every link with a `close` packet to the peer; returns the peers whose link was up. */
@@ -99,14 +100,15 @@ export function createSimNode(wire: SimWire, settings: SimNodeSettings): SimNode
     if (p.system !== c.system) return refuse(`peer belongs to system '${p.system}', this node to '${c.system}'; check the cluster configuration`);
     if (p.from === c.nodeId) return refuse(`peer claims this node's own id '${c.nodeId}'; give every node a distinct id`);
     const link = links.get(p.from);
+    // A peer that dropped its link always sent `close` first on this FIFO channel, so a connect
+    // meeting an up link is the loser of a simultaneous open, already superseded.
+    if (link?.state === 'up') return;
     if (link?.state === 'connecting') {
       // Simultaneous open: the connection started by the smaller node id wins on both sides.
       if (c.nodeId < p.from) return;
       if (link.timer) scheduler.cancelTimer(link.timer);
-    } else if (link?.state === 'up') {
-      c.events.linkDown(p.from, p.from, 'closed', `Peer '${p.from}' reconnected; the old link is gone.`);
     }
-    const next: Link = { state: 'connecting', conn: p.conn, queue: link?.state === 'connecting' ? link.queue : [], timer: undefined };
+    const next: Link = { state: 'connecting', conn: p.conn, queue: link?.queue ?? [], queuedBytes: link?.queuedBytes ?? 0, timer: undefined };
     links.set(p.from, next);
     wire.post({ kind: 'accept', conn: p.conn, from: c.nodeId, to: p.from });
     goUp(p.from, next);
@@ -159,14 +161,15 @@ export function createSimNode(wire: SimWire, settings: SimNodeSettings): SimNode
         return true;
       }
       if (link) {
-        if (link.queue.length >= settings.maxQueuedFrames) return false;
+        if (link.queuedBytes + copy.length > settings.maxQueuedBytes) return false;
         counters.sent++;
         link.queue.push(copy);
+        link.queuedBytes += copy.length;
         return true;
       }
-      if (settings.maxQueuedFrames < 1) return false;
+      if (copy.length > settings.maxQueuedBytes) return false;
       const conn = wire.nextConn();
-      const fresh: Link = { state: 'connecting', conn, queue: [copy], timer: undefined };
+      const fresh: Link = { state: 'connecting', conn, queue: [copy], queuedBytes: copy.length, timer: undefined };
       fresh.timer = scheduler.startTimer(settings.handshakeTimeoutMs, () => {
         if (links.get(endpoint) !== fresh || fresh.state !== 'connecting') return;
         links.delete(endpoint);
@@ -189,10 +192,9 @@ export function createSimNode(wire: SimWire, settings: SimNodeSettings): SimNode
       if (link.state === 'up') later((c) => c.events.linkDown(endpoint, endpoint, 'closed', 'This node closed the link (disconnect).'));
     },
     async stop() {
-      if (!alive || !ctx) { ended = true; return; }
+      if (!alive || !ctx) return;
       const c = ctx;
       alive = false;
-      ended = true;
       const up = closeAll(`Peer '${c.nodeId}' stopped.`);
       wire.unregister(node);
       for (const peer of up) c.events.linkDown(peer, peer, 'stopped', 'This transport stopped.');
@@ -209,12 +211,10 @@ export function createSimNode(wire: SimWire, settings: SimNodeSettings): SimNode
     kill() {
       if (!alive) return;
       alive = false;
-      ended = true;
       closeAll(`Peer '${id()}' died.`);
       wire.unregister(node);
     },
     peers: () => [...links.keys()],
   };
-  void ended;
   return node;
 }

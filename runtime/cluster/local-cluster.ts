@@ -1,0 +1,186 @@
+// Spawn a cluster of local node processes in one call: each child is a node on loopback TCP;
+// the call resolves when every node sees every other up, and returns handles to stop, kill and
+// restart each node. Used by samples, tests and chaos experiments.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { TroupeError } from '../errors.ts';
+import { createRealScheduler } from '../real-clock.ts';
+
+/** @internal Parent → child IPC. */
+export type ToChild = { type: 'call'; id: number; name: string; args: unknown[] } | { type: 'leave' };
+/** @internal Child → parent IPC. */
+export type ToParent =
+  | { type: 'members'; endpoint: string; up: string[] }
+  | { type: 'result'; id: number; ok: boolean; value?: unknown; error?: string };
+
+/**
+ * Options of {@link spawnLocalCluster}. Defaults: node names `n1…nN`, system `'local'`, a fresh
+ * random 32-byte secret, `readyTimeoutMs` 20 000, child output inherited.
+ */
+export interface LocalClusterOptions {
+  readonly nodes: number;
+  /** Path of the entry module each node runs (see `LocalNodeEntry` in local-node-main.ts). */
+  readonly entry: string;
+  readonly name?: string;
+  readonly secret?: string;
+  readonly readyTimeoutMs?: number;
+  readonly stdio?: 'inherit' | 'ignore';
+}
+
+/** One node process. */
+export interface LocalNodeHandle {
+  readonly name: string;
+  readonly pid: number;
+  readonly endpoint: string;
+  readonly alive: boolean;
+  /** Calls `control[name](node, ...args)` in the child and resolves with its result. */
+  call<T = unknown>(name: string, ...args: unknown[]): Promise<T>;
+  /** Leaves the cluster gracefully and exits. */
+  stop(): Promise<void>;
+  /** SIGKILL: the others find out through their failure detectors. */
+  kill(): Promise<void>;
+  /** Starts the node again (a new incarnation), joining through a live node. */
+  restart(): Promise<void>;
+}
+
+/** A running local cluster. */
+export interface LocalCluster {
+  readonly nodes: readonly LocalNodeHandle[];
+  node(name: string): LocalNodeHandle;
+  /** Resolves when `names` (default: every live node) all see each other up. */
+  waitForMembers(names?: readonly string[], timeoutMs?: number): Promise<void>;
+  /** Stops every node (gracefully, then SIGKILL for stragglers). */
+  stop(): Promise<void>;
+}
+
+const MAIN = fileURLToPath(new URL('./local-node-main.ts', import.meta.url));
+
+/**
+ * Spawns `nodes` node processes on loopback TCP and waits until all are up.
+ * @example
+ * const cluster = await spawnLocalCluster({ nodes: 3, entry: new URL('./shop-node.ts', import.meta.url).pathname });
+ * await cluster.node('n2').kill();
+ * await cluster.stop();
+ */
+export async function spawnLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  if (!Number.isInteger(options.nodes) || options.nodes < 1) throw new TroupeError('invalid-argument', `spawnLocalCluster: nodes must be an integer ≥ 1, got ${options.nodes}.`);
+  const secret = options.secret ?? randomBytes(32).toString('base64url');
+  const system = options.name ?? 'local';
+  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const scheduler = createRealScheduler();
+  const views = new Map<string, string[]>();
+  const changed = new Set<() => void>();
+  const notify = (): void => { for (const f of [...changed]) f(); };
+
+  const until = (ok: () => boolean, timeoutMs: number, what: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (ok()) { resolve(); return; }
+      const check = (): void => { if (ok()) { done(); resolve(); } };
+      const timer = scheduler.startTimer(timeoutMs, () => { done(); reject(new TroupeError('ask-timeout', `spawnLocalCluster: ${what} within ${timeoutMs} ms.`)); });
+      const done = (): void => { changed.delete(check); scheduler.cancelTimer(timer); };
+      changed.add(check);
+    });
+
+  class Handle implements LocalNodeHandle {
+    child!: ChildProcess;
+    endpoint = '';
+    private calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+    private nextCall = 0;
+    exited = false;
+
+    constructor(readonly name: string) {}
+
+    get pid(): number { return this.child.pid ?? -1; }
+    get alive(): boolean { return !this.exited; }
+
+    launch(seeds: string[]): Promise<void> {
+      this.exited = false;
+      this.endpoint = '';
+      views.delete(this.name);
+      this.child = fork(MAIN, [], {
+        execArgv: ['--import', 'tsx'],
+        env: { ...process.env, TROUPE_NODE: this.name, TROUPE_SYSTEM: system, TROUPE_SECRET: secret, TROUPE_SEEDS: seeds.join(','), TROUPE_ENTRY: options.entry },
+        stdio: options.stdio === 'ignore' ? ['ignore', 'ignore', 'ignore', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      this.child.on('message', (raw) => {
+        const m = raw as ToParent;
+        if (m.type === 'members') { this.endpoint = m.endpoint; views.set(this.name, m.up); notify(); }
+        else {
+          const c = this.calls.get(m.id);
+          this.calls.delete(m.id);
+          if (m.ok) c?.resolve(m.value); else c?.reject(new Error(m.error));
+        }
+      });
+      this.child.on('exit', () => {
+        this.exited = true;
+        views.delete(this.name);
+        for (const c of this.calls.values()) c.reject(new TroupeError('actor-dead', `node ${this.name} exited`));
+        this.calls.clear();
+        notify();
+      });
+      return until(() => this.endpoint !== '' || this.exited, readyTimeoutMs, `node ${this.name} did not start`).then(() => {
+        if (this.exited) throw new TroupeError('actor-dead', `node ${this.name} exited while starting`);
+      });
+    }
+
+    call<T>(name: string, ...args: unknown[]): Promise<T> {
+      if (this.exited) return Promise.reject(new TroupeError('actor-dead', `node ${this.name} is not running`));
+      const id = ++this.nextCall;
+      return new Promise<T>((resolve, reject) => {
+        this.calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        this.child.send({ type: 'call', id, name, args } satisfies ToChild);
+      });
+    }
+
+    async stop(): Promise<void> {
+      if (this.exited) return;
+      this.child.send({ type: 'leave' } satisfies ToChild);
+      await until(() => this.exited, 5_000, `node ${this.name} did not leave`).catch(() => this.kill());
+    }
+
+    async kill(): Promise<void> {
+      if (this.exited) return;
+      this.child.kill('SIGKILL');
+      await until(() => this.exited, 5_000, `node ${this.name} did not die`);
+    }
+
+    async restart(): Promise<void> {
+      await this.kill();
+      const seeds = handles.filter((h) => h !== this && h.alive && h.endpoint).map((h) => h.endpoint);
+      await this.launch(seeds);
+    }
+  }
+
+  const handles: Handle[] = [];
+  const live = (): Handle[] => handles.filter((h) => h.alive);
+  const waitForMembers = (names?: readonly string[], timeoutMs = readyTimeoutMs): Promise<void> => {
+    const want = names ?? live().map((h) => h.name);
+    return until(() => want.every((n) => { const v = views.get(n); return v !== undefined && want.every((w) => v.includes(w)); }), timeoutMs, `nodes ${want.join(', ')} did not all see each other up`);
+  };
+  const stopAll = async (): Promise<void> => { await Promise.all(handles.map((h) => h.stop())); };
+
+  try {
+    for (let i = 1; i <= options.nodes; i++) {
+      const h = new Handle(`n${i}`);
+      handles.push(h);
+      await h.launch(handles[0] === h ? [] : [handles[0].endpoint]);
+    }
+    await waitForMembers();
+  } catch (e) {
+    await Promise.all(handles.map((h) => h.kill().catch(() => {})));
+    throw e;
+  }
+
+  return {
+    nodes: handles,
+    node: (name) => {
+      const h = handles.find((x) => x.name === name);
+      if (!h) throw new TroupeError('invalid-argument', `no node named ${name}; nodes are ${handles.map((x) => x.name).join(', ')}`);
+      return h;
+    },
+    waitForMembers,
+    stop: stopAll,
+  };
+}

@@ -1,0 +1,52 @@
+// The entry of a node process started by spawnLocalCluster: creates a TCP node from its
+// environment, runs the user's entry module, and talks to the parent over IPC.
+
+import { pathToFileURL } from 'node:url';
+import { createMessageRegistry, type MessageRegistry } from '../wire/message-registry.ts';
+import { createNode, type ClusterNode } from './node.ts';
+import { createTcpTransport } from './tcp-transport.ts';
+import type { ToChild, ToParent } from './local-cluster.ts';
+
+/**
+ * What a cluster entry module exports: `setup(node)` runs once the node exists (spawn actors,
+ * register services); optional `registry()` builds the node's message registry; optional
+ * `control` holds functions the parent may call with `handle.call(name, ...args)`.
+ */
+export interface LocalNodeEntry {
+  setup?(node: ClusterNode): void | Promise<void>;
+  registry?(): MessageRegistry;
+  control?: Record<string, (node: ClusterNode, ...args: unknown[]) => unknown>;
+}
+
+const env = process.env;
+const send = (m: ToParent): void => { process.send?.(m); };
+
+const entry = (await import(pathToFileURL(env.TROUPE_ENTRY!).href)) as LocalNodeEntry;
+const node = await createNode({
+  name: env.TROUPE_SYSTEM!,
+  node: env.TROUPE_NODE!,
+  transport: createTcpTransport({ secret: env.TROUPE_SECRET! }),
+  seeds: env.TROUPE_SEEDS ? env.TROUPE_SEEDS.split(',') : [],
+  registry: entry.registry?.() ?? createMessageRegistry(),
+});
+const report = (): void => send({ type: 'members', endpoint: node.endpoint, up: node.cluster.members().filter((m) => m.status === 'up').map((m) => m.node) });
+node.cluster.events$.subscribe(report);
+await entry.setup?.(node);
+await node.cluster.whenUp();
+report();
+
+process.on('message', (raw) => {
+  const m = raw as ToChild;
+  if (m.type === 'call') {
+    const fn = entry.control?.[m.name];
+    Promise.resolve()
+      .then(() => {
+        if (!fn) throw new Error(`the entry module exports no control.${m.name}`);
+        return fn(node, ...m.args);
+      })
+      .then((value) => send({ type: 'result', id: m.id, ok: true, value }), (e: unknown) => send({ type: 'result', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }));
+  } else if (m.type === 'leave') {
+    void node.leave().then(() => process.exit(0));
+  }
+});
+process.on('SIGTERM', () => { void node.leave().then(() => process.exit(0)); });
