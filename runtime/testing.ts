@@ -4,3 +4,5 @@ export { createTestSystem, type TestSystem, type TestSystemOptions } from './tes
 export { deepEqual, type TestProbe, type Terminated } from './testing/probe.ts';
 export { formatTrace, type TraceEntry, type TraceKind } from './testing/trace.ts';
 export { createVirtualScheduler, type VirtualScheduler } from './virtual-clock.ts';
+export { createSimCluster, type SimCluster, type SimClusterOptions } from './testing/sim-cluster.ts';
+export { createSimNetwork, type SimNetwork, type LinkConditions } from './cluster/sim-network.ts';

@@ -81,7 +81,8 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
       linkUp: () => {},
       linkDown: (peer, ep, reason, detail) => { if (reason !== 'closed' && reason !== 'stopped') warn('link closed', { peer, endpoint: ep, reason, detail }); },
       rejected: (remote, reason, detail) => {
-        warn('connection rejected', { remote, reason, detail });
+        // an outbound connect to a peer that is down fails on every retry: not worth a warning each time
+        if (reason !== 'error') warn('connection rejected', { remote, reason, detail });
         membership?.reportRejected(remote, reason, detail);
       },
     },

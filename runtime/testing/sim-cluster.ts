@@ -3,6 +3,7 @@
 
 import { createNode, type ClusterNode, type NodeOptions } from '../cluster/node.ts';
 import type { Transport } from '../cluster/transport.ts';
+import { createSimNetwork, type LinkConditions, type SimNetwork } from '../cluster/sim-network.ts';
 import { createSeededRandom } from '../random.ts';
 import { createRealScheduler } from '../real-clock.ts';
 import { createVirtualScheduler, type VirtualScheduler } from '../virtual-clock.ts';
@@ -19,13 +20,18 @@ export interface SimClusterOptions {
   readonly name?: string;
   readonly seed?: number;
   readonly registry?: () => MessageRegistry;
-  readonly transport: (scheduler: VirtualScheduler, node: string) => Transport;
+  /** Default: a transport of `network` (below). */
+  readonly transport?: (scheduler: VirtualScheduler, node: string) => Transport;
+  /** Conditions of the default simulated network's links (default: 1 ms latency, no loss). */
+  readonly network?: Partial<LinkConditions>;
   readonly nodeOptions?: Partial<Omit<NodeOptions, 'transport' | 'scheduler' | 'node' | 'name'>>;
 }
 
 /** A running simulated cluster. */
 export interface SimCluster extends VirtualDriver {
   readonly scheduler: VirtualScheduler;
+  /** The simulated network (when the default transport is used): partitions, link conditions, kills. */
+  readonly network: SimNetwork | undefined;
   node(name: string): ClusterNode;
   readonly nodes: ReadonlyMap<string, ClusterNode>;
   /** Starts (or restarts, as a new incarnation) a node and lets it join through the first node. */
@@ -39,7 +45,7 @@ export interface SimCluster extends VirtualDriver {
 /**
  * Creates a cluster of nodes on one virtual clock and waits until every node is up.
  * @example
- * const sim = await createSimCluster({ nodes: ['a', 'b', 'c'], transport: (s) => network.transport() });
+ * const sim = await createSimCluster({ nodes: ['a', 'b', 'c'], network: { latencyMs: 5, jitterMs: 3 } });
  * await sim.advance(2_000);
  */
 export async function createSimCluster(options: SimClusterOptions): Promise<SimCluster> {
@@ -53,6 +59,8 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
   };
   const driver = createVirtualDriver(scheduler, busy);
   let seedEndpoint: string | undefined;
+  const network = options.transport ? undefined : createSimNetwork({ scheduler, random: createSeededRandom(seedRandom.int(0x7fffffff)), defaults: options.network });
+  const transportFor = options.transport ?? ((_s: VirtualScheduler, _n: string) => network!.transport());
 
   const start = async (name: string): Promise<ClusterNode> => {
     const node = await createNode({
@@ -62,7 +70,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
       scheduler,
       random: createSeededRandom(seedRandom.int(0x7fffffff)),
       nonceBytes: (n) => seedRandom.bytes(n),
-      transport: options.transport(scheduler, name),
+      transport: transportFor(scheduler, name),
       registry: options.registry?.(),
       seeds: seedEndpoint === undefined ? [] : [seedEndpoint],
     });
@@ -78,6 +86,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
   return {
     ...driver,
     scheduler,
+    network,
     nodes,
     node: (name) => {
       const n = nodes.get(name);
@@ -88,6 +97,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
     crash: async (name) => {
       const n = nodes.get(name);
       nodes.delete(name);
+      network?.kill(name);
       await n?.stop();
     },
     shutdown: async () => {

@@ -1,0 +1,131 @@
+// The behaviour every transport must give nodes: refs to remote actors work like local ones
+// (tell, ask, watch, the same typed errors), and a crashed node is detected. Run by
+// spec/runtime/cluster/node-contract.spec.ts against the simulated network, TCP and NATS.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { defineActor, isTroupeError, type ActorRef, type SystemEvent } from '../../runtime/index.ts';
+import type { ClusterNode } from '../../runtime/cluster/node.ts';
+import { createMessageRegistry, type MessageRegistry } from '../../runtime/wire/message-registry.ts';
+
+/** Starts nodes on one transport kind and lets them work. */
+export interface NodeHarness {
+  /** Starts the nodes (the first is the seed) and resolves when every node sees every other up. */
+  start(names: readonly string[], registry: () => MessageRegistry): Promise<ReadonlyMap<string, ClusterNode>>;
+  /** Lets the nodes work until `done()` holds or `limitMs` passes (virtual or real); returns `done()`. */
+  settle(done: () => boolean, limitMs?: number): Promise<boolean>;
+  /** Kills a node: its transport goes silent at once. */
+  crash(name: string): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+type CounterMsg =
+  | { type: 'add'; n: number }
+  | { type: 'total'; replyTo: ActorRef<{ total: number; order: number[] }> }
+  | { type: 'slow'; replyTo: ActorRef<string> };
+
+const counter = defineActor<CounterMsg, { total: number; order: number[] }>({
+  name: 'counter',
+  init: () => ({ total: 0, order: [] }),
+  receive: (s, m) => {
+    switch (m.type) {
+      case 'add': return { total: s.total + m.n, order: s.order.length < 2_000 ? [...s.order, m.n] : s.order };
+      case 'total': m.replyTo.tell({ total: s.total, order: s.order }); return s;
+      case 'slow': return s; // never answers
+    }
+  },
+});
+
+const registry = (): MessageRegistry => createMessageRegistry().define('add', { version: 1 }).define('total', { version: 1 }).define('slow', { version: 1 });
+
+export function nodeContract(name: string, harness: () => NodeHarness): void {
+  const test = suite(`node contract: ${name}`);
+
+  test('members, tell in order and ask across nodes', async () => {
+    const h = harness();
+    try {
+      const nodes = await h.start(['a', 'b', 'c'], registry);
+      for (const n of nodes.values()) assert.equal(n.cluster.members().map((m) => `${m.node}:${m.status}`), ['a:up', 'b:up', 'c:up']);
+      const local = nodes.get('b')!.system.spawn(counter, 'counter');
+      const remote = nodes.get('a')!.cluster.refFor<CounterMsg>(String(local));
+      assert.ok(remote.alive);
+      for (let i = 1; i <= 1_000; i++) remote.tell({ type: 'add', n: i });
+      let reply: { total: number; order: number[] } | undefined;
+      remote.ask<{ total: number; order: number[] }>((replyTo) => ({ type: 'total', replyTo }), { timeoutMs: 10_000 }).then((r) => { reply = r; });
+      assert.ok(await h.settle(() => reply !== undefined), 'the ask was answered');
+      assert.is(reply!.total, 500_500);
+      assert.equal(reply!.order, Array.from({ length: 1_000 }, (_, i) => i + 1), 'per-pair order holds');
+    } finally {
+      await h.shutdown();
+    }
+  });
+
+  test('a remote ask times out with ask-timeout; an undeclared type fails with unknown-message-type', async () => {
+    const h = harness();
+    try {
+      const nodes = await h.start(['a', 'b'], registry);
+      const remote = nodes.get('a')!.cluster.refFor<CounterMsg>(String(nodes.get('b')!.system.spawn(counter, 'counter')));
+      let error: unknown;
+      remote.ask<string>((replyTo) => ({ type: 'slow', replyTo }), { timeoutMs: 300 }).catch((e) => { error = e; });
+      assert.ok(await h.settle(() => error !== undefined, 5_000));
+      assert.ok(isTroupeError(error, 'ask-timeout'));
+      const undeclared = await (remote as unknown as ActorRef<{ type: 'nope'; replyTo: ActorRef<string> }>)
+        .ask<string>((replyTo) => ({ type: 'nope', replyTo })).then(() => undefined, (e: unknown) => e);
+      assert.ok(isTroupeError(undeclared, 'unknown-message-type'));
+    } finally {
+      await h.shutdown();
+    }
+  });
+
+  test('remote death watch: a stopped remote actor terminates for its watcher', async () => {
+    const h = harness();
+    try {
+      const nodes = await h.start(['a', 'b'], registry);
+      const target = nodes.get('b')!.system.spawn(counter, 'counter');
+      const remote = nodes.get('a')!.cluster.refFor<CounterMsg>(String(target));
+      const seen: string[] = [];
+      nodes.get('a')!.system.spawn(defineActor<never, undefined>({
+        init: (ctx) => { ctx.watch(remote as ActorRef<never>); return undefined; },
+        receive: () => undefined,
+        signal: (_s, sig) => { if (sig.type === 'terminated') seen.push(`${sig.ref.equals(remote as never)}:${sig.reason.kind}`); },
+      }), 'watcher');
+      await h.settle(() => false, 100);
+      nodes.get('b')!.system.stop(target as ActorRef<never>);
+      assert.ok(await h.settle(() => seen.length > 0, 5_000));
+      assert.equal(seen, ['true:normal']);
+    } finally {
+      await h.shutdown();
+    }
+  });
+
+  test('a crashed node is detected: watchers get node-down, pending asks fail, messages dead-letter', async () => {
+    const h = harness();
+    try {
+      const nodes = await h.start(['a', 'b', 'c'], registry);
+      const remote = nodes.get('a')!.cluster.refFor<CounterMsg>(String(nodes.get('c')!.system.spawn(counter, 'counter')));
+      const seen: string[] = [];
+      nodes.get('a')!.system.spawn(defineActor<never, undefined>({
+        init: (ctx) => { ctx.watch(remote as ActorRef<never>); return undefined; },
+        receive: () => undefined,
+        signal: (_s, sig) => { if (sig.type === 'terminated') seen.push(sig.reason.kind); },
+      }), 'watcher');
+      let askError: unknown;
+      remote.ask<string>((replyTo) => ({ type: 'slow', replyTo }), { timeoutMs: 60_000 }).catch((e) => { askError = e; });
+      await h.settle(() => false, 100);
+      await h.crash('c');
+      const bSeesDown = (): boolean => nodes.get('b')!.cluster.members().some((m) => m.node === 'c' && m.status === 'down');
+      assert.ok(await h.settle(() => seen.length > 0 && askError !== undefined && bSeesDown(), 10_000), 'the crash was detected by both survivors');
+      assert.equal(seen, ['node-down']);
+      assert.ok(isTroupeError(askError, 'actor-dead'));
+      assert.is(remote.alive, false);
+      const dead: SystemEvent[] = [];
+      nodes.get('a')!.system.events$.subscribe((e) => { if (e.type === 'dead-letter') dead.push(e); });
+      remote.tell({ type: 'add', n: 1 });
+      assert.ok(dead.length === 1 && dead[0].type === 'dead-letter' && dead[0].reason === 'node-unreachable');
+    } finally {
+      await h.shutdown();
+    }
+  });
+
+  test.run();
+}
