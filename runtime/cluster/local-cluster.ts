@@ -157,7 +157,8 @@ export async function spawnLocalCluster(options: LocalClusterOptions): Promise<L
   const live = (): Handle[] => handles.filter((h) => h.alive);
   const waitForMembers = (names?: readonly string[], timeoutMs = readyTimeoutMs): Promise<void> => {
     const want = names ?? live().map((h) => h.name);
-    return until(() => want.every((n) => { const v = views.get(n); return v !== undefined && want.every((w) => v.includes(w)); }), timeoutMs, `nodes ${want.join(', ')} did not all see each other up`);
+    return until(() => want.every((n) => { const v = views.get(n); return v !== undefined && want.every((w) => v.includes(w)); }), timeoutMs, `nodes ${want.join(', ')} did not all see each other up`)
+      .catch((e: Error) => { throw new TroupeError('ask-timeout', `${e.message} Views: ${want.map((n) => `${n} sees [${views.get(n)?.join(' ') ?? 'nothing'}]`).join('; ')}.`); });
   };
   const stopAll = async (): Promise<void> => { await Promise.all(handles.map((h) => h.stop())); };
 

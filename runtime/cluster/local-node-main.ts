@@ -28,7 +28,9 @@ const node = await createNode({
   transport: createTcpTransport({ secret: env.TROUPE_SECRET! }),
   seeds: env.TROUPE_SEEDS ? env.TROUPE_SEEDS.split(',') : [],
   registry: entry.registry?.() ?? createMessageRegistry(),
+  log: env.TROUPE_DEBUG ? (e) => console.error(`[${env.TROUPE_NODE}] ${e.msg} ${JSON.stringify(e.data)}`) : undefined,
 });
+if (env.TROUPE_DEBUG) node.cluster.events$.subscribe((e) => console.error(`[${env.TROUPE_NODE}] ${JSON.stringify(e)}`));
 const report = (): void => send({ type: 'members', endpoint: node.endpoint, up: node.cluster.members().filter((m) => m.status === 'up').map((m) => m.node) });
 node.cluster.events$.subscribe(report);
 await entry.setup?.(node);

@@ -27,9 +27,11 @@ export type ClusterEvent =
   | { readonly type: 'link-rejected'; readonly remote: string; readonly reason: string; readonly detail: string; readonly atMs: number };
 
 /**
- * Membership settings. Defaults: `heartbeatIntervalMs` 200, `acceptablePauseMs` 600,
- * `phiThreshold` 8, `minStdDeviationMs` 50, `joinRetryMs` 500. With these a silent node is
- * declared down after about 1.1 s (mean interval + acceptable pause + a few deviations).
+ * Membership settings. Defaults: `heartbeatIntervalMs` 250, `acceptablePauseMs` 1 500,
+ * `phiThreshold` 8, `minStdDeviationMs` 100, `joinRetryMs` 500. With these a node that falls
+ * silent is declared down after about 2.3 s (mean interval + acceptable pause + a few
+ * deviations): tolerant of GC pauses and a loaded machine. A node whose process died is
+ * declared down sooner, as soon as a connect to its endpoint is refused (TCP, simulated network).
  */
 export interface MembershipOptions {
   readonly heartbeatIntervalMs?: number;
@@ -71,10 +73,10 @@ export class Membership {
     options: MembershipOptions = {},
   ) {
     this.o = {
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200,
-      acceptablePauseMs: options.acceptablePauseMs ?? 600,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 250,
+      acceptablePauseMs: options.acceptablePauseMs ?? 1_500,
       phiThreshold: options.phiThreshold ?? 8,
-      minStdDeviationMs: options.minStdDeviationMs ?? 50,
+      minStdDeviationMs: options.minStdDeviationMs ?? 100,
       joinRetryMs: options.joinRetryMs ?? 500,
     };
     this.self = { node: nodeName, endpoint, incarnation, status: 'joining' };
@@ -119,6 +121,13 @@ export class Membership {
     if (this.timer !== null) this.scheduler.cancelTimer(this.timer);
     this.timer = null;
     this.events.complete();
+  }
+
+  /** A connect to `endpoint` was refused: the member there is not running any more. */
+  endpointRefused(endpoint: string): void {
+    for (const e of this.table.values()) {
+      if (e.member.endpoint === endpoint && e.member.node !== this.self.node && (e.member.status === 'up' || e.member.status === 'joining' || e.member.status === 'leaving')) this.setStatus(e, 'down');
+    }
   }
 
   reportRejected(remote: string, reason: string, detail: string): void {

@@ -5,7 +5,7 @@ import type { Observable } from 'rxjs';
 import { ActorRef } from '../actor-ref.ts';
 import { askProcess } from '../ask.ts';
 import { TroupeError } from '../errors.ts';
-import { secureRandomBytes } from '../real-clock.ts';
+import { secureRandomBytes, wallClockMs } from '../real-clock.ts';
 import { createSystemWith, type ActorSystem, type SystemInternals, type SystemOptions } from '../system.ts';
 import type { SystemCore } from '../internal/system-core.ts';
 import { createMessageRegistry, type MessageRegistry } from '../wire/message-registry.ts';
@@ -25,6 +25,12 @@ export interface NodeOptions extends SystemOptions {
   readonly registry?: MessageRegistry;
   readonly membership?: MembershipOptions;
   readonly nonceBytes?: (n: number) => Uint8Array;
+  /**
+   * This start's incarnation: must grow from one start of a node to the next (a member with a
+   * higher incarnation replaces the old one). Default: wall-clock milliseconds × 1 000 plus a
+   * random 0–999, so restarts on one machine always increase.
+   */
+  readonly incarnation?: number;
   /** Where rejected connections and unreadable frames are reported; default: nowhere but `cluster.events$`. */
   readonly log?: (entry: { level: 'warn'; msg: string; data: Record<string, unknown> }) => void;
 }
@@ -81,13 +87,17 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
       linkUp: () => {},
       linkDown: (peer, ep, reason, detail) => { if (reason !== 'closed' && reason !== 'stopped') warn('link closed', { peer, endpoint: ep, reason, detail }); },
       rejected: (remote, reason, detail) => {
-        // an outbound connect to a peer that is down fails on every retry: not worth a warning each time
+        // A refused connect means nothing listens there: the member's process is gone, so it is
+        // declared down at once instead of after the failure detector's pause. Retries to a
+        // down peer fail on every attempt and are not worth a warning each.
+        if (reason === 'refused') { membership?.endpointRefused(remote); return; }
         if (reason !== 'error') warn('connection rejected', { remote, reason, detail });
         membership?.reportRejected(remote, reason, detail);
       },
     },
   });
-  membership = new Membership(system.node, endpoint, system.random.int(0x3fffffff) + 1, options.seeds ?? [], registry.manifest(), system.scheduler, remoting, options.membership);
+  const incarnation = options.incarnation ?? wallClockMs() * 1_000 + system.random.int(1_000);
+  membership = new Membership(system.node, endpoint, incarnation, options.seeds ?? [], registry.manifest(), system.scheduler, remoting, options.membership);
   const m = membership;
   m.onDown = (node) => remoting.nodeDown(node);
   remoting.clusterHandler = (peer, type, payload) => m.onMessage(peer, type, payload);

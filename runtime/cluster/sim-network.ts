@@ -94,7 +94,7 @@ function positiveInt(name: string, value: number, min: number): number {
  * frames; the connect (which models the handshake and its secret check) and close packets only
  * take latency and jitter, as a reliable connection's control traffic would. A connect across a
  * partition is dropped, so the sender gets `rejected(peer, 'handshake-timeout')`; a connect to a
- * node id that is not running is refused (`rejected(peer, 'error')`).
+ * node id that is not running is refused (`rejected(peer, 'refused')`).
  *
  * Transports use `scheduler`, not the context's (pass the same one to the nodes). The handshake
  * itself is not run: `nonceBytes` is unused.
@@ -130,7 +130,7 @@ export function createSimNetwork(options: SimNetworkOptions): SimNetwork {
     if (node) return node.receive(p);
     if (p.kind === 'frame') counters.dropped++;
     else if (p.kind === 'connect') {
-      post({ kind: 'refuse', conn: p.conn, from: p.to, to: p.from, reason: 'error', detail: `No node '${p.to}' is running on this simulated network (connection refused).` });
+      post({ kind: 'refuse', conn: p.conn, from: p.to, to: p.from, reason: 'refused', detail: `No node '${p.to}' is running on this simulated network (connection refused).` });
     }
   };
 

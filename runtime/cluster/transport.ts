@@ -14,6 +14,7 @@ export type LinkCloseReason =
   | 'malformed-frame'   // bytes that are not a frame
   | 'frame-too-large'   // a frame over the configured limit
   | 'handshake-timeout' // no complete handshake in time
+  | 'refused'           // nothing listens at that endpoint (the node is not running there)
   | 'error'             // a socket or client error
   | 'stopped';          // this transport stopped
 

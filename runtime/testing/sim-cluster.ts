@@ -70,6 +70,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
       scheduler,
       random: createSeededRandom(seedRandom.int(0x7fffffff)),
       nonceBytes: (n) => seedRandom.bytes(n),
+      incarnation: (Math.floor(scheduler.clock.now()) + 1) * 1_000 + seedRandom.int(1_000),
       transport: transportFor(scheduler, name),
       registry: options.registry?.(),
       seeds: seedEndpoint === undefined ? [] : [seedEndpoint],

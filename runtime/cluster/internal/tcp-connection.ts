@@ -196,7 +196,7 @@ export function openTcpConnection(o: TcpConnectionOptions): TcpConnection {
   });
   socket.on('error', (e: NodeJS.ErrnoException) => {
     const code = e.code ?? 'unknown';
-    close(DROPPED.has(code) ? 'closed' : 'error', `Socket error ${code}: ${e.message}`, false);
+    close(DROPPED.has(code) ? 'closed' : code === 'ECONNREFUSED' ? 'refused' : 'error', `Socket error ${code}: ${e.message}`, false);
   });
   socket.on('close', () => {
     stopTimer();

@@ -145,7 +145,8 @@ test('a crashed node is declared down by the failure detector; watchers get node
   assert.equal(seen, ['node-down']);
   assert.is(events.length, 1);
   const detectionMs = sim.scheduler.clock.now() - crashedAt;
-  assert.ok(detectionMs <= 1_500, `detected after ${detectionMs} ms of silence (default settings)`);
+  // a silent node (no refused connect to hint at it) waits for the failure detector: ~2.3 s by default
+  assert.ok(detectionMs >= 1_500 && detectionMs <= 2_600, `detected after ${detectionMs} ms of silence (default settings)`);
   assert.ok(isTroupeError(askError, 'actor-dead'));
   assert.is(remote.alive, false);
   remote.tell({ type: 'greet', name: 'late', replyTo: remote as never });

@@ -193,7 +193,7 @@ test('a killed node hears nothing more, its peers see the link go down, and it c
   assert.equal(b.frames.map((f) => f.text), ['a:0']);
   s.send(a, 'b', 'a:2');
   s.run();
-  assert.equal(a.events.slice(-1), ['rejected b error'], 'nobody listens at b');
+  assert.equal(a.events.slice(-1), ['rejected b refused'], 'nobody listens at b');
   assert.equal(s.net.nodes(), ['a']);
   const b2 = await s.start('b');
   s.send(a, 'b', 'a:3');
