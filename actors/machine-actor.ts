@@ -91,7 +91,7 @@ export function defineMachineActor<T extends AnyStateMachine>(machine: T, option
 /** Adapts a Scheduler to xstate's clock; due callbacks are handed to `deliver` instead of run. */
 export function schedulerClock(scheduler: Scheduler, deliver: (call: DelayedCall) => void): { setTimeout(fn: () => void, ms: number): DelayedCall; clearTimeout(id: DelayedCall): void } {
   return {
-    setTimeout(fn, ms) {
+    setTimeout(fn, ms) { // the xstate clock interface, backed by the system scheduler
       const call: DelayedCall = { cancelled: false, timer: null, fn };
       call.timer = scheduler.startTimer(ms, () => { if (!call.cancelled) deliver(call); });
       return call;
