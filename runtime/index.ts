@@ -13,7 +13,7 @@ export { formatTree, type InspectNode } from './inspect.ts';
 export type { Clock, Scheduler, TimerId } from './clock.ts';
 export { createSeededRandom, type Random } from './random.ts';
 export { createIdSource, type IdSource } from './ids.ts';
-export { createRealScheduler, realClock } from './real-clock.ts';
+export { createRealScheduler, realClock, wallClockMs } from './real-clock.ts';
 export type { MailboxOptions, MailboxStats, OverflowPolicy } from '../mailboxes/mailbox.ts';
 export type { Strategy, Directive, RestartType, Decider, SupervisionOptions } from '../supervisors/strategy.ts';
 export type { Intensity } from '../supervisors/restart-window.ts';
@@ -25,3 +25,42 @@ export {
   createCircuitBreaker, type CircuitBreaker, type CircuitBreakerOptions, type BreakerSnapshot, type BreakerStateChange,
   type BreakerStats, type BreakerState, type BreakerTrip, type BreakerChangeReason,
 } from '../supervisors/circuit-breaker.ts';
+
+// Remoting and clusters
+export { createNode, type NodeOptions, type Cluster, type ClusterNode } from './cluster/node.ts';
+export type { Member, MemberStatus, ClusterEvent, MembershipOptions } from './cluster/membership.ts';
+export type { Transport, TransportKind, TransportContext, TransportEvents, LinkCloseReason } from './cluster/transport.ts';
+export { createTcpTransport, type TcpTransportOptions } from './cluster/tcp-transport.ts';
+export { createNatsTransport, type NatsTransportOptions } from './cluster/nats-transport.ts';
+export { spawnLocalCluster, type LocalCluster, type LocalClusterOptions, type LocalNodeHandle } from './cluster/local-cluster.ts';
+export type { LocalNodeEntry } from './cluster/local-node-main.ts';
+export { createMessageRegistry, type MessageRegistry, type MessageTypeSpec, type PayloadValidator, type Upcaster } from './wire/message-registry.ts';
+export { compareManifests, type Manifest, type ManifestIncompatibility } from './wire/manifest.ts';
+
+// Service discovery and routing
+export {
+  createReceptionist, defineServiceKey, registerReceptionistMessages,
+  type Receptionist, type ReceptionistOptions, type ReceptionistCommand, type ServiceKey, type ServiceInstance,
+  type ServiceMetadata, type InstanceMetadata, type ServiceHealth, type Listing,
+} from '../actors/receptionist.ts';
+export { createRouter, type Router, type RouterOptions, type RouterStats, type RouteeStats, type RoutingStrategy } from '../actors/router.ts';
+
+// Persistence: journal, event sourcing, projections, sagas
+export type { Journal, JournalDeps, NewEvent, StoredEvent, EventMeta, ExpectedVersion, AppendResult, Snapshot } from '../actors/journal/journal.ts';
+export { createMemoryJournal } from '../actors/journal/memory-journal.ts';
+export { createFileJournal, type FileJournal, type FileJournalOptions } from '../actors/journal/file-journal.ts';
+export { createPgJournal, type PgJournal, type PgJournalOptions } from '../actors/journal/pg-journal.ts';
+export { readAllPages } from '../actors/journal/read-all-pages.ts';
+export {
+  defineEventSourced, reject, type EventSourcedSpec, type EventSourcedCommand, type EventSourcedState,
+  type CommandResult, type CommandError, type Decision,
+} from '../actors/event-sourced.ts';
+export { createProjection, withAppendHints, type Projection, type ProjectionOptions, type ProjectionStatus } from '../actors/projection.ts';
+export {
+  createMemoryProjectionStore, createAtLeastOnceStore, createMemoryCheckpoints, createFileCheckpoints, createPgProjectionStore,
+  type ProjectionStore, type CheckpointStore,
+} from '../actors/projection-stores.ts';
+export {
+  defineSaga, startSaga, resumeSagas, sagaStreamName,
+  type SagaSpec, type SagaStep, type SagaStepContext, type SagaDefinition, type SagaHandle, type SagaOutcome, type SagaStatus,
+} from '../actors/saga.ts';
