@@ -7,6 +7,7 @@ import pg from 'pg';
 import { TroupeError } from '../../runtime/errors.ts';
 import type { ProjectionStore } from '../projection-stores.ts';
 import { conflict } from './projection-checkpoints.ts';
+import { inTransaction as withTransaction } from '../journal/internal/pg-transaction.ts';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -52,20 +53,7 @@ export async function createPgProjectionStore(options: PgProjectionStoreOptions)
   const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString });
   const table = `"${schema}".projection_checkpoints`;
 
-  const inTransaction = async <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await work(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
-  };
+  const inTransaction = <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => withTransaction(pool, work);
 
   const lockRow = async (c: pg.PoolClient, projection: string): Promise<number> => {
     await c.query(`INSERT INTO ${table} (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, [projection]);

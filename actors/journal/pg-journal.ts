@@ -11,6 +11,7 @@ import { checkExpectedVersion, checkOptionalInt, checkSnapshotVersion, concurren
 import { pgSql } from './internal/pg-sql.ts';
 import { encodeChecked, makeMeta, prepareEvents } from './internal/prepare-events.ts';
 import { assertStreamName } from './stream-name.ts';
+import { inTransaction as withTransaction } from './internal/pg-transaction.ts';
 
 /** Options of {@link createPgJournal}: a pool to borrow, or a connection string to own a pool for. */
 export interface PgJournalOptions extends JournalDeps {
@@ -74,20 +75,7 @@ export async function createPgJournal(options: PgJournalOptions): Promise<PgJour
     return p;
   };
 
-  const inTransaction = async <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const out = await work(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
-  };
+  const inTransaction = <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => withTransaction(pool, work);
 
   const versionOf = async (q: pg.Pool | pg.PoolClient, stream: string): Promise<number> =>
     Number((await q.query<{ v: number }>(sql.currentVersion, [stream])).rows[0].v);
