@@ -64,3 +64,10 @@ export {
   defineSaga, startSaga, resumeSagas, sagaStreamName,
   type SagaSpec, type SagaStep, type SagaStepContext, type SagaDefinition, type SagaHandle, type SagaOutcome, type SagaStatus,
 } from '../actors/saga.ts';
+
+// Event bus
+export {
+  createEventBus, registerEventBusMessages, idempotent, ack, nack,
+  type EventBus, type EventBusOptions, type Topic, type Subscription, type SubscribeOptions, type DeliveryOptions,
+  type BusEvent, type Delivery, type EventHandler, type PublishReceipt, type DeadLetter,
+} from '../actors/event-bus/index.ts';

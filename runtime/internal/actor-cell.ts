@@ -17,7 +17,7 @@ import { createMailbox } from '../../mailboxes/create-mailbox.ts';
 import { BulkheadGate, type PermitWaiter } from '../../supervisors/bulkhead.ts';
 import { backoffDelay } from '../../supervisors/backoff.ts';
 import { recordRestart } from '../../supervisors/restart-window.ts';
-import type { Directive } from '../../supervisors/strategy.ts';
+import { directiveFor, restartTargets } from '../../supervisors/decide.ts';
 import { CellTimers } from './cell-timers.ts';
 import { DELIVERED_DEAD, type DeliveryResult, type Process, type SystemMessage } from './process.ts';
 import type { SystemCore } from './system-core.ts';
@@ -258,11 +258,8 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   private supervise(child: ActorCell, error: unknown): void {
     if (!child.alive || this.kids?.get(child.name) !== child || (this.flags & (STOPPING | DEAD)) !== 0) return;
     const sup = this.def.supervision;
-    let d: Directive;
-    try { d = sup.decider(error); } catch { d = 'escalate'; }
-    if (d === 'restart' && child.opts.restart === 'temporary') d = 'stop';
     const h = this.host;
-    switch (d) {
+    switch (directiveFor(sup.decider, child.opts.restart, error)) {
       case 'resume':
         child.deliverSystem({ type: 'resume' });
         return;
@@ -285,17 +282,11 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
           return;
         }
         const delayMs = sup.backoff ? backoffDelay(sup.backoff, recent.length, h.random.next()) : 0;
-        for (const t of this.restartTargets(child)) t.deliverSystem({ type: 'restart', cause: error, delayMs });
+        const siblings = [...this.kids!.values()].filter((c) => c === child || (c.alive && (c.flags & STOPPING) === 0));
+        for (const t of restartTargets(sup.strategy, siblings, child)) t.deliverSystem({ type: 'restart', cause: error, delayMs });
         return;
       }
     }
-  }
-
-  private restartTargets(failed: ActorCell): ActorCell[] {
-    const strategy = this.def.supervision.strategy;
-    if (strategy === 'one-for-one') return [failed];
-    const all = [...this.kids!.values()].filter((c) => c.alive && (c.flags & STOPPING) === 0);
-    return strategy === 'one-for-all' ? all : all.slice(all.indexOf(failed));
   }
 
   private beginRestart(cause: unknown, delayMs: number): void {
