@@ -43,7 +43,7 @@ export function isPlainJson(value: unknown, depth = 0): boolean {
 
 /**
  * Encodes a payload, choosing JSON when it is plain and superjson otherwise.
- * @example encodePayload({ at: order.placedAt /* a Date */ }).encoding // 'superjson'
+ * @example encodePayload({ at: order.placedAt }).encoding // 'superjson' when placedAt is a Date
  */
 export function encodePayload(value: unknown): EncodedPayload {
   if (isPlainJson(value)) return { encoding: 'json', text: JSON.stringify(value) };

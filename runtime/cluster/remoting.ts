@@ -63,6 +63,9 @@ export class Remoting implements RemoteLink {
       if (address.path === IDENTIFY_PATH) return this.identifier;
       return this.host.resolveLocal(address.path, address.uid) ?? new DeadProcess(this.host, address);
     }
+    // One-shot reply addresses of remote asks are used once: they are not cached (the cache
+    // would grow by one entry per ask).
+    if (address.path.startsWith('/temp/')) return new RemoteProcess(this.host, address, this);
     const text = formatAddress(address);
     let p = this.remotes.get(text);
     if (p === undefined) { p = new RemoteProcess(this.host, address, this); this.remotes.set(text, p); }
