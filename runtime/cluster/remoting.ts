@@ -10,7 +10,7 @@ import { isTroupeError } from '../errors.ts';
 import { messageTypeOf, type DeadLetterReason } from '../events.ts';
 import type { DeliveryResult, Process, SystemMessage } from '../internal/process.ts';
 import type { SystemCore } from '../internal/system-core.ts';
-import { decodeEnvelope, encodeEnvelope } from '../wire/codec.ts';
+import { decodePacket, encodePacket } from '../wire/codec.ts';
 import { WIRE_PROTOCOL_VERSION, type Envelope } from '../wire/envelope.ts';
 import type { MessageRegistry } from '../wire/message-registry.ts';
 import { refsFromWire, refsToWire } from './ref-codec.ts';
@@ -34,11 +34,17 @@ export type RemotingIssue = { readonly kind: 'malformed-envelope' | 'protocol-ve
 
 interface Watch { readonly target: RemoteProcess; readonly watcher: Process }
 
+/** What goes to one endpoint in this turn: envelopes, and for user messages what to dead-letter if the link refuses them. */
+interface Outbox { envelopes: Envelope[]; undeliverable: ({ target: Process; msg: unknown } | null)[] }
+
 export class Remoting implements RemoteLink {
   private readonly remotes = new Map<string, RemoteProcess>();
   private readonly inbound = new Map<string, Process>();
   private readonly watches = new Map<string, Watch[]>();
   private counter = 0;
+  private readonly outboxes = new Map<string, Outbox>();
+  private flushArmed = false;
+  private readonly flushFn = (): void => this.flush();
   private readonly idPrefix: string;
   clusterHandler: ClusterHandler = () => {};
   onIssue: (issue: RemotingIssue) => void = () => {};
@@ -96,13 +102,39 @@ export class Remoting implements RemoteLink {
     const builtin = BUILTIN_TYPES.has(type);
     if (!builtin && !this.registry.has(type)) return this.drop(target, msg, 'unknown-message-type');
     const { value, found } = refsToWire(msg, this.addressOf);
-    let bytes: Buffer;
-    try {
-      bytes = encodeEnvelope({ v: WIRE_PROTOCOL_VERSION, id: this.nextId(), kind: 'user', to: target.text, type, typeVersion: builtin ? 1 : this.registry.versionOf(type), payload: value, refs: found });
-    } catch {
-      return this.drop(target, msg, 'undeliverable');
+    const env: Envelope = { v: WIRE_PROTOCOL_VERSION, id: this.nextId(), kind: 'user', to: target.text, type, typeVersion: builtin ? 1 : this.registry.versionOf(type), payload: value, refs: found };
+    return this.enqueue(endpoint, env, { target, msg }) ? 0 : this.drop(target, msg, 'link-overflow');
+  }
+
+  /**
+   * Queues an envelope for `endpoint`; everything queued in one turn leaves as one packet (one
+   * JSON.stringify, one frame), in order. Returns false when the link's queue is full.
+   */
+  private enqueue(endpoint: string, env: Envelope, undeliverable: { target: Process; msg: unknown } | null): boolean {
+    if (this.linkFull.has(endpoint)) return false;
+    let box = this.outboxes.get(endpoint);
+    if (box === undefined) { box = { envelopes: [], undeliverable: [] }; this.outboxes.set(endpoint, box); }
+    box.envelopes.push(env);
+    box.undeliverable.push(undeliverable);
+    if (!this.flushArmed) { this.flushArmed = true; this.host.scheduler.soon(this.flushFn); }
+    return true;
+  }
+
+  /** Endpoints whose last packet the transport refused; cleared at the next flush. */
+  private readonly linkFull = new Set<string>();
+
+  private flush(): void {
+    this.flushArmed = false;
+    this.linkFull.clear();
+    for (const [endpoint, box] of this.outboxes) {
+      this.outboxes.delete(endpoint);
+      let bytes: Buffer | undefined;
+      try { bytes = encodePacket(box.envelopes); } catch { bytes = undefined; }
+      if (bytes !== undefined && this.transport.send(endpoint, bytes)) continue;
+      if (bytes !== undefined) this.linkFull.add(endpoint);
+      if (this.host.terminated) continue; // nothing left to tell about them
+      for (const u of box.undeliverable) if (u !== null) this.host.deadLetter(u.target, u.msg, bytes === undefined ? 'undeliverable' : 'link-overflow');
     }
-    return this.transport.send(endpoint, bytes) ? 0 : this.drop(target, msg, 'link-overflow');
   }
 
   sendSystem(target: RemoteProcess, msg: SystemMessage): void {
@@ -139,7 +171,7 @@ export class Remoting implements RemoteLink {
   /** Sends a node-level message to an endpoint (seeds before their names are known). */
   sendToEndpoint(endpoint: string, type: string, payload: unknown): boolean {
     const env: Envelope = { v: WIRE_PROTOCOL_VERSION, id: this.nextId(), kind: 'system', to: `troupe://${this.host.name}@${endpoint}/system#0`, type, typeVersion: 1, payload };
-    return this.transport.send(endpoint, encodeEnvelope(env));
+    return this.enqueue(endpoint, env, null);
   }
 
   private drop(target: Process, msg: unknown, reason: DeadLetterReason): DeliveryResult {
@@ -158,13 +190,20 @@ export class Remoting implements RemoteLink {
   // ---- inbound -------------------------------------------------------------------------
 
   onFrame(peer: string, bytes: Buffer): void {
-    let env: Envelope;
-    try {
-      env = decodeEnvelope(bytes);
-    } catch (e) {
+    const report = (e: unknown): void => {
       this.onIssue({ kind: isTroupeError(e, 'protocol-version') ? 'protocol-version' : 'malformed-envelope', peer, detail: (e as Error).message });
+    };
+    let envelopes: Envelope[];
+    try {
+      envelopes = decodePacket(bytes, report);
+    } catch (e) {
+      report(e);
       return;
     }
+    for (const env of envelopes) this.receive(peer, env);
+  }
+
+  private receive(peer: string, env: Envelope): void {
     if (env.kind === 'system') { this.onSystem(peer, env); return; }
     const target = this.resolveInbound(env.to);
     let payload = env.payload;

@@ -17,13 +17,17 @@ const ENC_SUPERJSON = 1;
 const ENC_REFS = 2;
 const WIRE_LENGTH = 11;
 
-function encodeText(e: Envelope): string {
+function wireArray(e: Envelope): unknown[] {
   const plain = isPlainJson(e.payload);
-  return JSON.stringify([
+  return [
     e.v, e.id, e.kind === 'system' ? KIND_SYSTEM : KIND_USER, (plain ? 0 : ENC_SUPERJSON) | (e.refs ? ENC_REFS : 0),
     e.from ?? null, e.to, e.type, e.typeVersion, e.correlationId ?? null, e.traceparent ?? null,
     plain ? e.payload : encodePayload(e.payload).text,
-  ]);
+  ];
+}
+
+function encodeText(e: Envelope): string {
+  return JSON.stringify(wireArray(e));
 }
 
 /**
@@ -113,5 +117,44 @@ export function decodeEnvelopeBatch(bytes: Uint8Array, maxFrameBytes = DEFAULT_M
   const frames = decodeFrames(bytes, maxFrameBytes);
   const out = new Array<Envelope>(frames.length);
   for (let i = 0; i < frames.length; i++) out[i] = decodeEnvelope(frames[i]);
+  return out;
+}
+
+/**
+ * Encodes the envelopes one node sends another in one turn as a single frame body: a JSON array
+ * of wire arrays (`[[…], […]]`), one `JSON.stringify` and one Buffer for the lot. A packet is
+ * told from a single envelope by its first element being an array.
+ *
+ * @example transport.send(endpoint, encodePacket(outbox.splice(0)))
+ */
+export function encodePacket(envelopes: readonly Envelope[]): Buffer {
+  const arrays = new Array<unknown[]>(envelopes.length);
+  for (let i = 0; i < envelopes.length; i++) arrays[i] = wireArray(envelopes[i]);
+  return Buffer.from(JSON.stringify(arrays), 'utf8');
+}
+
+/**
+ * Decodes a frame body holding a packet ({@link encodePacket}) or a single envelope
+ * ({@link encodeEnvelope}). Bytes that are not JSON throw `malformed-frame`; an envelope of the
+ * packet that is malformed (or of another protocol version) is passed to `onError` and skipped,
+ * the others are returned in order.
+ */
+export function decodePacket(bytes: Uint8Array, onError: (e: TroupeError) => void): Envelope[] {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw malformed(`invalid JSON (${(e as Error).message})`, { bytes: buf.length }, e);
+  }
+  if (!Array.isArray(parsed) || !Array.isArray(parsed[0])) return [fromWire(parsed)];
+  const out: Envelope[] = [];
+  for (const w of parsed) {
+    try {
+      out.push(fromWire(w));
+    } catch (e) {
+      onError(e as TroupeError);
+    }
+  }
   return out;
 }
