@@ -4,7 +4,6 @@
 import { TroupeError } from '../errors.ts';
 import { decodePayload, encodePayload, isPlainJson } from '../payload-codec.ts';
 import { WIRE_PROTOCOL_VERSION, type Envelope } from './envelope.ts';
-import { DEFAULT_MAX_FRAME_BYTES, decodeFrames, encodeTextFrames } from './frame.ts';
 
 // Wire form (protocol 1): one JSON array, positional, ~30% cheaper to stringify and parse than
 // the keyed object and ~25% smaller. The protocol version stays at index 0 in every version.
@@ -32,7 +31,7 @@ function encodeText(e: Envelope): string {
 
 /**
  * Encodes one envelope to bytes: UTF-8 of one JSON array (see the wire form above), not framed
- * (see {@link encodeEnvelopeBatch} or `encodeFrame` for stream transports). A plain-JSON payload
+ * (see {@link encodePacket} for a turn's envelopes in one frame). A plain-JSON payload
  * costs one `JSON.stringify` in all; any other payload adds one `superjson.stringify` of the
  * payload alone, nested as a string. `envelope.v` is written as given. Fields beyond the
  * {@link Envelope} shape are not written.
@@ -93,31 +92,6 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
     throw malformed(`invalid JSON (${(e as Error).message})`, { bytes: buf.length }, e);
   }
   return fromWire(parsed);
-}
-
-/**
- * Encodes many envelopes as consecutive length-prefixed frames in one Buffer (one allocation,
- * one socket write). Throws `frame-too-large` when one envelope exceeds `maxFrameBytes`
- * (default 16 MiB); then nothing is written.
- *
- * @example socket.write(encodeEnvelopeBatch(outbox.splice(0)))
- */
-export function encodeEnvelopeBatch(envelopes: readonly Envelope[], maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Buffer {
-  const texts = new Array<string>(envelopes.length);
-  for (let i = 0; i < envelopes.length; i++) texts[i] = encodeText(envelopes[i]);
-  return encodeTextFrames(texts, maxFrameBytes);
-}
-
-/**
- * Decodes a buffer of complete frames from {@link encodeEnvelopeBatch}. Throws on the first bad
- * frame (`malformed-frame`, `protocol-version`, `frame-too-large`); for a live stream use
- * `createFrameDecoder` and {@link decodeEnvelope} per frame instead.
- */
-export function decodeEnvelopeBatch(bytes: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Envelope[] {
-  const frames = decodeFrames(bytes, maxFrameBytes);
-  const out = new Array<Envelope>(frames.length);
-  for (let i = 0; i < frames.length; i++) out[i] = decodeEnvelope(frames[i]);
-  return out;
 }
 
 /**

@@ -1,8 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeEnvelope, decodeEnvelopeBatch, decodePacket, encodeEnvelope, encodeEnvelopeBatch, encodePacket } from '../../../runtime/wire/codec.ts';
+import { decodeEnvelope, decodePacket, encodeEnvelope, encodePacket } from '../../../runtime/wire/codec.ts';
 import { WIRE_PROTOCOL_VERSION, type Envelope } from '../../../runtime/wire/envelope.ts';
-import { createFrameDecoder } from '../../../runtime/wire/frame.ts';
 import { isTroupeError } from '../../../runtime/errors.ts';
 import { createSeededRandom } from '../../../runtime/random.ts';
 
@@ -110,25 +109,6 @@ test('malformed bytes and wrong shapes are malformed-frame', () => {
   ];
   for (const text of bad) throwsCode(() => decodeEnvelope(Buffer.from(text)), 'malformed-frame');
   throwsCode(() => decodeEnvelope(Buffer.from([0xff, 0xfe, 0x00, 0x5b])), 'malformed-frame');
-});
-
-test('a batch encodes many envelopes as frames in one buffer and decodes back', () => {
-  const envs: Envelope[] = Array.from({ length: 50 }, (_, i) => ({ ...base, id: `m-${i}`, payload: i % 5 === 0 ? { at: new Date(i) } : { i, s: 'é✓'.repeat(i) } }));
-  const batch = encodeEnvelopeBatch(envs);
-  assert.equal(decodeEnvelopeBatch(batch), envs.map(full));
-  // The same bytes arrive in a stream cut anywhere.
-  const d = createFrameDecoder();
-  const got: Envelope[] = [];
-  for (let off = 0; off < batch.length; off += 7) for (const f of d.push(batch.subarray(off, off + 7))) got.push(decodeEnvelope(f));
-  assert.equal(got, envs.map(full));
-  const withRefs = decodeEnvelope(encodeEnvelope({ ...base, refs: true }));
-  assert.is(withRefs.refs, true);
-  assert.equal(decodeEnvelopeBatch(encodeEnvelopeBatch([])), []);
-});
-
-test('a batch with an envelope over maxFrameBytes is frame-too-large', () => {
-  throwsCode(() => encodeEnvelopeBatch([base, { ...base, payload: 'x'.repeat(500) }], 400), 'frame-too-large');
-  throwsCode(() => decodeEnvelopeBatch(encodeEnvelopeBatch([{ ...base, payload: 'x'.repeat(500) }]), 400), 'frame-too-large');
 });
 
 test('fuzz: corrupted envelopes decode or fail with a typed wire error (seeded, bounded)', () => {
