@@ -1,5 +1,6 @@
 // The PostgreSQL journal: events and snapshots in two tables of one schema (created if missing),
-// one transaction per append, positions from an identity column. SQL: internal/pg-sql.ts.
+// group commit (the appends queued during a transaction share the next), positions from an
+// identity column. SQL: internal/pg-sql.ts.
 
 import pg from 'pg';
 import { TroupeError } from '../../runtime/errors.ts';
@@ -46,9 +47,11 @@ const UNIQUE_VIOLATION = '23505';
 /**
  * Connects to PostgreSQL and ensures the schema. Appends take a transaction-scoped advisory lock
  * per schema, so positions become visible in increasing order and a projection tailing `readAll`
- * never skips an event that commits late; the price is one append at a time per schema. The
- * concurrency check reads the stream's version under that lock; UNIQUE (stream, version) backs
- * it against writers that bypass the lock. Resolve == committed.
+ * never skips an event that commits late. So that the lock does not make appends one at a time,
+ * appends are group-committed: those that queue while a transaction runs (up to 1 000) share the
+ * next one — one lock, one version query, one insert, one COMMIT. Each append's concurrency check
+ * is still its own: a conflicting append fails alone. UNIQUE (stream, version) backs the check
+ * against writers that bypass the lock. Resolve == committed.
  *
  * @example
  * const journal = await createPgJournal({ connectionString: process.env.DATABASE_URL, schema: 'orders', clock, ids });
@@ -80,6 +83,72 @@ export async function createPgJournal(options: PgJournalOptions): Promise<PgJour
   const versionOf = async (q: pg.Pool | pg.PoolClient, stream: string): Promise<number> =>
     Number((await q.query<{ v: number }>(sql.currentVersion, [stream])).rows[0].v);
 
+  // Group commit: appends that queue while a transaction runs go into the next one — one
+  // advisory lock, one version query, one insert and one COMMIT for the lot. The lock keeps
+  // positions committing in order (a projection tailing readAll never skips a late commit).
+  type Pending = { stream: string; expected: AppendOptions['expectedVersion']; prepared: ReturnType<typeof prepareEvents>; resolve: (r: AppendResult) => void; reject: (e: unknown) => void };
+  const queue: Pending[] = [];
+  let committing = false;
+  const MAX_GROUP = 1_000;
+
+  const commitGroup = async (group: Pending[]): Promise<void> => {
+    const accepted: { p: Pending; from: number }[] = [];
+    const refused: { p: Pending; error: unknown }[] = [];
+    await inTransaction(async (c) => {
+      await c.query(sql.lock, [sql.lockKey]);
+      const streams = [...new Set(group.map((g) => g.stream))];
+      const current = new Map<string, number>();
+      for (const r of (await c.query<{ stream: string; v: number }>(sql.currentVersions, [streams])).rows) current.set(r.stream, Number(r.v));
+      const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+      for (const p of group) {
+        const version = current.get(p.stream) ?? 0;
+        if (p.expected !== 'any' && p.expected !== version) { refused.push({ p, error: concurrencyConflict(p.stream, p.expected, version) }); continue; }
+        accepted.push({ p, from: version + 1 });
+        p.prepared.forEach((e, i) => {
+          cols[0].push(p.stream); cols[1].push(version + 1 + i); cols[2].push(e.type); cols[3].push(e.schemaVersion); cols[4].push(e.encoding);
+          cols[5].push(e.dataText); cols[6].push(e.meta.id); cols[7].push(e.meta.correlationId ?? null); cols[8].push(e.meta.causationId ?? null); cols[9].push(e.meta.timestampMs);
+        });
+        current.set(p.stream, version + p.prepared.length);
+      }
+      if (accepted.length === 0) return;
+      const positions = new Map<string, number>();
+      for (const r of (await c.query<{ position: string; stream: string; version: number }>(sql.insertMany, cols)).rows) positions.set(`${r.version}:${r.stream}`, Number(r.position));
+      for (const a of accepted) {
+        const versions = a.p.prepared.map((_, i) => a.from + i);
+        (a as { result?: AppendResult }).result = { streamVersion: a.from + versions.length - 1, versions, positions: versions.map((v) => positions.get(`${v}:${a.p.stream}`)!) };
+      }
+    });
+    for (const a of accepted) a.p.resolve((a as { result?: AppendResult }).result!);
+    for (const r of refused) r.p.reject(r.error);
+  };
+
+  const asConflict = async (p: Pending, e: unknown): Promise<unknown> =>
+    (e as { code?: string }).code === UNIQUE_VIOLATION && p.expected !== 'any' ? concurrencyConflict(p.stream, p.expected, await versionOf(pool, p.stream)) : e;
+
+  const commitLoop = async (): Promise<void> => {
+    committing = true;
+    try {
+      while (queue.length > 0) {
+        const group = queue.splice(0, MAX_GROUP);
+        try {
+          await commitGroup(group);
+        } catch (e) {
+          // A writer that bypasses the advisory lock took a version: retry the group one append
+          // at a time, so only the append that really conflicts fails (as a conflict).
+          if ((e as { code?: string }).code === UNIQUE_VIOLATION && group.length > 1) {
+            for (const p of group) await commitGroup([p]).catch(async (err: unknown) => p.reject(await asConflict(p, err)));
+          } else if ((e as { code?: string }).code === UNIQUE_VIOLATION) {
+            for (const p of group) p.reject(await asConflict(p, e));
+          } else {
+            for (const p of group) p.reject(e);
+          }
+        }
+      }
+    } finally {
+      committing = false;
+    }
+  };
+
   const journal: PgJournal = {
     schema,
 
@@ -94,31 +163,10 @@ export async function createPgJournal(options: PgJournalOptions): Promise<PgJour
         const expected = opts?.expectedVersion;
         checkExpectedVersion(stream, expected);
         const prepared = prepareEvents(stream, events, deps);
-        try {
-          return await inTransaction(async (c) => {
-            await c.query(sql.lock, [sql.lockKey]);
-            const current = await versionOf(c, stream);
-            if (expected !== 'any' && expected !== current) throw concurrencyConflict(stream, expected, current);
-            const rows = (await c.query<{ position: string; version: number }>(sql.insert, [
-              stream,
-              prepared.map((_, i) => current + 1 + i),
-              prepared.map((e) => e.type),
-              prepared.map((e) => e.schemaVersion),
-              prepared.map((e) => e.encoding),
-              prepared.map((e) => e.dataText),
-              prepared.map((e) => e.meta.id),
-              prepared.map((e) => e.meta.correlationId ?? null),
-              prepared.map((e) => e.meta.causationId ?? null),
-              prepared.map((e) => e.meta.timestampMs),
-            ])).rows.sort((a, b) => a.version - b.version);
-            return { streamVersion: current + prepared.length, versions: rows.map((r) => r.version), positions: rows.map((r) => Number(r.position)) };
-          });
-        } catch (e) {
-          if ((e as { code?: string }).code === UNIQUE_VIOLATION && expected !== 'any') {
-            throw concurrencyConflict(stream, expected, await versionOf(pool, stream));
-          }
-          throw e;
-        }
+        return new Promise<AppendResult>((resolve, reject) => {
+          queue.push({ stream, expected, prepared, resolve, reject });
+          if (!committing) void commitLoop();
+        });
       });
     },
 

@@ -17,7 +17,10 @@ export interface PgSql {
   readonly lockKey: string;
   readonly lock: string;
   readonly currentVersion: string;
-  readonly insert: string;
+  /** Current versions of many streams at once ($1 text[]); streams without events are absent. */
+  readonly currentVersions: string;
+  /** One insert for the appends of a group commit: the stream is a column too. */
+  readonly insertMany: string;
   readonly readStream: string;
   readonly readAll: string;
   readonly upsertSnapshot: string;
@@ -59,9 +62,10 @@ export function pgSql(schema: string): PgSql {
     lockKey: `troupe.journal:${schema}`,
     lock: 'SELECT pg_advisory_xact_lock(hashtext($1))',
     currentVersion: `SELECT coalesce(max(version), 0) AS v FROM ${s}.events WHERE stream = $1`,
-    insert: `INSERT INTO ${s}.events (stream, version, type, schema_version, encoding, data, event_id, correlation_id, causation_id, timestamp_ms)
-      SELECT $1, * FROM unnest($2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::float8[])
-      RETURNING position, version`,
+    currentVersions: `SELECT stream, max(version) AS v FROM ${s}.events WHERE stream = ANY($1::text[]) GROUP BY stream`,
+    insertMany: `INSERT INTO ${s}.events (stream, version, type, schema_version, encoding, data, event_id, correlation_id, causation_id, timestamp_ms)
+      SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::float8[])
+      RETURNING position, stream, version`,
     readStream: `SELECT ${COLUMNS} FROM ${s}.events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`,
     readAll: `SELECT ${COLUMNS} FROM ${s}.events WHERE position >= $1 ORDER BY position LIMIT $2`,
     upsertSnapshot: `INSERT INTO ${s}.snapshots AS cur (stream, version, encoding, state, saved_at_ms) VALUES ($1, $2, $3, $4, $5)
