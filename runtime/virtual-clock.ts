@@ -12,6 +12,8 @@ export interface VirtualScheduler extends Scheduler {
   /** Deadline of the earliest pending timer. */
   nextDeadline(): number | undefined;
   readonly pendingTimers: number;
+  /** Callbacks queued with `yieldThen` that have not run yet (a driver waits for them too). */
+  readonly pendingYields: number;
 }
 
 /**
@@ -20,12 +22,16 @@ export interface VirtualScheduler extends Scheduler {
  */
 export function createVirtualScheduler(startMs = 0, hooks: { soon: (fn: () => void) => void; yieldThen: (fn: () => void) => void }): VirtualScheduler {
   let now = startMs;
+  let yields = 0;
   const timers = new TimerQueue();
   const clock: Clock = { now: () => now };
   return {
     clock,
     soon: hooks.soon,
-    yieldThen: hooks.yieldThen,
+    yieldThen: (fn) => {
+      yields++;
+      hooks.yieldThen(() => { yields--; fn(); });
+    },
     startTimer: (delayMs, fn): TimerId => timers.add(now + Math.max(0, delayMs), fn),
     cancelTimer: (id) => timers.cancel(id),
     fireNextDue(at) {
@@ -39,5 +45,6 @@ export function createVirtualScheduler(startMs = 0, hooks: { soon: (fn: () => vo
     setNow(at) { if (at > now) now = at; },
     nextDeadline: () => timers.peek(),
     get pendingTimers() { return timers.size; },
+    get pendingYields() { return yields; },
   };
 }

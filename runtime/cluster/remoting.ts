@@ -107,8 +107,10 @@ export class Remoting implements RemoteLink {
   }
 
   /**
-   * Queues an envelope for `endpoint`; everything queued in one turn leaves as one packet (one
-   * JSON.stringify, one frame), in order. Returns false when the link's queue is full.
+   * Queues an envelope for `endpoint`; everything queued until pending I/O has had its turn
+   * leaves as one packet (one JSON.stringify, one frame), in order — flushing per I/O turn rather
+   * than per microtask makes bigger packets under load and cut remote ask latency. Returns false
+   * when the link's queue is full.
    */
   private enqueue(endpoint: string, env: Envelope, undeliverable: { target: Process; msg: unknown } | null): boolean {
     if (this.linkFull.has(endpoint)) return false;
@@ -116,7 +118,7 @@ export class Remoting implements RemoteLink {
     if (box === undefined) { box = { envelopes: [], undeliverable: [] }; this.outboxes.set(endpoint, box); }
     box.envelopes.push(env);
     box.undeliverable.push(undeliverable);
-    if (!this.flushArmed) { this.flushArmed = true; this.host.scheduler.soon(this.flushFn); }
+    if (!this.flushArmed) { this.flushArmed = true; this.host.scheduler.yieldThen(this.flushFn); }
     return true;
   }
 

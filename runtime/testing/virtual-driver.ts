@@ -20,7 +20,7 @@ export function createVirtualDriver(scheduler: VirtualScheduler, busy: () => boo
   const runUntilIdle = async (): Promise<void> => {
     for (let i = 0; i < MAX_SETTLE_ROUNDS; i++) {
       await settleEventLoop();
-      if (!busy()) return;
+      if (!busy() && scheduler.pendingYields === 0) return;
     }
     throw new TroupeError('invalid-argument', `runUntilIdle: actors were still busy after ${MAX_SETTLE_ROUNDS} rounds; is an actor sending to itself forever?`);
   };
