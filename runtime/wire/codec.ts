@@ -48,23 +48,29 @@ function malformed(reason: string, data: Record<string, unknown> = {}, cause?: u
 
 const optString = (x: unknown): x is string | null => x === null || typeof x === 'string';
 
-function fromWire(w: unknown): Envelope {
-  if (!Array.isArray(w)) throw malformed('not a JSON array');
-  const v: unknown = w[0];
+function checkVersion(v: unknown): void {
   if (typeof v !== 'number') throw malformed('missing protocol version');
   if (v !== WIRE_PROTOCOL_VERSION) {
     throw new TroupeError('protocol-version',
       `Peer speaks wire protocol ${v}, this node speaks ${WIRE_PROTOCOL_VERSION}. Run the same Troupe protocol version on every node of the cluster.`,
       { remote: v, local: WIRE_PROTOCOL_VERSION });
   }
-  const id: unknown = w[1], kind: unknown = w[2], enc: unknown = w[3], from: unknown = w[4], to: unknown = w[5];
-  const type: unknown = w[6], typeVersion: unknown = w[7], correlationId: unknown = w[8], traceparent: unknown = w[9];
-  if (w.length !== WIRE_LENGTH || typeof id !== 'string' || (kind !== KIND_USER && kind !== KIND_SYSTEM) ||
+}
+
+function fromWire(w: unknown): Envelope {
+  if (!Array.isArray(w)) throw malformed('not a JSON array');
+  checkVersion(w[0]);
+  if (w.length !== WIRE_LENGTH) throw malformed('a field is missing or has the wrong type', { id: typeof w[1] === 'string' ? w[1] : undefined });
+  return fromFields(w[0] as number, w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10]);
+}
+
+function fromFields(v: number, id: unknown, kind: unknown, enc: unknown, from: unknown, to: unknown, type: unknown,
+  typeVersion: unknown, correlationId: unknown, traceparent: unknown, payload: unknown): Envelope {
+  if (typeof id !== 'string' || (kind !== KIND_USER && kind !== KIND_SYSTEM) ||
       (enc !== 0 && enc !== 1 && enc !== 2 && enc !== 3) || !optString(from) || typeof to !== 'string' || typeof type !== 'string' ||
       !Number.isSafeInteger(typeVersion) || !optString(correlationId) || !optString(traceparent)) {
     throw malformed('a field is missing or has the wrong type', { id: typeof id === 'string' ? id : undefined });
   }
-  let payload: unknown = w[10];
   if ((enc & ENC_SUPERJSON) !== 0) {
     if (typeof payload !== 'string') throw malformed('superjson payload is not a string', { id });
     payload = decodePayload('superjson', payload);
@@ -95,23 +101,40 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
 }
 
 /**
- * Encodes the envelopes one node sends another in one turn as a single frame body: a JSON array
- * of wire arrays (`[[…], […]]`), one `JSON.stringify` and one Buffer for the lot. A packet is
- * told from a single envelope by its first element being an array.
+ * Encodes the envelopes one node sends another in one I/O turn as a single frame body, one
+ * `JSON.stringify` and one Buffer for the lot. Packet form: `[v, [to…], e…]` — the protocol
+ * version once, each distinct recipient address once, and each envelope as
+ * `[id, kind, enc, from, toIndex, type, typeVersion, correlationId, traceparent, payload]`.
+ * A packet is told from a single envelope ({@link encodeEnvelope}) by its second element being
+ * an array.
  *
  * @example transport.send(endpoint, encodePacket(outbox.splice(0)))
  */
 export function encodePacket(envelopes: readonly Envelope[]): Buffer {
-  const arrays = new Array<unknown[]>(envelopes.length);
-  for (let i = 0; i < envelopes.length; i++) arrays[i] = wireArray(envelopes[i]);
-  return Buffer.from(JSON.stringify(arrays), 'utf8');
+  const tos: string[] = [];
+  const index = new Map<string, number>();
+  const out = new Array<unknown>(envelopes.length + 2);
+  out[0] = WIRE_PROTOCOL_VERSION;
+  out[1] = tos;
+  for (let i = 0; i < envelopes.length; i++) {
+    const e = envelopes[i];
+    let t = index.get(e.to);
+    if (t === undefined) { t = tos.length; tos.push(e.to); index.set(e.to, t); }
+    const plain = isPlainJson(e.payload);
+    out[i + 2] = [
+      e.id, e.kind === 'system' ? KIND_SYSTEM : KIND_USER, (plain ? 0 : ENC_SUPERJSON) | (e.refs ? ENC_REFS : 0),
+      e.from ?? null, t, e.type, e.typeVersion, e.correlationId ?? null, e.traceparent ?? null,
+      plain ? e.payload : encodePayload(e.payload).text,
+    ];
+  }
+  return Buffer.from(JSON.stringify(out), 'utf8');
 }
 
 /**
  * Decodes a frame body holding a packet ({@link encodePacket}) or a single envelope
- * ({@link encodeEnvelope}). Bytes that are not JSON throw `malformed-frame`; an envelope of the
- * packet that is malformed (or of another protocol version) is passed to `onError` and skipped,
- * the others are returned in order.
+ * ({@link encodeEnvelope}). Bytes that are not JSON throw `malformed-frame`, another protocol
+ * version throws `protocol-version`; an envelope of the packet that is malformed is passed to
+ * `onError` and skipped, the others are returned in order.
  */
 export function decodePacket(bytes: Uint8Array, onError: (e: TroupeError) => void): Envelope[] {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -121,11 +144,16 @@ export function decodePacket(bytes: Uint8Array, onError: (e: TroupeError) => voi
   } catch (e) {
     throw malformed(`invalid JSON (${(e as Error).message})`, { bytes: buf.length }, e);
   }
-  if (!Array.isArray(parsed) || !Array.isArray(parsed[0])) return [fromWire(parsed)];
+  if (!Array.isArray(parsed) || !Array.isArray(parsed[1])) return [fromWire(parsed)];
+  checkVersion(parsed[0]);
+  const tos = parsed[1] as unknown[];
   const out: Envelope[] = [];
-  for (const w of parsed) {
+  for (let i = 2; i < parsed.length; i++) {
+    const w = parsed[i] as unknown[];
     try {
-      out.push(fromWire(w));
+      if (!Array.isArray(w) || w.length !== WIRE_LENGTH - 1) throw malformed('a packed envelope is not an array of its fields');
+      const to = tos[w[4] as number];
+      out.push(fromFields(WIRE_PROTOCOL_VERSION, w[0], w[1], w[2], w[3], to, w[5], w[6], w[7], w[8], w[9]));
     } catch (e) {
       onError(e as TroupeError);
     }

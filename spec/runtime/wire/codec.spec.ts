@@ -130,17 +130,20 @@ test('fuzz: corrupted envelopes decode or fail with a typed wire error (seeded, 
   assert.ok(ok > 0 && failed > 0, `fuzz should exercise both outcomes (ok ${ok}, failed ${failed})`);
 });
 
-test('a packet carries a turn\'s envelopes in one frame; a bad envelope in it is reported and skipped, the others kept in order', () => {
-  const envs: Envelope[] = [base, { ...base, id: 'm-2', payload: { at: new Date(5) } }, { ...base, id: 'm-3', kind: 'system' }];
+test('a packet carries a turn\'s envelopes in one frame, each address once; a bad envelope in it is reported and skipped, the others kept in order', () => {
+  const envs: Envelope[] = [base, { ...base, id: 'm-2', payload: { at: new Date(5) } }, { ...base, id: 'm-3', kind: 'system', to: 'troupe://shop@b/user/z#3' }];
   const errors: unknown[] = [];
   assert.equal(decodePacket(encodePacket(envs), (e) => errors.push(e)), envs.map(full));
   assert.equal(decodePacket(encodeEnvelope(base), (e) => errors.push(e)), [full(base)], 'a single envelope is a packet of one');
-  const raw = JSON.parse(encodePacket(envs).toString('utf8')) as unknown[][];
-  raw[1] = [WIRE_PROTOCOL_VERSION + 1, 'x'];
+  const raw = JSON.parse(encodePacket(envs).toString('utf8')) as unknown[];
+  assert.equal(raw[1], [base.to, 'troupe://shop@b/user/z#3'], 'each recipient address is written once');
+  raw[3] = ['m-2', 9];
   raw.push(['garbage']);
   const back = decodePacket(Buffer.from(JSON.stringify(raw)), (e) => errors.push(e));
   assert.equal(back.map((e) => e.id), ['m-1', 'm-3']);
-  assert.equal(errors.map((e) => (e as { code: string }).code), ['protocol-version', 'malformed-frame']);
+  assert.equal(errors.map((e) => (e as { code: string }).code), ['malformed-frame', 'malformed-frame']);
+  raw[0] = WIRE_PROTOCOL_VERSION + 1;
+  throwsCode(() => decodePacket(Buffer.from(JSON.stringify(raw)), () => {}), 'protocol-version');
   throwsCode(() => decodePacket(Buffer.from('[[1,'), () => {}), 'malformed-frame');
 });
 
