@@ -17,8 +17,8 @@ export class RemoteProcess implements Process {
   readonly ref: ActorRef<unknown>;
   readonly text: string;
 
-  constructor(readonly host: SystemCore, readonly address: Address, private readonly link: RemoteLink) {
-    this.text = formatAddress(address);
+  constructor(readonly host: SystemCore, readonly address: Address, private readonly link: RemoteLink, text?: string) {
+    this.text = text ?? formatAddress(address);
     this.ref = new ActorRef(this);
   }
 

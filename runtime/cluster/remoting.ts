@@ -64,22 +64,22 @@ export class Remoting implements RemoteLink {
   // ---- resolving addresses ---------------------------------------------------------------
 
   /** The process for an address: local (or dead) on this node, remote elsewhere. */
-  processFor(address: Address): Process {
+  processFor(address: Address, text?: string): Process {
     if (address.system === this.host.name && address.node === this.host.node) {
       if (address.path === IDENTIFY_PATH) return this.identifier;
       return this.host.resolveLocal(address.path, address.uid) ?? new DeadProcess(this.host, address);
     }
     // One-shot reply addresses of remote asks are used once: they are not cached (the cache
-    // would grow by one entry per ask).
-    if (address.path.startsWith('/temp/')) return new RemoteProcess(this.host, address, this);
-    const text = formatAddress(address);
-    let p = this.remotes.get(text);
-    if (p === undefined) { p = new RemoteProcess(this.host, address, this); this.remotes.set(text, p); }
+    // would grow by one entry per ask), and their text is kept as the peer wrote it.
+    if (address.path.startsWith('/temp/')) return new RemoteProcess(this.host, address, this, text);
+    const key = formatAddress(address); // canonical, so one process per actor whatever the peer wrote
+    let p = this.remotes.get(key);
+    if (p === undefined) { p = new RemoteProcess(this.host, address, this, key); this.remotes.set(key, p); }
     return p;
   }
 
   refFor(text: string): ActorRef<unknown> {
-    const p = this.processFor(parseAddress(text));
+    const p = this.processFor(parseAddress(text), text);
     return p instanceof RemoteProcess ? p.ref : new ActorRef(p);
   }
 
