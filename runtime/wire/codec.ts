@@ -48,6 +48,18 @@ function malformed(reason: string, data: Record<string, unknown> = {}, cause?: u
 
 const optString = (x: unknown): x is string | null => x === null || typeof x === 'string';
 
+/** UTF-8 JSON text to a value; anything else is `malformed-frame`. */
+function parseJson(bytes: Uint8Array): unknown {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw malformed(`invalid JSON (${(e as Error).message})`, { bytes: buf.length }, e);
+  }
+  return parsed;
+}
+
 function checkVersion(v: unknown): void {
   if (typeof v !== 'number') throw malformed('missing protocol version');
   if (v !== WIRE_PROTOCOL_VERSION) {
@@ -90,14 +102,7 @@ function fromFields(v: number, id: unknown, kind: unknown, enc: unknown, from: u
  * here (see `parseAddress`); message types and versions are checked by the `MessageRegistry`.
  */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(buf.toString('utf8'));
-  } catch (e) {
-    throw malformed(`invalid JSON (${(e as Error).message})`, { bytes: buf.length }, e);
-  }
-  return fromWire(parsed);
+  return fromWire(parseJson(bytes));
 }
 
 /**
@@ -137,13 +142,7 @@ export function encodePacket(envelopes: readonly Envelope[]): Buffer {
  * `onError` and skipped, the others are returned in order.
  */
 export function decodePacket(bytes: Uint8Array, onError: (e: TroupeError) => void): Envelope[] {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(buf.toString('utf8'));
-  } catch (e) {
-    throw malformed(`invalid JSON (${(e as Error).message})`, { bytes: buf.length }, e);
-  }
+  const parsed = parseJson(bytes);
   if (!Array.isArray(parsed) || !Array.isArray(parsed[1])) return [fromWire(parsed)];
   checkVersion(parsed[0]);
   const tos = parsed[1] as unknown[];
