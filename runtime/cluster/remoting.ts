@@ -46,6 +46,8 @@ export class Remoting implements RemoteLink {
   private flushArmed = false;
   private readonly flushFn = (): void => this.flush();
   private readonly idPrefix: string;
+  /** How this node's ask reply addresses begin (`…/temp/ask-<n>#<n>`, see AskProcess). */
+  private readonly askPrefix: string;
   clusterHandler: ClusterHandler = () => {};
   onIssue: (issue: RemotingIssue) => void = () => {};
 
@@ -56,6 +58,7 @@ export class Remoting implements RemoteLink {
     private readonly directory: Directory,
   ) {
     this.idPrefix = `${host.node}.${host.random.int(0x3fffffff).toString(36)}.`;
+    this.askPrefix = `troupe://${host.name}@${host.node}/temp/ask-`;
     this.identifier = this.createIdentifier();
   }
 
@@ -88,7 +91,10 @@ export class Remoting implements RemoteLink {
   }
 
   private readonly addressOf = (ref: ActorRef<unknown>): string => {
-    if (ref.proc instanceof AskProcess) this.host.asks.export(ref.proc);
+    if (ref.proc instanceof AskProcess) {
+      this.host.asks.export(ref.proc);
+      return `${this.askPrefix}${ref.proc.n}#${ref.proc.n}`;
+    }
     return ref.proc instanceof RemoteProcess ? ref.proc.text : formatAddress(ref.proc.address);
   };
 
@@ -226,6 +232,13 @@ export class Remoting implements RemoteLink {
   private resolveInbound(to: string): Process {
     const cached = this.inbound.get(to);
     if (cached !== undefined && cached.alive) return cached;
+    if (to.startsWith(this.askPrefix)) {
+      // a reply to one of this node's asks: `<prefix><n>#<n>`, found without parsing the address
+      const hash = to.lastIndexOf('#');
+      const n = Number(to.slice(hash + 1));
+      const ask = this.host.asks.get(n);
+      if (ask !== undefined && to.slice(this.askPrefix.length, hash) === String(n)) return ask;
+    }
     let address: Address;
     try {
       address = parseAddress(to);
