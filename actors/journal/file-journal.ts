@@ -14,9 +14,9 @@ import type {
 } from './journal.ts';
 import { lockDir } from './internal/dir-lock.ts';
 import { GroupCommit } from './internal/group-commit.ts';
-import { checkExpectedVersion, checkOptionalInt, checkSnapshotVersion, concurrencyConflict, journalClosed } from './internal/guards.ts';
+import { checkOptionalInt, checkSnapshotVersion, concurrencyConflict, journalClosed } from './internal/guards.ts';
 import { JournalIndex } from './internal/journal-index.ts';
-import { encodeChecked, prepareEvents } from './internal/prepare-events.ts';
+import { encodeChecked, prepareAppend } from './internal/prepare-events.ts';
 import { readRecords } from './internal/record-reader.ts';
 import { SegmentSet } from './internal/segment-set.ts';
 import { SnapshotFiles } from './internal/snapshot-files.ts';
@@ -127,10 +127,7 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
 
     async append(stream: string, events: readonly NewEvent[], opts: AppendOptions): Promise<AppendResult> {
       guard();
-      assertStreamName(stream);
-      const expected = opts?.expectedVersion;
-      checkExpectedVersion(stream, expected);
-      const prepared = prepareEvents(stream, events, deps);
+      const { expected, prepared } = prepareAppend(stream, events, opts, deps);
       const entry = index.streams.get(stream);
       const current = entry?.reserved ?? 0;
       if (expected !== 'any' && expected !== current) throw concurrencyConflict(stream, expected, current);

@@ -5,8 +5,8 @@ import { decodePayload, type PayloadEncoding } from '../../runtime/payload-codec
 import type {
   AppendOptions, AppendResult, Journal, JournalDeps, NewEvent, ReadAllOptions, ReadStreamOptions, Snapshot, StoredEvent,
 } from './journal.ts';
-import { checkExpectedVersion, checkOptionalInt, checkSnapshotVersion, concurrencyConflict, journalClosed } from './internal/guards.ts';
-import { encodeChecked, prepareEvents, type PreparedEvent } from './internal/prepare-events.ts';
+import { checkOptionalInt, checkSnapshotVersion, concurrencyConflict, journalClosed } from './internal/guards.ts';
+import { encodeChecked, prepareAppend, type PreparedEvent } from './internal/prepare-events.ts';
 import { assertStreamName } from './stream-name.ts';
 
 /** Options of {@link createMemoryJournal}: the clock and id source events are stamped with. */
@@ -40,10 +40,7 @@ export function createMemoryJournal(options: MemoryJournalOptions): Journal {
   return {
     async append(stream: string, events: readonly NewEvent[], opts: AppendOptions): Promise<AppendResult> {
       open();
-      assertStreamName(stream);
-      const expected = opts?.expectedVersion;
-      checkExpectedVersion(stream, expected);
-      const prepared = prepareEvents(stream, events, deps);
+      const { expected, prepared } = prepareAppend(stream, events, opts, deps);
       const rows = streams.get(stream) ?? [];
       if (expected !== 'any' && expected !== rows.length) throw concurrencyConflict(stream, expected, rows.length);
       const versions: number[] = [], positions: number[] = [];

@@ -8,9 +8,9 @@ import { decodePayload, type PayloadEncoding } from '../../runtime/payload-codec
 import type {
   AppendOptions, AppendResult, Journal, JournalDeps, NewEvent, ReadAllOptions, ReadStreamOptions, Snapshot, StoredEvent,
 } from './journal.ts';
-import { checkExpectedVersion, checkOptionalInt, checkSnapshotVersion, concurrencyConflict, journalClosed } from './internal/guards.ts';
+import { checkOptionalInt, checkSnapshotVersion, concurrencyConflict, journalClosed } from './internal/guards.ts';
 import { pgSql } from './internal/pg-sql.ts';
-import { encodeChecked, makeMeta, prepareEvents } from './internal/prepare-events.ts';
+import { encodeChecked, makeMeta, prepareAppend, type PreparedEvent } from './internal/prepare-events.ts';
 import { assertStreamName } from './stream-name.ts';
 import { inTransaction as withTransaction } from './internal/pg-transaction.ts';
 
@@ -86,7 +86,7 @@ export async function createPgJournal(options: PgJournalOptions): Promise<PgJour
   // Group commit: appends that queue while a transaction runs go into the next one — one
   // advisory lock, one version query, one insert and one COMMIT for the lot. The lock keeps
   // positions committing in order (a projection tailing readAll never skips a late commit).
-  type Pending = { stream: string; expected: AppendOptions['expectedVersion']; prepared: ReturnType<typeof prepareEvents>; resolve: (r: AppendResult) => void; reject: (e: unknown) => void };
+  type Pending = { stream: string; expected: AppendOptions['expectedVersion']; prepared: PreparedEvent[]; resolve: (r: AppendResult) => void; reject: (e: unknown) => void };
   const queue: Pending[] = [];
   let committing = false;
   const MAX_GROUP = 1_000;
@@ -159,10 +159,7 @@ export async function createPgJournal(options: PgJournalOptions): Promise<PgJour
 
     append(stream: string, events: readonly NewEvent[], opts: AppendOptions): Promise<AppendResult> {
       return run(async () => {
-        assertStreamName(stream);
-        const expected = opts?.expectedVersion;
-        checkExpectedVersion(stream, expected);
-        const prepared = prepareEvents(stream, events, deps);
+        const { expected, prepared } = prepareAppend(stream, events, opts, deps);
         return new Promise<AppendResult>((resolve, reject) => {
           queue.push({ stream, expected, prepared, resolve, reject });
           if (!committing) void commitLoop();

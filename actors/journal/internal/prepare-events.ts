@@ -3,7 +3,9 @@
 
 import { TroupeError } from '../../../runtime/errors.ts';
 import { encodePayload, type PayloadEncoding } from '../../../runtime/payload-codec.ts';
-import type { EventMeta, JournalDeps, NewEvent } from '../journal.ts';
+import type { AppendOptions, EventMeta, ExpectedVersion, JournalDeps, NewEvent } from '../journal.ts';
+import { assertStreamName } from '../stream-name.ts';
+import { checkExpectedVersion } from './guards.ts';
 import { assertSerializable } from './serializable.ts';
 
 /** Longest event type name, in characters. */
@@ -97,4 +99,16 @@ export function makeMeta(id: string, timestampMs: number, correlationId?: string
   if (correlationId !== undefined) m.correlationId = correlationId;
   if (causationId !== undefined) m.causationId = causationId;
   return m;
+}
+
+/**
+ * Everything every adapter checks before an append touches storage: the stream name
+ * (`invalid-stream`), the expected version (`invalid-argument`) and the events (see
+ * {@link prepareEvents}). Returns the expected version and the prepared events.
+ */
+export function prepareAppend(stream: string, events: readonly NewEvent[], opts: AppendOptions, deps: JournalDeps): { expected: ExpectedVersion; prepared: PreparedEvent[] } {
+  assertStreamName(stream);
+  const expected = opts?.expectedVersion;
+  checkExpectedVersion(stream, expected);
+  return { expected, prepared: prepareEvents(stream, events, deps) };
 }
