@@ -33,8 +33,10 @@ fi
 if ! command -v nats-server >/dev/null 2>&1; then log "installing nats-server"; apt_install nats-server; fi
 if command -v nats-server >/dev/null 2>&1; then
   port=${TROUPE_NATS_PORT:-14222}
-  nats-server -a 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-  echo "nats $!" >> "$started"
+  store=$(mktemp -d /tmp/troupe-nats-js.XXXXXX)
+  # -js: JetStream on (the stream backend's specs use it), its files in a fresh temp folder.
+  nats-server -a 127.0.0.1 -p "$port" -js -sd "$store" >/dev/null 2>&1 &
+  echo "nats $! $store" >> "$started"
   for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   echo "export TROUPE_NATS_URL=nats://127.0.0.1:$port"
 fi

@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { assign, setup } from 'xstate';
 import { defineMachineActor, type ActorRef } from '../../runtime/index.ts';

@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, isTroupeError, type ActorRef } from '../../runtime/index.ts';
 import { createMessageRegistry } from '../../runtime/wire/message-registry.ts';

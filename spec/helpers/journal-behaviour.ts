@@ -1,7 +1,7 @@
 // The Journal contract as one behaviour spec, run against every adapter (memory, file, pg) by
 // that adapter's spec file with a harness that opens journals on fresh storage.
 
-import { suite } from 'uvu';
+import { suite } from './uvu.ts';
 import * as assert from 'uvu/assert';
 import type { Journal, JournalDeps, StoredEvent } from '../../actors/journal/journal.ts';
 import { isTroupeError, type TroupeError, type TroupeErrorCode } from '../../runtime/errors.ts';

@@ -2,7 +2,7 @@
 // (tell, ask, watch, the same typed errors), and a crashed node is detected. Run by
 // spec/runtime/cluster/node-contract.spec.ts against the simulated network, TCP and NATS.
 
-import { suite } from 'uvu';
+import { suite } from './uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, isTroupeError, type ActorRef, type SystemEvent } from '../../runtime/index.ts';
 import type { ClusterNode } from '../../runtime/cluster/node.ts';

@@ -1,7 +1,7 @@
 // The Transport contract as one behaviour spec, run against every transport (memory, TCP, NATS)
 // by that transport's spec file with a harness that makes started, connected transports.
 
-import { suite } from 'uvu';
+import { suite } from './uvu.ts';
 import * as assert from 'uvu/assert';
 import type { LinkCloseReason, Transport, TransportEvents } from '../../runtime/cluster/transport.ts';
 import { createSeededRandom } from '../../runtime/random.ts';

@@ -1,6 +1,6 @@
 // Specs of createMailbox (options and the bulkhead cap) and validateMailboxOptions.
 
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createMailbox, UNBOUNDED } from '../../mailboxes/create-mailbox.ts';
 import { Offer, validateMailboxOptions, type Mailbox, type MailboxOptions } from '../../mailboxes/mailbox.ts';

@@ -1,6 +1,6 @@
 // Specs of the priority mailbox: lower key first, FIFO among equal keys, prepend, bounded overflow.
 
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { Offer, type OverflowPolicy } from '../../mailboxes/mailbox.ts';
 import { PriorityMailbox } from '../../mailboxes/priority-mailbox.ts';

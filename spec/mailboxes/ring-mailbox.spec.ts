@@ -1,6 +1,6 @@
 // Specs of the FIFO ring mailbox: order, growth, prepend, bounded overflow policies, counters.
 
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { Offer, type OverflowPolicy } from '../../mailboxes/mailbox.ts';
 import { RingMailbox } from '../../mailboxes/ring-mailbox.ts';

@@ -1,6 +1,6 @@
 // Specs of actor addresses: the text format, parse round trip, and errors on garbage.
 
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, formatAddress, isTroupeError, parseAddress, type Address } from '../../runtime/index.ts';
 import { createTestSystem } from '../../runtime/testing.ts';

@@ -1,6 +1,6 @@
 // Specs of the actor context: watch, timers, stash, lifecycle signals, children, stop and spawn.
 
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, isTroupeError, type ActorRef, type SystemEvent, type TerminationReason } from '../../runtime/index.ts';
 import { createTestSystem, type TestProbe, type TestSystem } from '../../runtime/testing.ts';

@@ -1,7 +1,7 @@
 // Specs of delivery through a system: overflow to dead letters, the system lane before the user
 // lane, fairness between actors, priority overtaking, and per-sender order.
 
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, isTroupeError, type ActorRef, type DeadLetterReason, type MailboxOptions, type SystemEvent } from '../../runtime/index.ts';
 import { createTestSystem, type TestSystem } from '../../runtime/testing.ts';

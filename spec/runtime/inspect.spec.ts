@@ -1,7 +1,7 @@
 // Specs of inspection: the supervision tree snapshot with statuses, restarts and mailbox counters,
 // and its text rendering.
 
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, formatTree, type ActorRef, type InspectNode, type MailboxOptions } from '../../runtime/index.ts';
 import { createTestSystem } from '../../runtime/testing.ts';

@@ -1,6 +1,6 @@
 // Specs of the seeded random source: reproducible sequences, bounds of int, length of bytes.
 
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createSeededRandom } from '../../runtime/random.ts';
 

@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, isTroupeError, type ActorRef, type SystemEvent, type TroupeError } from '../../runtime/index.ts';
 import { createTestSystem } from '../../runtime/testing.ts';

@@ -1,7 +1,7 @@
 // Choreography: orders, inventory and payments react to each other's events with no coordinator
 // (the orchestrated alternative is actors/saga.ts). A tiny fan-out actor stands in for an event bus.
 
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { assertNever, defineActor, type ActorRef } from '../../runtime/index.ts';
 import { createTestSystem } from '../../runtime/testing.ts';

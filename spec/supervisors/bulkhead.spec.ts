@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { child, defineActor, defineSupervisor, isTroupeError, type ActorRef, type SystemEvent } from '../../runtime/index.ts';
 import { createTestSystem } from '../../runtime/testing.ts';

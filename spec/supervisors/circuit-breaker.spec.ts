@@ -1,7 +1,7 @@
 // Specs for the circuit breaker: tripping, fast rejection, half-open probes, timeouts, the state$
 // stream and snapshot round-trips, all on virtual time.
 
-import { test } from 'uvu';
+import { test } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createVirtualScheduler, type VirtualScheduler } from '../../runtime/virtual-clock.ts';
 import { isTroupeError } from '../../runtime/errors.ts';

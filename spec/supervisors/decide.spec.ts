@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { directiveFor, restartTargets } from '../../supervisors/decide.ts';
 import type { Directive, RestartType, Strategy } from '../../supervisors/strategy.ts';

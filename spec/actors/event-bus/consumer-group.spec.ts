@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { addMember, hashString, pickMember, type ConsumerGroup } from '../../../actors/event-bus/consumer-group.ts';
 import type { DeliveryChannel } from '../../../actors/event-bus/delivery.ts';

@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { DeadLetterQueue, type DeadLetter } from '../../../actors/event-bus/dead-letter-queue.ts';
 

@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor } from '../../../runtime/index.ts';
 import { createTestSystem, type TestSystem } from '../../../runtime/testing.ts';

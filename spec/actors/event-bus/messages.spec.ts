@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { isTroupeError } from '../../../runtime/index.ts';
 import { createMessageRegistry } from '../../../runtime/wire/message-registry.ts';

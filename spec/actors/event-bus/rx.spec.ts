@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { filter, from, map, Subject, take } from 'rxjs';
 import { createTestSystem } from '../../../runtime/testing.ts';

@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createMessageRegistry } from '../../../runtime/wire/message-registry.ts';
 import { createSimCluster, type SimCluster } from '../../../runtime/testing/sim-cluster.ts';

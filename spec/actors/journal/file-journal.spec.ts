@@ -4,7 +4,7 @@
 import { mkdtemp, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { suite } from 'uvu';
+import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createFileJournal, type FileJournal, type FileJournalOptions } from '../../../actors/journal/file-journal.ts';
 import type { JournalDeps } from '../../../actors/journal/journal.ts';

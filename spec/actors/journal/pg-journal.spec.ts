@@ -2,7 +2,7 @@
 // only it has: schema handling, borrowed pools, and two journal instances racing on one schema.
 
 import pg from 'pg';
-import { suite } from 'uvu';
+import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import type { JournalDeps } from '../../../actors/journal/journal.ts';
 import { createPgJournal } from '../../../actors/journal/pg-journal.ts';

@@ -1,6 +1,6 @@
 // readAllPages: pages cover the journal once, in order, from a position on.
 
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createMemoryJournal } from '../../../actors/journal/memory-journal.ts';
 import { readAllPages } from '../../../actors/journal/read-all-pages.ts';

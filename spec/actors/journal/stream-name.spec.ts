@@ -1,6 +1,6 @@
 // The stream-name rule, table-driven.
 
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { assertStreamName, isValidStreamName } from '../../../actors/journal/stream-name.ts';
 import { isTroupeError } from '../../../runtime/errors.ts';

@@ -1,6 +1,6 @@
 // Specs for the consistent hash ring and its murmur3 hash.
 
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { isTroupeError } from '../../../runtime/errors.ts';
 import { createHashRing, murmur3 } from '../../../runtime/cluster/hash-ring.ts';

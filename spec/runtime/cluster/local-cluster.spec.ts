@@ -1,6 +1,6 @@
 // spawnLocalCluster: real node processes on loopback TCP, started, killed and restarted.
 
-import { suite } from 'uvu';
+import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { fileURLToPath } from 'node:url';
 import { spawnLocalCluster } from '../../../runtime/cluster/local-cluster.ts';

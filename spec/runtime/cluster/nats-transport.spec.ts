@@ -1,7 +1,7 @@
 // Specs for the NATS transport against a real nats-server (TROUPE_NATS_URL): the shared transport
 // contract, the cluster secret, forged frames, stop, oversized frames and misuse.
 
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { connect } from 'nats';
 import { isTroupeError } from '../../../runtime/errors.ts';

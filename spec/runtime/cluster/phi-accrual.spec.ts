@@ -1,6 +1,6 @@
 // Specs for the phi-accrual failure detector: table-driven, pure, time passed in.
 
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { isTroupeError } from '../../../runtime/errors.ts';
 import { createPhiAccrualDetector, phiOf, type PhiAccrualDetector, type PhiAccrualOptions } from '../../../runtime/cluster/phi-accrual.ts';

@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { ActorRef, defineActor } from '../../../runtime/index.ts';
 import { REF_KEY, refsFromWire, refsToWire } from '../../../runtime/cluster/ref-codec.ts';

@@ -1,7 +1,7 @@
 // Specs for the simulated network on virtual time: FIFO per link, seeded loss/duplication/reorder,
 // partitions, kills, stop, the modelled cluster secret; then the shared transport behaviour spec.
 
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { isTroupeError } from '../../../runtime/errors.ts';
 import { createSeededRandom } from '../../../runtime/random.ts';

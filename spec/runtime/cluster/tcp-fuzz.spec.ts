@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createTcpTransport } from '../../../runtime/cluster/tcp-transport.ts';
 import type { LinkCloseReason, Transport } from '../../../runtime/cluster/transport.ts';

@@ -1,5 +1,5 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { suite } from 'uvu';
+import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createTcpTransport, type TcpTransportOptions } from '../../../runtime/cluster/tcp-transport.ts';
 import type { Transport, TransportEvents } from '../../../runtime/cluster/transport.ts';

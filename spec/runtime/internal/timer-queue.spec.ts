@@ -1,7 +1,7 @@
 // Specs of the timer heap shared by the real and virtual schedulers: (deadline, start) order,
 // cancellation, and compaction after many cancels.
 
-import { suite } from 'uvu';
+import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import type { TimerId } from '../../../runtime/clock.ts';
 import { TimerQueue } from '../../../runtime/internal/timer-queue.ts';

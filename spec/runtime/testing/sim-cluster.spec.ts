@@ -1,4 +1,4 @@
-import { suite } from 'uvu';
+import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createMessageRegistry, defineActor, type ActorRef } from '../../../runtime/index.ts';
 import { createSimCluster } from '../../../runtime/testing.ts';

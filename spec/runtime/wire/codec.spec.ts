@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { decodeEnvelope, decodePacket, encodeEnvelope, encodePacket } from '../../../runtime/wire/codec.ts';
 import { WIRE_PROTOCOL_VERSION, type Envelope } from '../../../runtime/wire/envelope.ts';

@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import {
   DEFAULT_MAX_FRAME_BYTES, createFrameDecoder, decodeFrames, encodeFrame, encodeFrames, encodeTextFrames,

@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createHandshake, type Handshake, type HandshakeOptions, type HandshakeStep } from '../../../runtime/wire/handshake.ts';
 import { WIRE_PROTOCOL_VERSION } from '../../../runtime/wire/envelope.ts';

@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { compareManifests, parseManifest, type Manifest } from '../../../runtime/wire/manifest.ts';
 import { createMessageRegistry } from '../../../runtime/wire/message-registry.ts';

@@ -1,4 +1,4 @@
-import { test } from 'uvu';
+import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createMessageRegistry, type MessageTypeSpec } from '../../../runtime/wire/message-registry.ts';
 import { isTroupeError, type TroupeError } from '../../../runtime/errors.ts';

@@ -1,6 +1,6 @@
 // CRC-32: the standard check values, and the table and native paths agreeing on every length.
 
-import { test } from 'uvu';
+import { test } from '../../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { crc32, crc32Table } from '../../../../actors/journal/internal/crc32.ts';
 import { createSeededRandom } from '../../../../runtime/random.ts';

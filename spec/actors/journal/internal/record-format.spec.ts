@@ -1,7 +1,7 @@
 // The on-disk record: what is written decodes back to the same event, and any damaged byte is
 // caught by the frame check instead of being decoded.
 
-import { test } from 'uvu';
+import { test } from '../../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { checkFrame, decodeRecord, FLAG_END_OF_APPEND, readHead, recordBound, recordSize, writeRecord } from '../../../../actors/journal/internal/record-format.ts';
 import { StringCache } from '../../../../actors/journal/internal/string-cache.ts';
