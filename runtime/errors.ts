@@ -30,7 +30,11 @@ export type TroupeErrorCode =
   | 'invalid-stream'
   | 'concurrency-conflict'
   | 'corrupt-record'
-  | 'journal-closed';
+  | 'journal-closed'
+  // durable streams
+  | 'stale-generation'
+  | 'backend-unavailable'
+  | 'storage-full';
 
 const BRAND = Symbol.for('troupe.error');
 
