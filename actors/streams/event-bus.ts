@@ -206,9 +206,13 @@ export function createEventBus(target: ActorSystem | ClusterNode, options: Event
       const path = `/user/${busName}.log`;
       const remotes = new Map<string, SourceHandle>();
       const publishSources = (): void => { if (!closed) sources$.next([localHandle, ...[...remotes.values()].sort((a, b) => a.name.localeCompare(b.name))]); };
+      /** A node that is up but did not answer (busy, or its log server not started yet) is asked again. */
+      const retry = (name: string): void => { system.scheduler.startTimer(pollMs, () => { if (!closed && !remotes.has(name)) find(name); }); };
       const find = (name: string): void => {
         void node.cluster.identify<LogServerMsg>(name, path, requestTimeoutMs).catch(() => undefined).then((ref) => {
-          if (ref === undefined || closed || !node.cluster.members().some((m) => m.node === name && m.status === 'up')) return;
+          if (closed || !node.cluster.members().some((m) => m.node === name && m.status === 'up')) return;
+          if (ref === undefined) { retry(name); return; }
+          if (remotes.get(name)?.server?.toString() === ref.toString()) return; // the same server, found twice
           remotes.set(name, { name, log: createRemoteLog(name, ref, requestTimeoutMs), server: ref });
           publishSources();
         });
