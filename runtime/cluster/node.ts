@@ -101,7 +101,10 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
   const m = membership;
   m.onDown = (node) => remoting.nodeDown(node);
   remoting.clusterHandler = (peer, type, payload) => m.onMessage(peer, type, payload);
-  remoting.onIssue = (issue: RemotingIssue) => warn('unreadable frame', { ...issue });
+  remoting.onIssue = (issue: RemotingIssue) => {
+    warn('dropped input from a peer', { ...issue });
+    m.reportDropped(issue.peer, issue.kind, issue.detail);
+  };
   m.start();
 
   let stopped = false;
