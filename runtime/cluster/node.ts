@@ -31,7 +31,7 @@ export interface NodeOptions extends SystemOptions {
    * random 0–999, so restarts on one machine always increase.
    */
   readonly incarnation?: number;
-  /** Where rejected connections and unreadable frames are reported; default: nowhere but `cluster.events$`. */
+  /** Where rejected connections and dropped input from peers are logged as warnings; default: nowhere but `cluster.events$` (`link-rejected`, `input-dropped`). */
   readonly log?: (entry: { level: 'warn'; msg: string; data: Record<string, unknown> }) => void;
 }
 
