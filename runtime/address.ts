@@ -21,11 +21,26 @@ export function formatAddress(a: Address): string {
 
 const ADDRESS = /^troupe:\/\/([^@/#\s]+)@([^/#\s]+)(\/[^#\s]*)#(\d+)$/;
 
+/**
+ * Parses `text` as an address without throwing: undefined when it is not what
+ * {@link formatAddress} produces (or its uid is not a safe integer). Use it on input from the
+ * network, where a bad address is reported and dropped, never thrown.
+ *
+ * @example tryParseAddress('garbage') // undefined
+ */
+export function tryParseAddress(text: unknown): Address | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = ADDRESS.exec(text);
+  if (!m) return undefined;
+  const uid = Number(m[4]);
+  return Number.isSafeInteger(uid) ? { system: m[1], node: m[2], path: m[3], uid } : undefined;
+}
+
 /** Parses what {@link formatAddress} produced; anything else is an `invalid-argument` error. */
 export function parseAddress(text: string): Address {
-  const m = ADDRESS.exec(text);
-  if (!m) {
-    throw new TroupeError('invalid-argument', `"${text.slice(0, 80)}" is not an actor address; expected troupe://<system>@<node>/<path>#<uid>.`);
+  const a = tryParseAddress(text);
+  if (a === undefined) {
+    throw new TroupeError('invalid-argument', `"${String(text).slice(0, 80)}" is not an actor address; expected troupe://<system>@<node>/<path>#<uid>.`);
   }
-  return { system: m[1], node: m[2], path: m[3], uid: Number(m[4]) };
+  return a;
 }

@@ -6,7 +6,8 @@ import type { TerminationReason } from './behavior.ts';
 export type DeadLetterReason =
   | 'actor-stopped' | 'mailbox-full' | 'mailbox-evicted' | 'unknown-recipient' | 'stash-dropped' | 'undeliverable'
   // remote delivery
-  | 'unknown-message-type' | 'unsupported-version' | 'schema-invalid' | 'node-unreachable' | 'link-overflow';
+  | 'unknown-message-type' | 'unsupported-version' | 'schema-invalid' | 'node-unreachable' | 'link-overflow'
+  | 'malformed-payload'; // a payload from a peer that cannot be read (e.g. a ref that is not an address)
 
 /** Why a system terminated. */
 export type SystemTerminationReason =

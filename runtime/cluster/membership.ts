@@ -6,6 +6,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { Scheduler, TimerId } from '../clock.ts';
 import { compareManifests, parseManifest, type Manifest, type ManifestIncompatibility } from '../wire/manifest.ts';
 import { createPhiAccrualDetector, type PhiAccrualDetector } from './phi-accrual.ts';
+import type { InputDropReason } from './remoting.ts';
 
 /** A member's state; it only moves forward within one incarnation. */
 export type MemberStatus = 'joining' | 'up' | 'leaving' | 'down' | 'removed';
@@ -24,7 +25,9 @@ export interface Member {
 export type ClusterEvent =
   | { readonly type: 'member-up' | 'member-leaving' | 'member-down' | 'member-removed'; readonly member: Member; readonly atMs: number }
   | { readonly type: 'incompatible'; readonly node: string; readonly incompatibilities: readonly ManifestIncompatibility[]; readonly atMs: number }
-  | { readonly type: 'link-rejected'; readonly remote: string; readonly reason: string; readonly detail: string; readonly atMs: number };
+  | { readonly type: 'link-rejected'; readonly remote: string; readonly reason: string; readonly detail: string; readonly atMs: number }
+  /** Input from trusted peer `peer` (a node id) was dropped unread; the link stays up. */
+  | { readonly type: 'input-dropped'; readonly peer: string; readonly reason: InputDropReason; readonly detail: string; readonly atMs: number };
 
 /**
  * Membership settings. Defaults: `heartbeatIntervalMs` 250, `acceptablePauseMs` 1 500,
@@ -134,33 +137,42 @@ export class Membership {
     this.events.next({ type: 'link-rejected', remote, reason, detail, atMs: this.scheduler.clock.now() });
   }
 
+  reportDropped(peer: string, reason: InputDropReason, detail: string): void {
+    this.events.next({ type: 'input-dropped', peer, reason, detail, atMs: this.scheduler.clock.now() });
+  }
+
   // ---- protocol ------------------------------------------------------------------------------
 
-  onMessage(_peer: string, type: string, payload: unknown): void {
+  /** Handles one cluster message from a peer; returns why it was dropped (wholly or partly), if it was. */
+  onMessage(_peer: string, type: string, payload: unknown): string | undefined {
     const p = payload as Record<string, unknown> | null;
-    if (typeof p !== 'object' || p === null) return;
+    const bad = (why: string): string => `cluster message '${type.slice(0, 80)}' dropped: ${why}`;
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) return bad('its payload is not an object');
     switch (type) {
       case 'cluster.join': {
         const m = asMember(p.member);
-        if (!m) return;
-        this.checkManifest(m.node, p.manifest);
+        if (!m) return bad('`member` is not { node, endpoint, incarnation, status }');
+        const manifestProblem = this.checkManifest(m.node, p.manifest);
         this.merge([{ ...m, status: 'up' }]);
         this.heartbeatFrom(m.node);
         this.link.sendToEndpoint(m.endpoint, 'cluster.welcome', { ...this.gossip(), manifest: this.manifest });
-        return;
+        return manifestProblem;
       }
       case 'cluster.welcome':
       case 'cluster.heartbeat': {
         const g = p as unknown as Gossip;
-        if (typeof g.from !== 'string' || !Array.isArray(g.members)) return;
-        if (type === 'cluster.welcome') { this.checkManifest(g.from, p.manifest); this.welcomed = true; }
-        this.merge(g.members.map(asMember).filter((m): m is Member => m !== undefined));
+        if (typeof g.from !== 'string' || !Array.isArray(g.members)) return bad('`from` is not a string or `members` not an array');
+        const manifestProblem = type === 'cluster.welcome' ? this.checkManifest(g.from, p.manifest) : undefined;
+        if (type === 'cluster.welcome') this.welcomed = true;
+        const members = g.members.map(asMember).filter((m): m is Member => m !== undefined);
+        this.merge(members);
         this.heartbeatFrom(g.from);
         if (type === 'cluster.welcome') this.becomeUp();
-        return;
+        if (members.length < g.members.length) return bad(`${g.members.length - members.length} of its ${g.members.length} members are not { node, endpoint, incarnation, status } (the others were merged)`);
+        return manifestProblem;
       }
       default:
-        return;
+        return bad('unknown cluster message type');
     }
   }
 
@@ -237,17 +249,21 @@ export class Membership {
     this.timer = this.scheduler.startTimer(this.welcomed || this.self.status === 'up' ? this.o.heartbeatIntervalMs : this.o.joinRetryMs, this.tick);
   };
 
-  private checkManifest(node: string, value: unknown): void {
+  /** Compares a peer's manifest with this node's; returns why it could not be read, if it could not. */
+  private checkManifest(node: string, value: unknown): string | undefined {
     let remote: Manifest;
-    try { remote = parseManifest(value); } catch { return; }
+    try { remote = parseManifest(value); } catch (e) { return (e as Error).message; }
     const incompatibilities = compareManifests(this.manifest, remote);
     if (incompatibilities.length > 0) this.events.next({ type: 'incompatible', node, incompatibilities, atMs: this.scheduler.clock.now() });
+    return undefined;
   }
 }
 
 function asMember(v: unknown): Member | undefined {
   const m = v as Member | null;
   if (typeof m !== 'object' || m === null) return undefined;
-  if (typeof m.node !== 'string' || typeof m.endpoint !== 'string' || !Number.isSafeInteger(m.incarnation) || !(m.status in RANK)) return undefined;
+  // hasOwn: a status such as 'toString' or '__proto__' is not a status.
+  if (typeof m.node !== 'string' || typeof m.endpoint !== 'string' || !Number.isSafeInteger(m.incarnation) ||
+      typeof m.status !== 'string' || !Object.hasOwn(RANK, m.status)) return undefined;
   return { node: m.node, endpoint: m.endpoint, incarnation: m.incarnation, status: m.status };
 }

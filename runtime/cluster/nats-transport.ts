@@ -216,7 +216,18 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     c.events.frame(s.peer, frame);
   };
 
+  // Last resort around the subscription callback: a throw there would escape into the NATS
+  // client's parser (breaking the connection or the process). The message is dropped and reported.
   const onMessage = (err: NatsError | null, msg: Msg): void => {
+    try {
+      handleMessage(err, msg);
+    } catch (e) {
+      const from = msg.reply || '(no reply subject)';
+      ctx?.events.rejected(from, 'error', `A message from '${from}' was dropped: handling it threw (${e instanceof Error ? e.message : String(e)}); the link stays up.`);
+    }
+  };
+
+  const handleMessage = (err: NatsError | null, msg: Msg): void => {
     const c = ctx;
     if (err || stopped || !c) return;
     const from = msg.reply;

@@ -31,7 +31,7 @@ export interface NodeOptions extends SystemOptions {
    * random 0–999, so restarts on one machine always increase.
    */
   readonly incarnation?: number;
-  /** Where rejected connections and unreadable frames are reported; default: nowhere but `cluster.events$`. */
+  /** Where rejected connections and dropped input from peers are logged as warnings; default: nowhere but `cluster.events$` (`link-rejected`, `input-dropped`). */
   readonly log?: (entry: { level: 'warn'; msg: string; data: Record<string, unknown> }) => void;
 }
 
@@ -101,7 +101,10 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
   const m = membership;
   m.onDown = (node) => remoting.nodeDown(node);
   remoting.clusterHandler = (peer, type, payload) => m.onMessage(peer, type, payload);
-  remoting.onIssue = (issue: RemotingIssue) => warn('unreadable frame', { ...issue });
+  remoting.onIssue = (issue: RemotingIssue) => {
+    warn('dropped input from a peer', { ...issue });
+    m.reportDropped(issue.peer, issue.kind, issue.detail);
+  };
   m.start();
 
   let stopped = false;

@@ -38,24 +38,38 @@ function toWire(v: unknown, address: (ref: ActorRef<unknown>) => string, depth: 
   return copy ?? SAME;
 }
 
-/** Revives refs written by {@link refsToWire}, in place (the value was just decoded). */
-export function refsFromWire(value: unknown, revive: (address: string) => ActorRef<unknown>): unknown {
-  return fromWire(value, revive, 0);
+/** What {@link refsFromWire} gives: the payload with refs revived, or the first ref that is not an address. */
+export type RevivedRefs = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly address: string };
+
+/**
+ * Revives refs written by {@link refsToWire}, in place (the value was just decoded). Total: when
+ * `revive` returns undefined (the text is not an address) it stops and reports that text; the
+ * value is then partly revived and must be dropped.
+ */
+export function refsFromWire(value: unknown, revive: (address: string) => ActorRef<unknown> | undefined): RevivedRefs {
+  const bad: { address?: string } = {};
+  const out = fromWire(value, revive, 0, bad);
+  return bad.address === undefined ? { ok: true, value: out } : { ok: false, address: bad.address };
 }
 
-function fromWire(v: unknown, revive: (address: string) => ActorRef<unknown>, depth: number): unknown {
-  if (typeof v !== 'object' || v === null || depth > 64) return v;
+function fromWire(v: unknown, revive: (address: string) => ActorRef<unknown> | undefined, depth: number, bad: { address?: string }): unknown {
+  if (typeof v !== 'object' || v === null || depth > 64 || bad.address !== undefined) return v;
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = fromWire(v[i], revive, depth + 1);
+    for (let i = 0; i < v.length; i++) v[i] = fromWire(v[i], revive, depth + 1, bad);
     return v;
   }
   const o = v as Record<string, unknown>;
-  const a = o[REF_KEY];
+  const a = Object.hasOwn(o, REF_KEY) ? o[REF_KEY] : undefined;
   if (typeof a === 'string') {
     let keys = 0;
     for (const _ in o) keys++;
-    if (keys === 1) return revive(a);
+    if (keys === 1) {
+      const ref = revive(a);
+      if (ref === undefined) bad.address = a;
+      return ref ?? v;
+    }
   }
-  for (const k in o) o[k] = fromWire(o[k], revive, depth + 1);
+  // Own keys only: a decoded payload is a plain object, and `__proto__` stays an own data key.
+  for (const k of Object.keys(o)) o[k] = fromWire(o[k], revive, depth + 1, bad);
   return v;
 }

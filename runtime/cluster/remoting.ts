@@ -3,16 +3,17 @@
 // message registry's versioning all happen here, on the one delivery path.
 
 import { ActorRef } from '../actor-ref.ts';
-import { formatAddress, parseAddress, type Address } from '../address.ts';
+import { formatAddress, parseAddress, tryParseAddress, type Address } from '../address.ts';
 import { AskProcess } from '../ask.ts';
 import type { TerminationReason } from '../behavior.ts';
-import { isTroupeError } from '../errors.ts';
+import { isTroupeError, type TroupeError } from '../errors.ts';
 import { messageTypeOf, type DeadLetterReason } from '../events.ts';
 import type { DeliveryResult, Process, SystemMessage } from '../internal/process.ts';
 import type { SystemCore } from '../internal/system-core.ts';
 import { decodePacket, encodePacket } from '../wire/codec.ts';
 import { WIRE_PROTOCOL_VERSION, type Envelope } from '../wire/envelope.ts';
 import type { MessageRegistry } from '../wire/message-registry.ts';
+import { decodeWatchMessage } from './internal/watch-message.ts';
 import { refsFromWire, refsToWire } from './ref-codec.ts';
 import { DeadProcess, RemoteProcess, type RemoteLink } from './remote-process.ts';
 import type { Transport } from './transport.ts';
@@ -26,11 +27,19 @@ export interface Directory {
   isUp(node: string): boolean;
 }
 
-/** Node-level (cluster protocol) messages go to this handler. */
-export type ClusterHandler = (peer: string, type: string, payload: unknown) => void;
+/** Node-level (cluster protocol) messages go to this handler; it returns why it dropped one, if it did. */
+export type ClusterHandler = (peer: string, type: string, payload: unknown) => string | undefined;
 
-/** What a remoting layer reports that is not a dead letter: frames it could not read. */
-export type RemotingIssue = { readonly kind: 'malformed-envelope' | 'protocol-version'; readonly peer: string; readonly detail: string };
+/**
+ * Why input from a trusted peer was dropped: `malformed-envelope` (a frame or envelope that is
+ * not the wire format), `protocol-version` (another wire protocol), `malformed-message` (a
+ * system or cluster message with a missing, mistyped or unknown field), `handler-failed` (reading
+ * it threw — a Troupe bug, contained).
+ */
+export type InputDropReason = 'malformed-envelope' | 'protocol-version' | 'malformed-message' | 'handler-failed';
+
+/** What a remoting layer reports that is not a dead letter: input it dropped, from which peer, and why. */
+export type RemotingIssue = { readonly kind: InputDropReason; readonly peer: string; readonly detail: string };
 
 interface Watch { readonly target: RemoteProcess; readonly watcher: Process }
 
@@ -48,7 +57,7 @@ export class Remoting implements RemoteLink {
   private readonly idPrefix: string;
   /** How this node's ask reply addresses begin (`…/temp/ask-<n>#<n>`, see AskProcess). */
   private readonly askPrefix: string;
-  clusterHandler: ClusterHandler = () => {};
+  clusterHandler: ClusterHandler = () => undefined;
   onIssue: (issue: RemotingIssue) => void = () => {};
 
   constructor(
@@ -82,9 +91,19 @@ export class Remoting implements RemoteLink {
   }
 
   refFor(text: string): ActorRef<unknown> {
-    const p = this.processFor(parseAddress(text), text);
+    return this.refAt(parseAddress(text), text);
+  }
+
+  private refAt(address: Address, text: string): ActorRef<unknown> {
+    const p = this.processFor(address, text);
     return p instanceof RemoteProcess ? p.ref : new ActorRef(p);
   }
+
+  /** A ref for an address text from a peer; undefined when it is not an address (never throws). */
+  private readonly peerRef = (text: string): ActorRef<unknown> | undefined => {
+    const address = tryParseAddress(text);
+    return address === undefined ? undefined : this.refAt(address, text);
+  };
 
   reachable(node: string): boolean {
     return this.directory.isUp(node);
@@ -197,25 +216,34 @@ export class Remoting implements RemoteLink {
 
   // ---- inbound -------------------------------------------------------------------------
 
+  /**
+   * One frame from trusted peer `peer`. Total: what cannot be read is dropped and reported (a
+   * dead letter when it has a recipient, else `onIssue`), and the other envelopes are delivered.
+   */
   onFrame(peer: string, bytes: Buffer): void {
-    const report = (e: unknown): void => {
-      this.onIssue({ kind: isTroupeError(e, 'protocol-version') ? 'protocol-version' : 'malformed-envelope', peer, detail: (e as Error).message });
+    const report = (e: TroupeError): void => {
+      this.onIssue({ kind: isTroupeError(e, 'protocol-version') ? 'protocol-version' : 'malformed-envelope', peer, detail: e.message });
     };
-    let envelopes: Envelope[];
-    try {
-      envelopes = decodePacket(bytes, report);
-    } catch (e) {
-      report(e);
-      return;
+    for (const env of decodePacket(bytes, report)) {
+      try {
+        this.receive(peer, env);
+      } catch (e) {
+        // Backstop: receive is total by construction; a throw here is a bug, contained to this envelope.
+        this.onIssue({ kind: 'handler-failed', peer, detail: `reading '${env.type}' to ${env.to.slice(0, 120)} threw: ${e instanceof Error ? e.message : String(e)}` });
+      }
     }
-    for (const env of envelopes) this.receive(peer, env);
   }
 
   private receive(peer: string, env: Envelope): void {
     if (env.kind === 'system') { this.onSystem(peer, env); return; }
+    if (this.host.terminated) return; // frames still arriving while the node leaves: no one is left to deliver to or tell
     const target = this.resolveInbound(env.to);
     let payload = env.payload;
-    if (env.refs) payload = refsFromWire(payload, (a) => this.refFor(a));
+    if (env.refs) {
+      const revived = refsFromWire(payload, this.peerRef);
+      if (!revived.ok) { this.host.deadLetter(target, payload, 'malformed-payload'); return; }
+      payload = revived.value;
+    }
     if (!BUILTIN_TYPES.has(env.type)) {
       try {
         payload = this.registry.decode(env.type, env.typeVersion, payload);
@@ -254,28 +282,28 @@ export class Remoting implements RemoteLink {
   }
 
   private onSystem(peer: string, env: Envelope): void {
-    const p = env.payload as Record<string, unknown> | null;
-    if (env.type.startsWith('cluster.')) { this.clusterHandler(peer, env.type, env.payload); return; }
-    if (typeof p !== 'object' || p === null) return;
-    switch (env.type) {
+    if (env.type.startsWith('cluster.')) {
+      const dropped = this.clusterHandler(peer, env.type, env.payload);
+      if (dropped !== undefined) this.onIssue({ kind: 'malformed-message', peer, detail: dropped });
+      return;
+    }
+    const decoded = decodeWatchMessage(env.type, env.payload);
+    if (!decoded.ok) { this.onIssue({ kind: 'malformed-message', peer, detail: decoded.reason }); return; }
+    const m = decoded.message;
+    switch (m.type) {
       case 'actor.watch':
       case 'actor.unwatch': {
-        if (typeof p.target !== 'string' || typeof p.watcher !== 'string') return;
-        const target = this.resolveInbound(p.target);
-        const watcher = this.processFor(parseAddress(p.watcher));
-        target.deliverSystem({ type: env.type === 'actor.watch' ? 'watch' : 'unwatch', watcher });
+        const watcher = this.processFor(m.watcher, m.watcherText);
+        this.resolveInbound(m.target).deliverSystem({ type: m.type === 'actor.watch' ? 'watch' : 'unwatch', watcher });
         return;
       }
       case 'actor.terminated': {
-        if (typeof p.ref !== 'string' || typeof p.watcher !== 'string') return;
-        const ref = this.refFor(p.ref);
+        const ref = this.refAt(m.ref, m.refText);
         this.forgetWatch(ref.proc);
-        const reason = { kind: p.reason === 'failure' ? 'failure' : p.reason === 'killed' ? 'killed' : p.reason === 'node-down' ? 'node-down' : 'normal', error: undefined } as TerminationReason;
-        this.resolveInbound(p.watcher).deliverSystem({ type: 'terminated', ref: ref as ActorRef<never>, reason });
+        const reason = (m.reason === 'failure' ? { kind: 'failure', error: undefined } : { kind: m.reason }) as TerminationReason;
+        this.resolveInbound(m.watcher).deliverSystem({ type: 'terminated', ref: ref as ActorRef<never>, reason });
         return;
       }
-      default:
-        this.onIssue({ kind: 'malformed-envelope', peer, detail: `unknown system message type "${env.type}"` });
     }
   }
 

@@ -132,7 +132,17 @@ export function createTcpTransport(options: TcpTransportOptions): Transport {
         log({ level: 'info', message: `Inbound link from '${peer}' (${remote}) is up.`, endpoint: ep });
         c.events.linkUp(peer, ep);
       },
-      onFrame: (peer, bytes) => c.events.frame(peer, bytes),
+      onFrame: (peer, bytes) => {
+        try {
+          c.events.frame(peer, bytes);
+        } catch (e) {
+          // Backstop: the frame handler should be total; if it threw, this frame is dropped and
+          // reported, and the link keeps serving the next ones.
+          const detail = `A frame from '${peer}' was dropped: its handler threw (${e instanceof Error ? e.message : String(e)}); the link stays up.`;
+          log({ level: 'warn', message: detail, endpoint });
+          c.events.rejected(endpoint, 'error', detail);
+        }
+      },
       onClose: (reason, detail, trusted) => {
         inbound.delete(conn);
         if (trusted) {

@@ -26,7 +26,11 @@ export interface TransportEvents {
   linkUp(peer: string, endpoint: string): void;
   /** The link to `peer` closed; the transport reconnects by itself on the next send. */
   linkDown(peer: string, endpoint: string, reason: LinkCloseReason, detail: string): void;
-  /** A connection was refused or closed before or while it was trusted; the node logs it and keeps serving. */
+  /**
+   * A connection was refused or closed before or while it was trusted; the node logs it and keeps
+   * serving. Also reported, with reason `error` and the link kept up, when `frame` threw (the
+   * frame is dropped; transports never let a handler's throw escape a socket callback).
+   */
   rejected(remote: string, reason: LinkCloseReason, detail: string): void;
 }
 

@@ -1,7 +1,7 @@
 // The envelope codec: one JSON.stringify/JSON.parse per message on the common path; superjson
 // only for payloads that need it (Date, Map, Set, BigInt, undefined…), nested as a string.
 
-import { TroupeError } from '../errors.ts';
+import { isTroupeError, TroupeError } from '../errors.ts';
 import { decodePayload, encodePayload, isPlainJson } from '../payload-codec.ts';
 import { WIRE_PROTOCOL_VERSION, type Envelope } from './envelope.ts';
 
@@ -135,26 +135,43 @@ export function encodePacket(envelopes: readonly Envelope[]): Buffer {
   return Buffer.from(JSON.stringify(out), 'utf8');
 }
 
+/** Any failure while reading remote bytes as a `malformed-frame` or `protocol-version` error. */
+function asWireError(e: unknown): TroupeError {
+  if (isTroupeError(e, 'malformed-frame') || isTroupeError(e, 'protocol-version')) return e;
+  return malformed(`it could not be read (${e instanceof Error ? e.message : String(e)})`, {}, e);
+}
+
 /**
  * Decodes a frame body holding a packet ({@link encodePacket}) or a single envelope
- * ({@link encodeEnvelope}). Bytes that are not JSON throw `malformed-frame`, another protocol
- * version throws `protocol-version`; an envelope of the packet that is malformed is passed to
- * `onError` and skipped, the others are returned in order.
+ * ({@link encodeEnvelope}). Total: it never throws. Every part that cannot be read goes to
+ * `onError` — the whole body (not JSON: `malformed-frame`; another protocol version:
+ * `protocol-version`) or one envelope of the packet (`malformed-frame`, that envelope skipped);
+ * the envelopes that read well are returned in order.
  */
 export function decodePacket(bytes: Uint8Array, onError: (e: TroupeError) => void): Envelope[] {
-  const parsed = parseJson(bytes);
-  if (!Array.isArray(parsed) || !Array.isArray(parsed[1])) return [fromWire(parsed)];
-  checkVersion(parsed[0]);
-  const tos = parsed[1] as unknown[];
   const out: Envelope[] = [];
+  let parsed: unknown;
+  try {
+    parsed = parseJson(bytes);
+    if (!Array.isArray(parsed) || !Array.isArray(parsed[1])) {
+      out.push(fromWire(parsed));
+      return out;
+    }
+    checkVersion(parsed[0]);
+  } catch (e) {
+    onError(asWireError(e));
+    return out;
+  }
+  const tos = parsed[1] as unknown[];
   for (let i = 2; i < parsed.length; i++) {
     const w = parsed[i] as unknown[];
     try {
       if (!Array.isArray(w) || w.length !== WIRE_LENGTH - 1) throw malformed('a packed envelope is not an array of its fields');
-      const to = tos[w[4] as number];
-      out.push(fromFields(WIRE_PROTOCOL_VERSION, w[0], w[1], w[2], w[3], to, w[5], w[6], w[7], w[8], w[9]));
+      const t = w[4];
+      if (!Number.isSafeInteger(t) || (t as number) < 0 || (t as number) >= tos.length) throw malformed('a packed envelope names no recipient of the packet', { id: typeof w[0] === 'string' ? w[0] : undefined });
+      out.push(fromFields(WIRE_PROTOCOL_VERSION, w[0], w[1], w[2], w[3], tos[t as number], w[5], w[6], w[7], w[8], w[9]));
     } catch (e) {
-      onError(e as TroupeError);
+      onError(asWireError(e));
     }
   }
   return out;

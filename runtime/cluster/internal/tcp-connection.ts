@@ -176,12 +176,22 @@ export function openTcpConnection(o: TcpConnectionOptions): TcpConnection {
     for (let i = 0; i < frames.length && !closed; i++) o.onFrame(peer, frames[i]);
   };
 
-  socket.on('data', (chunk: Buffer) => {
+  // Last resort: nothing may throw out of a socket callback (it would crash the process). What
+  // escapes a handler (a bug, or a throwing onFrame/onClose) closes this connection with `error`.
+  const guarded = <A extends unknown[]>(what: string, handler: (...args: A) => void) => (...args: A): void => {
+    try {
+      handler(...args);
+    } catch (e) {
+      if (!closed) close('error', `Internal error while handling socket ${what}${peer ? ` from '${peer}'` : ''}: ${e instanceof Error ? e.message : String(e)}`, false);
+    }
+  };
+
+  socket.on('data', guarded('data', (chunk: Buffer) => {
     if (closed) return;
     if (phase === 'frames') onTrustedData(chunk);
     else onUntrustedData(chunk);
-  });
-  socket.on('end', () => {
+  }));
+  socket.on('end', guarded('end', () => {
     if (closed) return;
     if (decoder !== undefined) {
       try { decoder.end(); } catch (e) {
@@ -193,14 +203,14 @@ export function openTcpConnection(o: TcpConnectionOptions): TcpConnection {
       return;
     }
     close('closed', trusted ? 'The peer closed the connection.' : 'The peer closed the connection before the handshake completed.', false);
-  });
-  socket.on('error', (e: NodeJS.ErrnoException) => {
+  }));
+  socket.on('error', guarded('error', (e: NodeJS.ErrnoException) => {
     const code = e.code ?? 'unknown';
     close(DROPPED.has(code) ? 'closed' : code === 'ECONNREFUSED' ? 'refused' : 'error', `Socket error ${code}: ${e.message}`, false);
-  });
+  }));
   socket.on('close', () => {
     stopTimer();
-    close('closed', 'The connection closed.', false);
+    guarded('close', () => close('closed', 'The connection closed.', false))();
     resolveClosed();
   });
 

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { spawnLocalCluster } from '../../../runtime/cluster/local-cluster.ts';
 
 const entry = fileURLToPath(new URL('../../helpers/cluster-entry.ts', import.meta.url));
-const test = suite('local cluster');
+// Three processes starting, one killed and restarted: ~25 s on a loaded 2-core machine, so a longer limit.
+const test = suite('local cluster', undefined, { limitMs: 90_000 });
 
 /** Polls a node's view until `ok` (the cluster works on real time here), at most `limitMs`. */
 async function until(read: () => Promise<string[]>, ok: (view: string[]) => boolean, limitMs = 10_000): Promise<string[]> {

@@ -30,11 +30,35 @@ test('a payload without refs comes back as the same object', () => {
 test('revival turns every wire ref back into a ref, and leaves look-alikes with more keys alone', () => {
   const wire = JSON.parse(JSON.stringify({ replyTo: { [REF_KEY]: 'troupe://s@n/user/a#1' }, list: [{ [REF_KEY]: 'troupe://s@n/user/b#2' }], fake: { [REF_KEY]: 'x', other: 1 } }));
   const seen: string[] = [];
-  const back = refsFromWire(wire, (s) => { seen.push(s); return a as ActorRef<unknown>; }) as Record<string, unknown>;
+  const revived = refsFromWire(wire, (s) => { seen.push(s); return a as ActorRef<unknown>; });
+  assert.ok(revived.ok);
+  const back = revived.value as Record<string, unknown>;
   assert.equal(seen, ['troupe://s@n/user/a#1', 'troupe://s@n/user/b#2']);
   assert.ok(back.replyTo === a);
   assert.ok((back.list as unknown[])[0] === a);
   assert.equal(back.fake, { [REF_KEY]: 'x', other: 1 });
+});
+
+test('revival is total: a ref that is not an address is reported, not thrown, and nothing after it is revived', () => {
+  for (const [wire, address] of [
+    [{ replyTo: { [REF_KEY]: 'garbage' } }, 'garbage'],
+    [[{ [REF_KEY]: 'troupe://s@n/user/a#1' }, { deep: [{ [REF_KEY]: '' }] }, { [REF_KEY]: 'troupe://s@n/user/b#2' }], ''],
+  ] as const) {
+    const seen: string[] = [];
+    const r = refsFromWire(JSON.parse(JSON.stringify(wire)), (s) => { seen.push(s); return s.startsWith('troupe://') ? a as ActorRef<unknown> : undefined; });
+    assert.equal(r, { ok: false, address });
+    assert.is(seen[seen.length - 1], address, 'revival stopped at the bad ref');
+  }
+});
+
+test('revival walks own keys only: a `__proto__` key from JSON stays an own key and changes no prototype', () => {
+  const wire = JSON.parse(`{"__proto__": {"${REF_KEY}": "troupe://s@n/user/a#1"}, "x": 1}`) as Record<string, unknown>;
+  const r = refsFromWire(wire, () => a as ActorRef<unknown>);
+  assert.ok(r.ok);
+  const back = r.value as Record<string, unknown>;
+  assert.ok(Object.getPrototypeOf(back) === Object.prototype);
+  assert.ok(Object.getOwnPropertyDescriptor(back, '__proto__')?.value === a);
+  assert.is(({} as Record<string, unknown>).x, undefined);
 });
 
 test.run();

@@ -143,8 +143,17 @@ test('a packet carries a turn\'s envelopes in one frame, each address once; a ba
   assert.equal(back.map((e) => e.id), ['m-1', 'm-3']);
   assert.equal(errors.map((e) => (e as { code: string }).code), ['malformed-frame', 'malformed-frame']);
   raw[0] = WIRE_PROTOCOL_VERSION + 1;
-  throwsCode(() => decodePacket(Buffer.from(JSON.stringify(raw)), () => {}), 'protocol-version');
-  throwsCode(() => decodePacket(Buffer.from('[[1,'), () => {}), 'malformed-frame');
+  const whole = (bytes: Buffer): { envelopes: Envelope[]; codes: string[] } => {
+    const codes: string[] = [];
+    return { envelopes: decodePacket(bytes, (e) => codes.push(e.code)), codes };
+  };
+  assert.equal(whole(Buffer.from(JSON.stringify(raw))), { envelopes: [], codes: ['protocol-version'] }, 'another protocol version: reported, not thrown');
+  assert.equal(whole(Buffer.from('[[1,')), { envelopes: [], codes: ['malformed-frame'] }, 'not JSON: reported, not thrown');
+  assert.equal(whole(Buffer.from('"garbage"')), { envelopes: [], codes: ['malformed-frame'] });
+  raw[0] = WIRE_PROTOCOL_VERSION;
+  raw[2] = ['m-1', 0, 0, null, '__proto__', 't', 1, null, null, {}];
+  raw[4] = ['m-3', 0, 0, null, 7, 't', 1, null, null, {}];
+  assert.equal(whole(Buffer.from(JSON.stringify(raw))).codes, ['malformed-frame', 'malformed-frame', 'malformed-frame', 'malformed-frame'], 'a recipient index that is not one of the packet\'s is malformed');
 });
 
 test.run();
