@@ -43,9 +43,9 @@ void node.whenStopped.then((reason) => {
     : 'its actor system was terminated';
   const code = reason.kind === 'escalated' ? 1 : 0;
   process.stderr.write(`troupe error [${env.TROUPE_SYSTEM}@${env.TROUPE_NODE}] Node process exits with code ${code}: ${why}; it left the cluster.\n`);
-  send({ type: 'exiting', code, reason: why });
-  process.exitCode = code;
-  setImmediate(() => process.exit(code)); // after the IPC message is handed over
+  const exit = (): never => process.exit(code);
+  if (process.send) process.send({ type: 'exiting', code, reason: why } satisfies ToParent, undefined, {}, exit); // exit once the IPC message is out
+  else exit();
 });
 if (env.TROUPE_DEBUG) node.cluster.events$.subscribe((e) => console.error(`[${env.TROUPE_NODE}] ${JSON.stringify(e)}`));
 const report = (): void => send({ type: 'members', endpoint: node.endpoint, up: node.cluster.members().filter((m) => m.status === 'up').map((m) => m.node) });
