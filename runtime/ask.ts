@@ -3,7 +3,7 @@
 import { ActorRef } from './actor-ref.ts';
 import type { Address } from './address.ts';
 import type { TimerId } from './clock.ts';
-import { TroupeError } from './errors.ts';
+import { TroupeError, isTroupeError } from './errors.ts';
 import { DELIVERED_DEAD, type DeliveryResult, type Process, type SystemMessage } from './internal/process.ts';
 import type { SystemCore } from './internal/system-core.ts';
 import type { PendingAsk } from './internal/ask-registry.ts';
@@ -13,8 +13,16 @@ export interface AskOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * @internal A reply address that can be told its request was not delivered: a local ask, or
+ * (remoting) the reply address of an ask made on another node, which forwards the failure there.
+ */
+export interface FailableReply {
+  failReply(error: TroupeError, recipient: Process | undefined): void;
+}
+
 /** @internal The reply side of one ask: resolves on the first message, then is dead. */
-export class AskProcess implements Process, PendingAsk {
+export class AskProcess implements Process, PendingAsk, FailableReply {
   alive = true;
   timer: TimerId | null = null;
   prevAsk: AskProcess | null = null;
@@ -49,6 +57,15 @@ export class AskProcess implements Process, PendingAsk {
     if (!this.alive) return;
     this.settle();
     this.reject(error);
+  }
+
+  failReply(error: TroupeError): void {
+    this.fail(error);
+  }
+
+  /** The process the request went to. */
+  get targetProcess(): Process {
+    return this.target;
   }
 
   /** The node the request went to (remoting fails asks whose node goes down). */
@@ -95,7 +112,14 @@ export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) =
       return;
     }
     p.timer = host.scheduler.startTimer(timeoutMs, () => p.timeout(timeoutMs));
-    const r = target.deliverUser(msg);
+    let r: DeliveryResult;
+    try {
+      r = target.deliverUser(msg);
+    } catch (e) {
+      // the request was refused on this side (e.g. a remote ref and a type no registry declares)
+      p.fail(isTroupeError(e) ? e : new TroupeError('invalid-argument', `The request to ${target.address.path} could not be sent: ${(e as Error)?.message ?? String(e)}`, {}, { cause: e }));
+      return;
+    }
     if (r === 1 || r === 2) {
       p.fail(new TroupeError('mailbox-full', `${target.address.path} rejected the request: its mailbox is full. Back off and retry, or raise its capacity.`, { target: target.address.path }));
     } else if (r === DELIVERED_DEAD) {
@@ -104,11 +128,14 @@ export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) =
   });
 }
 
-/** @internal Fails every ask whose reply address is a top-level field of an undeliverable message. */
-export function failAsksIn(msg: unknown, error: () => TroupeError): void {
+/**
+ * @internal Fails every ask whose reply address is a top-level field of an undeliverable message
+ * (`recipient`: the process that did not take it); replies of remote asks answer their node.
+ */
+export function failAsksIn(msg: unknown, error: () => TroupeError, recipient?: Process): void {
   if (typeof msg !== 'object' || msg === null) return;
   for (const k in msg) {
     const v = (msg as Record<string, unknown>)[k];
-    if (v instanceof ActorRef && v.proc instanceof AskProcess) v.proc.fail(error());
+    if (v instanceof ActorRef && typeof (v.proc as Partial<FailableReply>).failReply === 'function') (v.proc as unknown as FailableReply).failReply(error(), recipient);
   }
 }

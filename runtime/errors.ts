@@ -25,6 +25,7 @@ export type TroupeErrorCode =
   | 'auth-failed'
   | 'unknown-recipient'
   | 'transport-closed'
+  | 'join-timeout'
   // persistence
   | 'schema-invalid'
   | 'invalid-stream'

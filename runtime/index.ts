@@ -28,7 +28,8 @@ export {
 
 // Remoting and clusters
 export { createNode, type NodeOptions, type Cluster, type ClusterNode } from './cluster/node.ts';
-export type { Member, MemberStatus, ClusterEvent, MembershipOptions } from './cluster/membership.ts';
+export type { Member, MemberStatus, ClusterEvent, MembershipOptions, JoinProblem, WhenUpOptions } from './cluster/membership.ts';
+export { createStderrLog, silentLog, type LogSink, type LogEntry, type LogLevel } from './log.ts';
 export type { Transport, TransportKind, TransportContext, TransportEvents, LinkCloseReason } from './cluster/transport.ts';
 export { createTcpTransport, type TcpTransportOptions } from './cluster/tcp-transport.ts';
 export { createNatsTransport, type NatsTransportOptions } from './cluster/nats-transport.ts';

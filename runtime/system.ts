@@ -161,7 +161,7 @@ class System implements ActorSystem, SystemCore {
       throw new TroupeError('system-terminated', `Cannot send to ${recipient.address.path}: system "${this.name}" has terminated. Create a new system to send again.`);
     }
     this.deadLetterCount++;
-    failAsksIn(msg, () => askFailure(recipient.address.path, reason));
+    failAsksIn(msg, () => askFailure(recipient.address.path, reason), recipient);
     if (this.subject.observed) {
       this.subject.next({ type: 'dead-letter', recipient: recipient.address.path, messageType: messageTypeOf(msg), message: msg, reason, atMs: this.clock.now() });
     }
@@ -207,6 +207,8 @@ function askFailure(target: string, reason: DeadLetterReason): TroupeError {
       return new TroupeError('unsupported-version', `${target} cannot read this version of the request; upgrade the older node or add an upcaster.`, data);
     case 'schema-invalid':
       return new TroupeError('schema-invalid', `${target} rejected the request: its payload failed validation.`, data);
+    case 'unknown-recipient':
+      return new TroupeError('unknown-recipient', `${target} does not exist there (any more): the actor stopped or this is an old incarnation. Look the service up again.`, data);
     default:
       return new TroupeError('actor-dead', `${target} did not take the request (${reason}).`, data);
   }

@@ -13,7 +13,8 @@ export type ToChild = { type: 'call'; id: number; name: string; args: unknown[] 
 /** @internal Child → parent IPC. */
 export type ToParent =
   | { type: 'members'; endpoint: string; up: string[] }
-  | { type: 'result'; id: number; ok: boolean; value?: unknown; error?: string };
+  | { type: 'result'; id: number; ok: boolean; value?: unknown; error?: string }
+  | { type: 'exiting'; code: number; reason: string };
 
 /**
  * Options of {@link spawnLocalCluster}. Defaults: node names `n1…nN`, system `'local'`, a fresh
@@ -35,6 +36,11 @@ export interface LocalNodeHandle {
   readonly pid: number;
   readonly endpoint: string;
   readonly alive: boolean;
+  /**
+   * How the process last exited (undefined while it runs): its exit code (null when killed by a
+   * signal) and, when the node exited by itself (its system terminated), the reason it printed.
+   */
+  readonly exit: { readonly code: number | null; readonly reason: string | undefined } | undefined;
   /** Calls `control[name](node, ...args)` in the child and resolves with its result. */
   call<T = unknown>(name: string, ...args: unknown[]): Promise<T>;
   /** Leaves the cluster gracefully and exits. */
@@ -89,6 +95,8 @@ export async function spawnLocalCluster(options: LocalClusterOptions): Promise<L
     private calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
     private nextCall = 0;
     exited = false;
+    exit: { code: number | null; reason: string | undefined } | undefined;
+    private exitReason: string | undefined;
 
     constructor(readonly name: string) {}
 
@@ -97,6 +105,8 @@ export async function spawnLocalCluster(options: LocalClusterOptions): Promise<L
 
     launch(seeds: string[]): Promise<void> {
       this.exited = false;
+      this.exit = undefined;
+      this.exitReason = undefined;
       this.endpoint = '';
       views.delete(this.name);
       this.child = fork(MAIN, [], {
@@ -107,14 +117,16 @@ export async function spawnLocalCluster(options: LocalClusterOptions): Promise<L
       this.child.on('message', (raw) => {
         const m = raw as ToParent;
         if (m.type === 'members') { this.endpoint = m.endpoint; views.set(this.name, m.up); notify(); }
+        else if (m.type === 'exiting') { this.exitReason = m.reason; if (this.exit) this.exit = { ...this.exit, reason: m.reason }; notify(); }
         else {
           const c = this.calls.get(m.id);
           this.calls.delete(m.id);
           if (m.ok) c?.resolve(m.value); else c?.reject(new Error(m.error));
         }
       });
-      this.child.on('exit', () => {
+      this.child.on('exit', (code) => {
         this.exited = true;
+        this.exit = { code, reason: this.exitReason };
         views.delete(this.name);
         for (const c of this.calls.values()) c.reject(new TroupeError('actor-dead', `node ${this.name} exited`));
         this.calls.clear();

@@ -1,5 +1,7 @@
 // The entry of a node process started by spawnLocalCluster: creates a TCP node from its
-// environment, runs the user's entry module, and talks to the parent over IPC.
+// environment, runs the user's entry module, and talks to the parent over IPC. When the node's
+// system terminates by itself (a failure escalated to the root), the node leaves the cluster and
+// the process exits with code 1 after printing why; it never lingers up without its actors.
 
 import { pathToFileURL } from 'node:url';
 import { createMessageRegistry, type MessageRegistry } from '../wire/message-registry.ts';
@@ -28,7 +30,22 @@ const node = await createNode({
   transport: createTcpTransport({ secret: env.TROUPE_SECRET! }),
   seeds: env.TROUPE_SEEDS ? env.TROUPE_SEEDS.split(',') : [],
   registry: entry.registry?.() ?? createMessageRegistry(),
-  log: env.TROUPE_DEBUG ? (e) => console.error(`[${env.TROUPE_NODE}] ${e.msg} ${JSON.stringify(e.data)}`) : undefined,
+});
+let leaving = false;
+const leaveAndExit = (): void => {
+  leaving = true;
+  void node.leave().then(() => process.exit(0));
+};
+void node.whenStopped.then((reason) => {
+  if (leaving) return;
+  const why = reason.kind === 'escalated'
+    ? `its actor system terminated: a failure escalated to the root (${reason.error instanceof Error ? reason.error.message : String(reason.error)})`
+    : 'its actor system was terminated';
+  const code = reason.kind === 'escalated' ? 1 : 0;
+  process.stderr.write(`troupe error [${env.TROUPE_SYSTEM}@${env.TROUPE_NODE}] Node process exits with code ${code}: ${why}; it left the cluster.\n`);
+  const exit = (): never => process.exit(code);
+  if (process.send) process.send({ type: 'exiting', code, reason: why } satisfies ToParent, undefined, {}, exit); // exit once the IPC message is out
+  else exit();
 });
 if (env.TROUPE_DEBUG) node.cluster.events$.subscribe((e) => console.error(`[${env.TROUPE_NODE}] ${JSON.stringify(e)}`));
 const report = (): void => send({ type: 'members', endpoint: node.endpoint, up: node.cluster.members().filter((m) => m.status === 'up').map((m) => m.node) });
@@ -48,7 +65,7 @@ process.on('message', (raw) => {
       })
       .then((value) => send({ type: 'result', id: m.id, ok: true, value }), (e: unknown) => send({ type: 'result', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }));
   } else if (m.type === 'leave') {
-    void node.leave().then(() => process.exit(0));
+    leaveAndExit();
   }
 });
-process.on('SIGTERM', () => { void node.leave().then(() => process.exit(0)); });
+process.on('SIGTERM', leaveAndExit);

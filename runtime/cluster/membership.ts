@@ -2,8 +2,9 @@
 // failure detector, and gossip of the member table. Small clusters: every node heartbeats every
 // other and piggybacks its whole table.
 
-import { Subject, type Observable } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import type { Scheduler, TimerId } from '../clock.ts';
+import { TroupeError } from '../errors.ts';
 import { compareManifests, parseManifest, type Manifest, type ManifestIncompatibility } from '../wire/manifest.ts';
 import { createPhiAccrualDetector, type PhiAccrualDetector } from './phi-accrual.ts';
 import type { InputDropReason } from './remoting.ts';
@@ -21,7 +22,13 @@ export interface Member {
   readonly status: MemberStatus;
 }
 
-/** What `cluster.events$` emits. */
+/**
+ * What `cluster.events$` emits. `incompatible` and the `link-rejected` events of a
+ * misconfiguration (`auth-failed`, `protocol-version`) are sticky: a subscriber gets those seen so
+ * far (the latest per node or remote, with their original `atMs`) at once when it subscribes, so
+ * they cannot be missed by subscribing after `whenUp()`. Member events are not replayed: read
+ * `members()` for the current table.
+ */
 export type ClusterEvent =
   | { readonly type: 'member-up' | 'member-leaving' | 'member-down' | 'member-removed'; readonly member: Member; readonly atMs: number }
   | { readonly type: 'incompatible'; readonly node: string; readonly incompatibilities: readonly ManifestIncompatibility[]; readonly atMs: number }
@@ -52,12 +59,36 @@ export interface MembershipLink {
 
 interface Entry { member: Member; detector: PhiAccrualDetector | null }
 
+/** Why a node has not joined yet: what `whenUp` rejects with (`join-timeout`, in `data.reasons`). */
+export interface JoinProblem {
+  /** `incompatible` (manifests), `unreachable` (no seed answered), or a transport's reason (`auth-failed`, `protocol-version`, `handshake-timeout`, …). */
+  readonly reason: string;
+  /** The seed endpoint or node it concerns. */
+  readonly remote: string;
+  readonly detail: string;
+}
+
+/** Options of `cluster.whenUp`. */
+export interface WhenUpOptions {
+  /** Rejects with `join-timeout` when the node is not up after this many ms; default: waits for ever. */
+  readonly timeoutMs?: number;
+}
+
+const STICKY_REJECTIONS = new Set(['auth-failed', 'protocol-version']);
+
 type Gossip = { readonly from: string; readonly incarnation: number; readonly members: readonly Member[] };
 
 export class Membership {
   private readonly table = new Map<string, Entry>();
   private readonly events = new Subject<ClusterEvent>();
-  readonly events$: Observable<ClusterEvent> = this.events.asObservable();
+  /** Sticky facts (see ClusterEvent), replayed to each new subscriber, keyed by node or remote. */
+  private readonly sticky = new Map<string, ClusterEvent>();
+  readonly events$: Observable<ClusterEvent> = new Observable<ClusterEvent>((sub) => {
+    for (const e of [...this.sticky.values()]) sub.next(e);
+    return this.events.subscribe(sub);
+  });
+  /** Join problems seen while joining (bounded: the latest per reason and remote). */
+  private readonly problems = new Map<string, JoinProblem>();
   private self: Member;
   private timer: TimerId | null = null;
   private welcomed = false;
@@ -101,9 +132,39 @@ export class Membership {
     return s === 'up' || s === 'leaving' || s === 'joining';
   }
 
-  /** Resolves once this node is up (welcomed by a seed, or the first seed itself). */
-  whenUp(): Promise<void> {
-    return this.self.status === 'up' ? Promise.resolve() : new Promise((r) => this.upWaiters.push(r));
+  /** Resolves once this node is up (welcomed by a seed, or the first seed itself); see {@link WhenUpOptions}. */
+  whenUp(options: WhenUpOptions = {}): Promise<void> {
+    if (this.self.status !== 'joining') return Promise.resolve();
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(timeoutMs > 0)) return Promise.reject(new TroupeError('invalid-argument', `whenUp: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}.`));
+    return new Promise((resolve, reject) => {
+      let timer: TimerId | null = null;
+      const waiter = (): void => { if (timer !== null) this.scheduler.cancelTimer(timer); resolve(); };
+      this.upWaiters.push(waiter);
+      if (timeoutMs === undefined || timeoutMs === Infinity) return;
+      timer = this.scheduler.startTimer(timeoutMs, () => {
+        this.upWaiters = this.upWaiters.filter((w) => w !== waiter);
+        reject(this.joinTimeout(timeoutMs));
+      });
+    });
+  }
+
+  private joinTimeout(timeoutMs: number): TroupeError {
+    const others = this.seeds.filter((s) => s !== this.self.endpoint);
+    const reasons = [...this.problems.values()];
+    if (reasons.length === 0) {
+      reasons.push({ reason: 'unreachable', remote: others.join(','), detail: 'No seed welcomed this node; check that the seeds run and listen at these endpoints.' });
+    }
+    const summary = reasons.map((r) => `${r.reason} (${r.remote})`).join(', ');
+    return new TroupeError('join-timeout', `Node ${this.self.node} did not join the cluster within ${timeoutMs} ms through seeds [${others.join(', ')}]: ${summary}. Check the cluster secret, the message registries and the seed endpoints.`,
+      { node: this.self.node, seeds: others, timeoutMs, reasons });
+  }
+
+  private problem(p: JoinProblem): void {
+    if (this.self.status !== 'joining') return;
+    this.problems.delete(`${p.reason}|${p.remote}`);
+    this.problems.set(`${p.reason}|${p.remote}`, p);
+    if (this.problems.size > 32) this.problems.delete(this.problems.keys().next().value!);
   }
 
   start(): void {
@@ -129,12 +190,23 @@ export class Membership {
   /** A connect to `endpoint` was refused: the member there is not running any more. */
   endpointRefused(endpoint: string): void {
     for (const e of this.table.values()) {
-      if (e.member.endpoint === endpoint && e.member.node !== this.self.node && (e.member.status === 'up' || e.member.status === 'joining' || e.member.status === 'leaving')) this.setStatus(e, 'down');
+      // a member that announced it is leaving has gone as it said: removed, never down
+      if (e.member.endpoint === endpoint && e.member.node !== this.self.node && (e.member.status === 'up' || e.member.status === 'joining' || e.member.status === 'leaving')) this.setStatus(e, e.member.status === 'leaving' ? 'removed' : 'down');
     }
+    if (this.seeds.includes(endpoint)) this.problem({ reason: 'refused', remote: endpoint, detail: 'Nothing listens at this seed endpoint.' });
   }
 
   reportRejected(remote: string, reason: string, detail: string): void {
-    this.events.next({ type: 'link-rejected', remote, reason, detail, atMs: this.scheduler.clock.now() });
+    const event: ClusterEvent = { type: 'link-rejected', remote, reason, detail, atMs: this.scheduler.clock.now() };
+    if (STICKY_REJECTIONS.has(reason)) this.remember(`rejected|${remote}`, event);
+    this.problem({ reason, remote, detail });
+    this.events.next(event);
+  }
+
+  private remember(key: string, event: ClusterEvent): void {
+    this.sticky.delete(key);
+    this.sticky.set(key, event);
+    if (this.sticky.size > 64) this.sticky.delete(this.sticky.keys().next().value!);
   }
 
   reportDropped(peer: string, reason: InputDropReason, detail: string): void {
@@ -198,7 +270,7 @@ export class Membership {
         this.table.set(m.node, fresh);
         if (m.status !== 'joining') this.setStatus(fresh, m.status);
       } else if (m.incarnation === e.member.incarnation && RANK[m.status] > RANK[e.member.status]) {
-        this.setStatus(e, m.status);
+        this.setStatus(e, m.status === 'down' && e.member.status === 'leaving' ? 'removed' : m.status);
       }
     }
   }
@@ -209,6 +281,7 @@ export class Membership {
     e.member = { ...e.member, status };
     if (status !== 'up' && status !== 'leaving') e.detector = null;
     const atMs = this.scheduler.clock.now();
+    if (status === 'down' || status === 'removed') this.sticky.delete(`incompatible|${e.member.node}`);
     this.events.next({ type: `member-${status}` as 'member-up', member: e.member, atMs });
     if ((status === 'down' || status === 'removed') && was !== 'down' && was !== 'removed') this.onDown(e.member.node);
   }
@@ -243,7 +316,7 @@ export class Membership {
     if (this.self.status === 'up' || this.self.status === 'leaving') {
       this.gossipToAll();
       for (const e of this.table.values()) {
-        if (e.detector !== null && e.member.status === 'up' && !e.detector.isAvailable(now)) this.setStatus(e, 'down');
+        if (e.detector !== null && (e.member.status === 'up' || e.member.status === 'leaving') && !e.detector.isAvailable(now)) this.setStatus(e, e.member.status === 'leaving' ? 'removed' : 'down');
       }
     }
     this.timer = this.scheduler.startTimer(this.welcomed || this.self.status === 'up' ? this.o.heartbeatIntervalMs : this.o.joinRetryMs, this.tick);
@@ -254,7 +327,11 @@ export class Membership {
     let remote: Manifest;
     try { remote = parseManifest(value); } catch (e) { return (e as Error).message; }
     const incompatibilities = compareManifests(this.manifest, remote);
-    if (incompatibilities.length > 0) this.events.next({ type: 'incompatible', node, incompatibilities, atMs: this.scheduler.clock.now() });
+    if (incompatibilities.length === 0) return undefined;
+    const event: ClusterEvent = { type: 'incompatible', node, incompatibilities, atMs: this.scheduler.clock.now() };
+    this.remember(`incompatible|${node}`, event);
+    this.problem({ reason: 'incompatible', remote: node, detail: incompatibilities.map((i) => i.message).join(' ') });
+    this.events.next(event);
     return undefined;
   }
 }

@@ -5,11 +5,13 @@ import type { Observable } from 'rxjs';
 import { ActorRef } from '../actor-ref.ts';
 import { askProcess } from '../ask.ts';
 import { TroupeError } from '../errors.ts';
+import type { SystemTerminationReason } from '../events.ts';
+import { createStderrLog, type LogEntry, type LogSink } from '../log.ts';
 import { secureRandomBytes, wallClockMs } from '../real-clock.ts';
 import { createSystemWith, type ActorSystem, type SystemInternals, type SystemOptions } from '../system.ts';
 import type { SystemCore } from '../internal/system-core.ts';
 import { createMessageRegistry, type MessageRegistry } from '../wire/message-registry.ts';
-import { Membership, type ClusterEvent, type Member, type MembershipOptions } from './membership.ts';
+import { Membership, type ClusterEvent, type Member, type MembershipOptions, type WhenUpOptions } from './membership.ts';
 import { IDENTIFY_PATH, Remoting, type RemotingIssue } from './remoting.ts';
 import type { Transport } from './transport.ts';
 
@@ -31,8 +33,14 @@ export interface NodeOptions extends SystemOptions {
    * random 0–999, so restarts on one machine always increase.
    */
   readonly incarnation?: number;
-  /** Where rejected connections and dropped input from peers are logged as warnings; default: nowhere but `cluster.events$` (`link-rejected`, `input-dropped`). */
-  readonly log?: (entry: { level: 'warn'; msg: string; data: Record<string, unknown> }) => void;
+  /**
+   * Where the node reports what needs a human: `error` for misconfiguration (a peer with another
+   * secret or wire protocol, incompatible message manifests, the system terminating by a failure),
+   * `warn` for links that close abnormally and unreadable frames. The same report repeats at most
+   * once per 10 s. Default: one line per entry on stderr ({@link createStderrLog}); pass
+   * `silentLog` to drop them, or any function to route them to your logger.
+   */
+  readonly log?: LogSink;
 }
 
 /** The cluster as seen from one node. */
@@ -40,8 +48,13 @@ export interface Cluster {
   readonly self: Member;
   members(): Member[];
   readonly events$: Observable<ClusterEvent>;
-  /** Resolves once this node is up. */
-  whenUp(): Promise<void>;
+  /**
+   * Resolves once this node is up. With `timeoutMs` (default: none, it waits for ever) it rejects
+   * with `join-timeout` if the node is not up by then; the error's `data.reasons` lists what was
+   * seen meanwhile (`auth-failed`, `incompatible`, `protocol-version`, `refused`,
+   * `handshake-timeout`, or `unreachable` when no seed answered at all).
+   */
+  whenUp(options?: WhenUpOptions): Promise<void>;
   /** A ref for an address string (`troupe://system@node/path#uid`), local or remote. */
   refFor<M>(address: string): ActorRef<M>;
   /** Asks `node` for the live actor at `path`; resolves undefined when there is none. */
@@ -57,6 +70,12 @@ export interface ClusterNode {
   leave(): Promise<void>;
   /** Stops at once: the transport first, so the others learn of it as of a crash (by the failure detector). */
   stop(): Promise<void>;
+  /**
+   * Resolves once the node has stopped, with its system's termination reason. A system that
+   * terminates by itself (a failure escalated to the root, or `system.terminate()`) makes its
+   * node leave the cluster (peers see it leaving, then removed) and stop.
+   */
+  readonly whenStopped: Promise<SystemTerminationReason>;
 }
 
 /**
@@ -76,7 +95,17 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
     isUp: (n: string) => membership?.isUp(n) ?? false,
   };
   const remoting = new Remoting(core, transport, registry, directory);
-  const warn = (msg: string, data: Record<string, unknown>): void => options.log?.({ level: 'warn', msg, data });
+  const sink = options.log ?? createStderrLog(`${system.name}@${system.node}`);
+  const lastLogged = new Map<string, number>();
+  const log = (level: LogEntry['level'], msg: string, data: Record<string, unknown>, key = `${msg}|${String(data.remote ?? data.peer ?? data.node ?? '')}|${String(data.reason ?? '')}`): void => {
+    const now = system.clock.now();
+    const last = lastLogged.get(key);
+    if (last !== undefined && now - last < 10_000) return;
+    if (lastLogged.size > 1_000) lastLogged.clear();
+    lastLogged.set(key, now);
+    try { sink({ level, msg, data }); } catch { /* a failing sink must not break the node */ }
+  };
+  const warn = (msg: string, data: Record<string, unknown>): void => log('warn', msg, data);
   const endpoint = await transport.start({
     nodeId: system.node,
     system: system.name,
@@ -84,14 +113,16 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
     nonceBytes: options.nonceBytes ?? secureRandomBytes,
     events: {
       frame: (peer, bytes) => remoting.onFrame(peer, bytes),
-      linkUp: () => {},
+      linkUp: (peer, ep) => remoting.linkUp(peer, ep),
       linkDown: (peer, ep, reason, detail) => { if (reason !== 'closed' && reason !== 'stopped') warn('link closed', { peer, endpoint: ep, reason, detail }); },
       rejected: (remote, reason, detail) => {
         // A refused connect means nothing listens there: the member's process is gone, so it is
         // declared down at once instead of after the failure detector's pause. Retries to a
         // down peer fail on every attempt and are not worth a warning each.
         if (reason === 'refused') { membership?.endpointRefused(remote); return; }
-        if (reason !== 'error') warn('connection rejected', { remote, reason, detail });
+        if (reason === 'auth-failed' || reason === 'protocol-version') {
+          log('error', `Connection ${reason === 'auth-failed' ? 'refused: authentication failed (is the cluster secret the same on every node?)' : 'refused: the peer speaks another wire protocol version (upgrade the older node)'}`, { remote, reason, detail }, `rejected|${reason}`);
+        } else if (reason !== 'error') warn('connection rejected', { remote, reason, detail });
         membership?.reportRejected(remote, reason, detail);
       },
     },
@@ -105,22 +136,49 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
     warn('dropped input from a peer', { ...issue });
     m.reportDropped(issue.peer, issue.kind, issue.detail);
   };
+  m.events$.subscribe((e) => {
+    if (e.type === 'incompatible') log('error', `Node ${e.node} and this node disagree on message types: ${e.incompatibilities.map((i) => i.message).join(' ')}`, { node: e.node, incompatibilities: e.incompatibilities.map((i) => `${i.direction} ${i.type}: ${i.kind}`) });
+  });
   m.start();
 
   let stopped = false;
+  let resolveStopped!: (r: SystemTerminationReason) => void;
+  const whenStopped = new Promise<SystemTerminationReason>((r) => { resolveStopped = r; });
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     m.stop();
+    remoting.flushNow();
     await transport.stop();
-    if (!system.isTerminated) await system.terminate();
+    resolveStopped(system.isTerminated ? await system.whenTerminated : await system.terminate());
   };
+  let leaving = false;
+  const leave = async (): Promise<void> => {
+    if (stopped || leaving) return;
+    leaving = true;
+    m.announce('leaving');
+    await system.terminate();
+    m.announce('removed');
+    await stop();
+  };
+  // A system that terminates by itself leaves the cluster: a node without actors must not stay up.
+  void system.whenTerminated.then((reason) => {
+    if (stopped || leaving) return;
+    if (reason.kind === 'escalated') {
+      const e = reason.error as { message?: unknown } | undefined;
+      log('error', `The actor system terminated: a failure escalated to the root (${typeof e?.message === 'string' ? e.message : String(reason.error)}). This node leaves the cluster.`, { node: system.node, reason: 'escalated' });
+    }
+    leaving = true;
+    m.announce('leaving');
+    m.announce('removed');
+    return stop();
+  });
 
   const cluster: Cluster = {
     get self() { return m.selfMember; },
     members: () => m.members(),
     events$: m.events$,
-    whenUp: () => m.whenUp(),
+    whenUp: (o?: WhenUpOptions) => m.whenUp(o),
     refFor: <M>(address: string) => remoting.refFor(address) as ActorRef<M>,
     identify: async <M>(node: string, path: string, timeoutMs = 3_000) => {
       if (!m.isUp(node)) throw new TroupeError('actor-dead', `Node ${node} is not a reachable member of the cluster.`, { node });
@@ -134,13 +192,8 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
     system,
     cluster,
     endpoint,
-    leave: async () => {
-      if (stopped) return;
-      m.announce('leaving');
-      await system.terminate();
-      m.announce('removed');
-      await stop();
-    },
+    leave,
     stop,
+    whenStopped,
   };
 }

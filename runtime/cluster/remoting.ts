@@ -6,7 +6,7 @@ import { ActorRef } from '../actor-ref.ts';
 import { formatAddress, parseAddress, tryParseAddress, type Address } from '../address.ts';
 import { AskProcess } from '../ask.ts';
 import type { TerminationReason } from '../behavior.ts';
-import { isTroupeError, type TroupeError } from '../errors.ts';
+import { isTroupeError, TroupeError, type TroupeErrorCode } from '../errors.ts';
 import { messageTypeOf, type DeadLetterReason } from '../events.ts';
 import type { DeliveryResult, Process, SystemMessage } from '../internal/process.ts';
 import type { SystemCore } from '../internal/system-core.ts';
@@ -18,8 +18,11 @@ import { refsFromWire, refsToWire } from './ref-codec.ts';
 import { DeadProcess, RemoteProcess, type RemoteLink } from './remote-process.ts';
 import type { Transport } from './transport.ts';
 
-/** Message types every node understands without declaring them: untyped values (ask replies) and identify. */
-export const BUILTIN_TYPES = new Set(['$value', '$identify']);
+/** Message types every node understands without declaring them: untyped values (ask replies), identify, and failure replies. */
+export const BUILTIN_TYPES = new Set(['$value', '$identify', '$failure']);
+
+/** The codes a failure reply may carry (what a local ask would reject with); anything else reads as `actor-dead`. */
+const FAILURE_CODES = new Set<TroupeErrorCode>(['actor-dead', 'mailbox-full', 'unknown-recipient', 'unknown-message-type', 'unsupported-version', 'schema-invalid']);
 
 /** Where members are and whether they are up (the membership answers). */
 export interface Directory {
@@ -79,7 +82,10 @@ export class Remoting implements RemoteLink {
   processFor(address: Address, text?: string): Process {
     if (address.system === this.host.name && address.node === this.host.node) {
       if (address.path === IDENTIFY_PATH) return this.identifier;
-      return this.host.resolveLocal(address.path, address.uid) ?? new DeadProcess(this.host, address);
+      const p = this.host.resolveLocal(address.path, address.uid);
+      if (p !== undefined) return p;
+      const occupied = address.path.startsWith('/temp/') || this.host.api.lookup(address.path) !== undefined;
+      return new DeadProcess(this.host, address, occupied ? 'unknown-recipient' : 'actor-stopped');
     }
     // One-shot reply addresses of remote asks are used once: they are not cached (the cache
     // would grow by one entry per ask), and their text is kept as the peer wrote it.
@@ -109,6 +115,26 @@ export class Remoting implements RemoteLink {
     return this.directory.isUp(node);
   }
 
+  /** Endpoints of peers whose links are up, by node (a reply may go to a node not yet a member). */
+  private readonly peerEndpoints = new Map<string, string>();
+
+  /** The transport authenticated a link to `peer` at `endpoint`. */
+  linkUp(peer: string, endpoint: string): void {
+    if (this.peerEndpoints.size > 10_000) this.peerEndpoints.clear();
+    this.peerEndpoints.set(peer, endpoint);
+  }
+
+  /**
+   * Where a user message to `target` goes: its node's endpoint while it is an up member; a reply
+   * to an ask may also use the link its request came in on (a restarted node answers its first
+   * lookup before it has learnt the asker from the membership).
+   */
+  private endpointFor(target: RemoteProcess): string | undefined {
+    const node = target.address.node;
+    if (this.directory.isUp(node)) return this.directory.endpointOf(node);
+    return target.address.path.startsWith('/temp/') ? this.peerEndpoints.get(node) : undefined;
+  }
+
   private readonly addressOf = (ref: ActorRef<unknown>): string => {
     if (ref.proc instanceof AskProcess) {
       this.host.asks.export(ref.proc);
@@ -120,12 +146,15 @@ export class Remoting implements RemoteLink {
   // ---- outbound ------------------------------------------------------------------------
 
   sendUser(target: RemoteProcess, msg: unknown): DeliveryResult {
-    const node = target.address.node;
-    const endpoint = this.directory.isUp(node) ? this.directory.endpointOf(node) : undefined;
-    if (endpoint === undefined) return this.drop(target, msg, 'node-unreachable');
     const type = messageTypeOf(msg) ?? '$value';
     const builtin = BUILTIN_TYPES.has(type);
-    if (!builtin && !this.registry.has(type)) return this.drop(target, msg, 'unknown-message-type');
+    if (!builtin && !this.registry.has(type)) {
+      // a programming error on this side: the sender learns it at once, as a local ask would
+      this.drop(target, msg, 'unknown-message-type');
+      throw new TroupeError('unknown-message-type', `Cannot send '${type}' to ${target.text}: no message type '${type}' is declared in this node's MessageRegistry. Define it (in the registries of both nodes) before sending it to another node.`, { type, target: target.text });
+    }
+    const endpoint = this.endpointFor(target);
+    if (endpoint === undefined) return this.drop(target, msg, 'node-unreachable');
     const { value, found } = refsToWire(msg, this.addressOf);
     const env: Envelope = { v: WIRE_PROTOCOL_VERSION, id: this.nextId(), kind: 'user', to: target.text, type, typeVersion: builtin ? 1 : this.registry.versionOf(type), payload: value, refs: found };
     return this.enqueue(endpoint, env, { target, msg }) ? 0 : this.drop(target, msg, 'link-overflow');
@@ -189,6 +218,39 @@ export class Remoting implements RemoteLink {
     }
   }
 
+  /** Tells the asking node that its request (with reply address `replyTo`) was not delivered here. */
+  sendFailure(replyTo: RemoteProcess, error: TroupeError, recipient: Process | undefined): void {
+    const endpoint = this.endpointFor(replyTo);
+    if (endpoint === undefined || this.host.terminated) return; // its asker times out, as before
+    const payload = { code: error.code, message: error.message, recipient: recipient === undefined ? null : this.addressText(recipient) };
+    this.enqueue(endpoint, { v: WIRE_PROTOCOL_VERSION, id: this.nextId(), kind: 'user', to: replyTo.text, type: '$failure', typeVersion: 1, payload }, null);
+  }
+
+  /** A failure reply arrived for one of this node's asks: it fails with the receiver's code; a gone recipient is dead here too. */
+  private onFailure(peer: string, target: Process, payload: unknown): void {
+    if (!(target instanceof AskProcess) || !target.alive) return; // the ask is over: nothing to fail
+    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+    const code = FAILURE_CODES.has(p.code as TroupeErrorCode) ? (p.code as TroupeErrorCode) : 'actor-dead';
+    const message = typeof p.message === 'string' ? p.message.slice(0, 1_000) : `The request was not delivered on node ${peer}.`;
+    const recipient = typeof p.recipient === 'string' ? p.recipient : undefined;
+    if (recipient !== undefined && (code === 'actor-dead' || code === 'unknown-recipient')) {
+      let key: string | undefined;
+      try { key = formatAddress(parseAddress(recipient)); } catch { key = undefined; }
+      const asked = target.targetProcess;
+      if (key !== undefined) {
+        const reason = code === 'actor-dead' ? 'actor-stopped' : 'unknown-recipient';
+        this.remotes.get(key)?.markGone(reason);
+        if (asked instanceof RemoteProcess && formatAddress(asked.address) === key) asked.markGone(reason);
+      }
+    }
+    target.fail(new TroupeError(code, message, { target: target.targetProcess.address.path, node: peer, recipient }));
+  }
+
+  /** Writes what is queued now (before the transport stops). */
+  flushNow(): void {
+    if (this.outboxes.size > 0) this.flush();
+  }
+
   /** Sends a node-level message to a member by name. */
   sendToNode(node: string, type: string, payload: unknown): boolean {
     const endpoint = this.directory.endpointOf(node);
@@ -238,6 +300,7 @@ export class Remoting implements RemoteLink {
     if (env.kind === 'system') { this.onSystem(peer, env); return; }
     if (this.host.terminated) return; // frames still arriving while the node leaves: no one is left to deliver to or tell
     const target = this.resolveInbound(env.to);
+    if (env.type === '$failure') { this.onFailure(peer, target, env.payload); return; }
     let payload = env.payload;
     if (env.refs) {
       const revived = refsFromWire(payload, this.peerRef);

@@ -24,4 +24,10 @@ export const control = {
   },
   view: (node: ClusterNode) => node.cluster.members().map((m) => `${m.node}:${m.status}`),
   incarnation: (node: ClusterNode) => node.cluster.self.incarnation,
+  /** Fails an actor until the guardian's restart intensity (3 in 5 s) is exceeded: the system terminates. */
+  escalate: (node: ClusterNode) => {
+    const fragile = node.system.spawn(defineActor<{ type: 'boom' }, undefined>({ init: () => undefined, receive: () => { throw new Error('disk on fire'); } }), 'fragile');
+    for (let i = 0; i < 5; i++) fragile.tell({ type: 'boom' });
+    return 'sent';
+  },
 };

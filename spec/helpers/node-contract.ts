@@ -98,6 +98,57 @@ export function nodeContract(name: string, harness: () => NodeHarness): void {
     }
   });
 
+  test('a remote ask the receiver dead-letters fails at once with the code a local ask would give', async () => {
+    const h = harness();
+    try {
+      // the asker (first node) writes types the receiver cannot read: one it does not know, a
+      // newer version, and one whose validator the receiver refuses
+      let started = 0;
+      const perNode = (): MessageRegistry => started++ === 0
+        ? registry().define('extra', { version: 1 }).define('greet', { version: 2 }).define('checked', { version: 1 })
+        : registry().define('greet', { version: 1 }).define('checked', { version: 1, validate: () => 'refused by the receiver' });
+      const nodes = await h.start(['a', 'b'], perNode);
+      const a = nodes.get('a')!;
+      const b = nodes.get('b')!;
+      const live = b.system.spawn(counter, 'counter');
+      const gone = b.system.spawn(counter, 'gone');
+      const tiny = b.system.spawn(counter, 'tiny', { mailbox: { kind: 'bounded', capacity: 1, overflow: 'reject' } });
+      b.system.stop(gone as ActorRef<never>);
+      type Any = { type: string; n?: number; replyTo?: ActorRef<unknown> };
+      const ref = (text: string): ActorRef<Any> => a.cluster.refFor<Any>(text);
+      const failures = new Map<string, unknown>();
+      const ask = (label: string, target: ActorRef<Any>, type: string): void => {
+        target.ask<unknown>((replyTo) => ({ type, replyTo }), { timeoutMs: 60_000 }).then((v) => failures.set(label, v), (e: unknown) => failures.set(label, e));
+      };
+      const goneRef = ref(String(gone));
+      ask('stopped', goneRef, 'total');
+      ask('old incarnation', ref(`troupe://${b.system.name}@b/user/counter#${live.address.uid + 1}`), 'total');
+      ask('unknown type', ref(String(live)), 'extra');
+      ask('newer version', ref(String(live)), 'greet');
+      ask('invalid payload', ref(String(live)), 'checked');
+      const tinyRef = ref(String(tiny));
+      tinyRef.tell({ type: 'add', n: 1 });
+      ask('full mailbox', tinyRef, 'total'); // same packet as the add: the mailbox of one is full
+      assert.ok(await h.settle(() => failures.size === 6, 10_000), `every ask ended without waiting for its timeout: ${[...failures.keys()].join(', ')}`);
+      const codes = Object.fromEntries([...failures].map(([k, e]) => [k, isTroupeError(e) ? e.code : `resolved ${JSON.stringify(e)}`]));
+      assert.equal(codes, {
+        'stopped': 'actor-dead', 'old incarnation': 'unknown-recipient', 'unknown type': 'unknown-message-type',
+        'newer version': 'unsupported-version', 'invalid payload': 'schema-invalid', 'full mailbox': 'mailbox-full',
+      });
+      // the ref to the stopped actor learnt it is dead: later asks fail at once, tells dead-letter here
+      assert.is(goneRef.alive, false);
+      const again = await goneRef.ask((replyTo) => ({ type: 'total', replyTo }), { timeoutMs: 60_000 }).then(() => undefined, (e: unknown) => e);
+      assert.ok(isTroupeError(again, 'actor-dead'), String(again));
+      const dead: SystemEvent[] = [];
+      a.system.events$.subscribe((e) => { if (e.type === 'dead-letter') dead.push(e); });
+      goneRef.tell({ type: 'add', n: 1 });
+      assert.equal(dead.map((e) => e.type === 'dead-letter' && `${e.recipient} ${e.reason}`), ['/user/gone actor-stopped']);
+      assert.ok(ref(String(live)).alive, 'a live actor on the same node stays alive');
+    } finally {
+      await h.shutdown();
+    }
+  });
+
   test('a crashed node is detected: watchers get node-down, pending asks fail, messages dead-letter', async () => {
     const h = harness();
     try {

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { spawnLocalCluster } from '../../../runtime/cluster/local-cluster.ts';
 
 const entry = fileURLToPath(new URL('../../helpers/cluster-entry.ts', import.meta.url));
-// Three processes starting, one killed and restarted: ~25 s on a loaded 2-core machine, so a longer limit.
-const test = suite('local cluster', undefined, { limitMs: 90_000 });
+// Node processes start slowly on a loaded machine (tsx compiles each): a generous bound per test.
+const test = suite('local cluster', undefined, { limitMs: 120_000 });
 
 /** Polls a node's view until `ok` (the cluster works on real time here), at most `limitMs`. */
 async function until(read: () => Promise<string[]>, ok: (view: string[]) => boolean, limitMs = 10_000): Promise<string[]> {
@@ -44,6 +44,24 @@ test('three node processes come up, talk, survive a SIGKILL and take the node ba
     let running = true;
     try { process.kill(pid, 0); } catch { running = false; }
     assert.not.ok(running, `process ${pid} is gone`);
+  }
+});
+
+test('a node whose system terminates by an escalated failure leaves the cluster and its process exits with code 1 and the reason', async () => {
+  const cluster = await spawnLocalCluster({ nodes: 2, entry, stdio: process.env.TROUPE_DEBUG ? 'inherit' : 'ignore' });
+  const pids = cluster.nodes.map((n) => n.pid);
+  try {
+    const n2 = cluster.node('n2');
+    await n2.call('escalate').catch(() => undefined); // the process may exit before it answers
+    const exited = await until(async () => [n2.exit?.reason === undefined ? 'running' : 'exited'], (v) => v[0] === 'exited');
+    assert.equal(exited, ['exited'], 'the process exited by itself');
+    assert.is(n2.exit?.code, 1);
+    assert.match(n2.exit?.reason ?? '', /escalated to the root.*disk on fire/);
+    const view = await until(() => cluster.node('n1').call<string[]>('view'), (v) => v.includes('n2:removed'));
+    assert.ok(view.includes('n2:removed'), `n1 saw n2 leave (removed, not a zombie up): ${view.join(' ')}`);
+  } finally {
+    await cluster.stop();
+    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
   }
 });
 
