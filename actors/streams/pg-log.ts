@@ -8,7 +8,6 @@ import { TroupeError } from '../../runtime/errors.ts';
 import { createRealScheduler } from '../../runtime/real-clock.ts';
 import type { CursorState, DeadLetterRecord, LogBackend, LogHead, LogRecord, LogSource, NewLogRecord, Retention } from './log-source.ts';
 import { checkName } from './names.ts';
-import { inTransaction } from '../journal/internal/pg-transaction.ts';
 import { pgLogSql } from './internal/pg-log-sql.ts';
 import { pgLogFailure } from './internal/pg-log-errors.ts';
 import { createPgListener, notifyPayload } from './internal/pg-log-listener.ts';
@@ -80,6 +79,30 @@ export async function createPgLogBackend(options: PgLogOptions): Promise<LogBack
     return p;
   };
 
+  /**
+   * BEGIN, `work`, COMMIT on one pooled client (ROLLBACK on failure). Unlike a bare checkout, the
+   * client has an error listener while it is out, so a connection lost mid-transaction rejects the
+   * work instead of crashing the process, and the broken client is destroyed on release.
+   */
+  const inTransaction = async <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    let lost: Error | undefined;
+    const onError = (e: Error): void => { lost = e; };
+    c.on('error', onError);
+    try {
+      await c.query('BEGIN');
+      const out = await work(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.off('error', onError);
+      c.release(lost);
+    }
+  };
+
   const lasts = async (topics: string[]): Promise<Map<string, number>> => {
     const out = new Map<string, number>();
     if (topics.length === 0) return out;
@@ -100,7 +123,7 @@ export async function createPgLogBackend(options: PgLogOptions): Promise<LogBack
     const topics = [...counts.keys()].sort();
     const offsets = new Map<Pending, number[]>();
     const lastOf = new Map<string, number>();
-    await inTransaction(pool, async (c) => {
+    await inTransaction(async (c) => {
       const next = new Map<string, number>();
       for (const r of (await c.query<{ topic: string; last_offset: string }>(sql.reserve, [topics, topics.map((t) => counts.get(t)!)])).rows) {
         const last = Number(r.last_offset);
@@ -297,7 +320,7 @@ export async function createPgLogBackend(options: PgLogOptions): Promise<LogBack
         if (maxCount !== undefined) checkInt(maxCount, 'maxCount', 'trim', 0);
         if (maxBytes !== undefined) checkInt(maxBytes, 'maxBytes', 'trim', 0);
         checkFinite(nowMs, 'nowMs', 'trim');
-        return inTransaction(pool, async (c) => {
+        return inTransaction(async (c) => {
           if (maxAgeMs !== undefined) await c.query(sql.trimAge, [topic, nowMs - maxAgeMs]);
           if (maxCount !== undefined) await c.query(sql.trimCount, [topic, maxCount]);
           if (maxBytes !== undefined) await c.query(sql.trimBytes, [topic, maxBytes]);
@@ -325,7 +348,7 @@ export async function createPgLogBackend(options: PgLogOptions): Promise<LogBack
   };
 
   try {
-    await inTransaction(pool, async (c) => {
+    await inTransaction(async (c) => {
       await c.query(sql.lock, [sql.ddlLockKey]);
       await c.query(sql.ddl);
     });

@@ -41,9 +41,13 @@ export function createPgListener(deps: PgListenerDeps): PgListener {
   let delayMs = FIRST_RETRY_MS;
   let closed = false;
 
+  /** The highest last offset told per watched topic: a late NOTIFY or catch-up of an older value is not repeated. */
+  const told = new Map<string, number>();
+
   const deliver = (topic: string, last: number): void => {
     const set = watchers.get(topic);
-    if (!set) return;
+    if (!set || last <= (told.get(topic) ?? 0)) return;
+    told.set(topic, last);
     for (const l of [...set]) {
       try { l(last); } catch { /* a throwing watcher must not stop the others */ }
     }
@@ -112,13 +116,14 @@ export function createPgListener(deps: PgListenerDeps): PgListener {
         const s = watchers.get(topic);
         if (!s) return;
         s.delete(own);
-        if (s.size === 0) watchers.delete(topic);
+        if (s.size === 0) { watchers.delete(topic); told.delete(topic); }
       };
     },
     deliver,
     close() {
       closed = true;
       watchers.clear();
+      told.clear();
       if (timer !== undefined) { deps.scheduler.cancelTimer(timer); timer = undefined; }
       dropCurrent?.();
     },
