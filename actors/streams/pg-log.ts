@@ -348,7 +348,8 @@ export async function createPgLogBackend(options: PgLogOptions): Promise<LogBack
   };
 
   try {
-    await inTransaction(async (c) => {
+    // The DDL runs in one transaction, so its last object existing means all of it does.
+    if (!(await pool.query<{ ready: boolean }>(sql.ready)).rows[0].ready) await inTransaction(async (c) => {
       await c.query(sql.lock, [sql.ddlLockKey]);
       await c.query(sql.ddl);
     });

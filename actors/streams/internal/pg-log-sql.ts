@@ -13,6 +13,8 @@ import { pgSql } from '../../journal/internal/pg-sql.ts';
 /** The statements of the stream backend living in `schema`. */
 export interface PgLogSql {
   readonly ddl: string;
+  /** One row, `ready` true when the DDL ran to completion before (its last object exists): the DDL can be skipped. */
+  readonly ready: string;
   /** Advisory-lock key text for DDL: the journal's, so a journal and a log creating one schema at once do not race. */
   readonly ddlLockKey: string;
   readonly lock: string;
@@ -112,6 +114,7 @@ export function pgLogSql(schema: string): PgLogSql {
         dead_at_ms double precision NOT NULL
       );
       CREATE INDEX IF NOT EXISTS stream_dead_letters_by_consumer ON ${s}.stream_dead_letters (topic, consumer, seq);`,
+    ready: `SELECT to_regclass('${s}.stream_dead_letters_by_consumer') IS NOT NULL AS ready`,
     ddlLockKey: `${journal.lockKey}:ddl`,
     lock: journal.lock,
     channel,
