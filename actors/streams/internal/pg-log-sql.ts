@@ -131,7 +131,10 @@ export function pgLogSql(schema: string): PgLogSql {
     head: `SELECT (SELECT min(log_offset) FROM ${s}.stream_records WHERE topic = $1) AS first,
       (SELECT last_offset FROM ${s}.stream_topics WHERE topic = $1) AS last`,
     lasts: `SELECT topic, last_offset FROM ${s}.stream_topics WHERE topic = ANY($1::text[])`,
-    trimAge: `DELETE FROM ${s}.stream_records WHERE topic = $1 AND published_at_ms < $2`,
+    // By age the log is cut before its first record published at or after $2 (as the journal-backed
+    // logs do): what stays is always a contiguous suffix, even when publishers' clocks disagree.
+    trimAge: `DELETE FROM ${s}.stream_records WHERE topic = $1 AND log_offset <
+      coalesce((SELECT min(log_offset) FROM ${s}.stream_records WHERE topic = $1 AND published_at_ms >= $2), 9223372036854775807)`,
     trimCount: `DELETE FROM ${s}.stream_records WHERE topic = $1 AND log_offset <=
       (SELECT log_offset FROM ${s}.stream_records WHERE topic = $1 ORDER BY log_offset DESC OFFSET $2 LIMIT 1)`,
     trimBytes: `DELETE FROM ${s}.stream_records WHERE topic = $1 AND log_offset <=

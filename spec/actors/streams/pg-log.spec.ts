@@ -158,9 +158,12 @@ if (url) {
     assert.equal(await a.local.trim('r', {}, 1_000), { first: 1, last: 3 }, 'no limits: keep everything');
     assert.equal(await a.local.trim('r', { maxAgeMs: 750 }, 1_000), { first: 3, last: 3 }, 'older than 750 ms at 1 000 goes');
     assert.equal(await a.local.trim('r', { maxBytes: 5 }, 1_000), { first: 4, last: 3 }, 'a record larger than maxBytes goes too');
+    await a.local.append('r', [rec({ publishedAtMs: 900 }), rec({ publishedAtMs: 100 }), rec({ publishedAtMs: 950 })]);
+    assert.equal(await a.local.trim('r', { maxAgeMs: 50 }, 1_000), { first: 6, last: 6 }, 'by age the log is cut at the first young record: the rest stays contiguous');
+    assert.equal(await a.local.trim('r', { maxAgeMs: 10 }, 1_000), { first: 7, last: 6 });
     assert.equal(await a.local.read('r', 1, 10), []);
-    assert.equal(await a.local.append('r', [rec()]), [4], 'offsets are never reused');
-    assert.equal(await a.local.trim('r', { maxCount: 0 }, 1_000), { first: 5, last: 4 });
+    assert.equal(await a.local.append('r', [rec()]), [7], 'offsets are never reused');
+    assert.equal(await a.local.trim('r', { maxCount: 0 }, 1_000), { first: 8, last: 7 });
   });
 
   t('bad input is invalid-argument and writes nothing; a bad schema name is refused; a borrowed pool stays open', async (ctx) => {
