@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { createPgLogBackend } from '../../../actors/streams/pg-log.ts';
 import type { LogBackend } from '../../../actors/streams/log-source.ts';
 import { isTroupeError } from '../../../runtime/errors.ts';
+import { createSystem } from '../../../runtime/index.ts';
+import { createEventBus } from '../../../actors/streams/event-bus.ts';
 import { logSourceBehaviour, rec } from '../../helpers/log-source-behaviour.ts';
 import { serviceUrl } from '../../helpers/services.ts';
 import { suite } from '../../helpers/uvu.ts';
@@ -111,6 +113,29 @@ if (url) {
     await winner.local.commit('t', 'g', 0, 5, 2);
     assert.equal(await loser.local.cursor('t', 'g', 0), { offset: 5, generation: 2, owner: second[0].owner });
     await rejectsWith(a.local.commit('t', 'g', 3, 1, 0), 'stale-generation');
+  });
+
+  t('the event bus on two nodes over one schema: a durable subscriber on one node gets the other\'s events in order, and its position is stored', async (ctx) => {
+    const [a, b] = [await open(ctx, 'a'), await open(ctx, 'b')];
+    const [n1, n2] = [createSystem({ node: 'n1' }), createSystem({ node: 'n2' })];
+    const [bus1, bus2] = [createEventBus(n1, { backend: a }), createEventBus(n2, { backend: b })];
+    try {
+      const seen: number[] = [];
+      const sub = bus2.topic<{ n: number }>('orders').subscribe((e) => { seen.push(e.data.n); }, { id: 'audit' });
+      for (let i = 1; i <= 5; i++) await bus1.topic<{ n: number }>('orders').publish({ n: i }, { key: 'one-key' }); // one key: one partition, one order
+      await until(() => seen.length === 5, `node 2 hears node 1's events (heard ${seen})`);
+      assert.equal(seen, [1, 2, 3, 4, 5]);
+      const committed = async (): Promise<number> => {
+        let max = 0;
+        for (let p = 0; p < 8; p++) max = Math.max(max, (await a.local.cursor('orders', 'audit', p)).offset);
+        return max;
+      };
+      await until(async () => (await committed()) === 5, 'the subscriber\'s position is committed past the last event');
+      sub.detach();
+    } finally {
+      await bus1.close(); await bus2.close();
+      await n1.terminate(); await n2.terminate();
+    }
   });
 
   t('a commit with generation 0 on a never-claimed partition stores the offset (an ungrouped durable subscription)', async (ctx) => {
