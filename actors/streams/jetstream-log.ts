@@ -40,6 +40,8 @@ const PREFIX = /^[A-Za-z0-9_-]{1,32}$/;
 /** Parallel direct gets per round when reading or scanning. */
 const CHUNK = 128;
 const EMPTY: LogHead = { first: 1, last: 0 };
+/** JetStream's default duplicate window (2 minutes), in nanoseconds. */
+const DUPLICATE_WINDOW_NS = nanos(120_000);
 
 const positiveInt = (name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
   if (!Number.isInteger(v) || v < min || v > max) throw new TroupeError('invalid-argument', `createJetStreamLogBackend: ${name} must be an integer in ${min}–${max}, got ${String(v)}.`, { [name]: v });
@@ -318,10 +320,12 @@ export async function createJetStreamLogBackend(options: JetStreamLogOptions): P
   };
 
   async function applyServerLimits(stream: string, config: StreamConfig, r: { maxCount?: number; maxAgeMs?: number }): Promise<void> {
-    const max_msgs = r.maxCount ?? -1;
+    const max_msgs = r.maxCount ? r.maxCount : -1; // the server reads 0 as unlimited; trim purges all then
     const max_age = nanos(r.maxAgeMs ?? 0);
-    if (config.max_msgs === max_msgs && config.max_age === max_age) return;
-    await jsm.streams.update(stream, { ...config, max_msgs, max_age });
+    // The server refuses a duplicate window longer than max_age: shrink it with the age limit.
+    const duplicate_window = max_age > 0 ? Math.min(DUPLICATE_WINDOW_NS, max_age) : DUPLICATE_WINDOW_NS;
+    if (config.max_msgs === max_msgs && config.max_age === max_age && config.duplicate_window === duplicate_window) return;
+    await jsm.streams.update(stream, { ...config, max_msgs, max_age, duplicate_window });
   }
 
   /** The first offset in [from, last] published at or after `cutoffMs` (last + 1 when none): the age limit's new start. */
