@@ -8,6 +8,7 @@ import { checkName } from './names.ts';
 import { checkRecord, decodeDeadLetter, decodeRecord, encodeDeadLetter, encodeName, encodeRecord, msgIdOf, recordStats } from './internal/jetstream-codec.ts';
 import { createJetStreamCursors } from './internal/jetstream-cursors.ts';
 import { directGet, type DirectMessage } from './internal/jetstream-direct.ts';
+import { CHUNK, directGetAll, readRange, seqRange } from './internal/jetstream-read.ts';
 import { isNoResponders, isNotFound, jsErrCode, toLogError } from './internal/jetstream-errors.ts';
 
 /** Options of {@link createJetStreamLogBackend}: a connection to borrow, or servers to connect to. */
@@ -37,8 +38,6 @@ export interface JetStreamLogOptions {
 }
 
 const PREFIX = /^[A-Za-z0-9_-]{1,32}$/;
-/** Parallel direct gets per round when reading or scanning. */
-const CHUNK = 128;
 const EMPTY: LogHead = { first: 1, last: 0 };
 /** JetStream's default duplicate window (2 minutes), in nanoseconds. */
 const DUPLICATE_WINDOW_NS = nanos(120_000);
@@ -129,9 +128,7 @@ export async function createJetStreamLogBackend(options: JetStreamLogOptions): P
   };
 
   /** The message at `seq`, or undefined when it is gone (trimmed) or the stream does not exist. */
-  const getAt = (stream: string, seq: number): Promise<DirectMessage | undefined> => directGet(nc, stream, seq, timeout);
-  const getRange = (stream: string, seqs: number[]): Promise<(DirectMessage | undefined)[]> => Promise.all(seqs.map((s) => getAt(stream, s)));
-  const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+  const getRange = (stream: string, seqs: number[]): Promise<(DirectMessage | undefined)[]> => directGetAll(nc, stream, seqs, timeout);
 
   const headOfStream = async (stream: string): Promise<{ head: LogHead; bytes: number; config?: StreamConfig }> => {
     try {
@@ -197,14 +194,8 @@ export async function createJetStreamLogBackend(options: JetStreamLogOptions): P
         checkInt('read', 'maxCount', maxCount, 0);
         const stream = streamOf(topic);
         const { head } = await headOfStream(stream);
-        const out: LogRecord[] = [];
-        let next = Math.max(fromOffset, head.first);
-        while (out.length < maxCount && next <= head.last) {
-          const seqs = range(next, Math.min(head.last, next + Math.min(CHUNK, maxCount - out.length) - 1));
-          const msgs = await getRange(stream, seqs);
-          for (const m of msgs) if (m && out.length < maxCount) out.push(decodeRecord(m.data, topic, name, m.seq));
-          next = seqs[seqs.length - 1] + 1;
-        }
+        const msgs = await readRange(nc, js, stream, Math.max(fromOffset, head.first), head.last, maxCount, timeout);
+        const out: LogRecord[] = msgs.map((m) => decodeRecord(m.data, topic, name, m.seq));
         return out;
       });
     },
@@ -331,7 +322,7 @@ export async function createJetStreamLogBackend(options: JetStreamLogOptions): P
   /** The first offset in [from, last] published at or after `cutoffMs` (last + 1 when none): the age limit's new start. */
   async function firstYoung(topic: string, stream: string, from: number, last: number, cutoffMs: number): Promise<number> {
     for (let next = from; next <= last; next += CHUNK) {
-      const seqs = range(next, Math.min(last, next + CHUNK - 1));
+      const seqs = seqRange(next, Math.min(last, next + CHUNK - 1));
       const msgs = await getRange(stream, seqs);
       for (const m of msgs) if (m && recordStats(m.data, topic, m.seq).publishedAtMs >= cutoffMs) return m.seq;
     }
@@ -342,7 +333,7 @@ export async function createJetStreamLogBackend(options: JetStreamLogOptions): P
   async function firstWithinBytes(topic: string, stream: string, from: number, last: number, maxBytes: number): Promise<number> {
     let total = 0;
     for (let next = last; next >= from; next -= CHUNK) {
-      const seqs = range(Math.max(from, next - CHUNK + 1), next).reverse();
+      const seqs = seqRange(Math.max(from, next - CHUNK + 1), next).reverse();
       const msgs = await getRange(stream, seqs);
       for (const m of msgs) {
         if (!m) continue;

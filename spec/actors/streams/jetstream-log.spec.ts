@@ -127,6 +127,21 @@ if (url) {
     assert.equal(seen, [o]);
   });
 
+  t('long reads (ordered consumer) and short reads (direct gets) agree, from any offset, after a trim', async ({ make }) => {
+    const n = await make();
+    for (let i = 0; i < 4; i++) await n.local.append('long', Array.from({ length: 50 }, (_, j) => rec({ data: i * 50 + j })));
+    await n.local.trim('long', { maxCount: 180 }, 0);
+    const long = await n.local.read('long', 1, 500);
+    assert.equal(long.map((r) => r.data), Array.from({ length: 180 }, (_, i) => i + 20));
+    const short: unknown[] = [];
+    for (let from = 1, page = await n.local.read('long', from, 40); page.length > 0; from = page[page.length - 1].offset + 1, page = await n.local.read('long', from, 40)) {
+      short.push(...page.map((r) => r.data));
+    }
+    assert.equal(short, long.map((r) => r.data));
+    assert.equal((await n.local.read('long', 57, 100)).map((r) => r.offset), Array.from({ length: 100 }, (_, i) => 57 + i));
+    assert.equal((await n.local.read('long', 150, 100)).map((r) => r.offset), Array.from({ length: 51 }, (_, i) => 150 + i));
+  });
+
   t('retrying an append with the same ids stores nothing twice and returns the original offsets', async ({ make }) => {
     const n = await make();
     const batch = [rec({ id: 'same-1' }), rec({ id: 'same\n2 (not header-safe)' })];
