@@ -65,9 +65,12 @@ export {
   type SagaSpec, type SagaStep, type SagaStepContext, type SagaDefinition, type SagaHandle, type SagaOutcome, type SagaStatus,
 } from '../actors/saga.ts';
 
-// Event bus
+// Event bus: durable streams
 export {
-  createEventBus, registerEventBusMessages, idempotent, ack, nack,
-  type EventBus, type EventBusOptions, type Topic, type Subscription, type SubscribeOptions, type DeliveryOptions,
-  type BusEvent, type Delivery, type EventHandler, type PublishReceipt, type DeadLetter,
-} from '../actors/event-bus/index.ts';
+  createEventBus, registerEventBusMessages, idempotent, ack, nack, DedupWindow, createMemoryIdempotencyStore, createJournalIdempotencyStore,
+  createMemoryLogBackend, createFileLogBackend, createJournalLog, DEFAULT_DELIVERY,
+  type EventBus, type EventBusOptions, type Topic, type TopicOptions, type Subscription, type SubscribeOptions, type DeliveryOptions,
+  type BusEvent, type Delivery, type EventHandler, type PublishReceipt, type PublishOptions, type DeadLetter, type StartAt,
+  type ConsumerLag, type ConsumerStatus, type IdempotencyStore, type LogBackend, type LogSource, type LogRecord, type Retention,
+  type DerivedTopic, type MemoryLogOptions, type FileLogOptions, type DeliveryGuarantee,
+} from '../actors/streams/index.ts';

@@ -1,15 +1,17 @@
 // Sample 06 — an event-driven shop on embedded defaults (a file journal in a temp folder).
 // Teaches: event-sourced services (orders, inventory) whose replies mean "durable", a plain
-// payments actor, an order saga (reserve stock → charge → confirm, compensating on failure), an
-// outbox projection relaying order events to the event bus, a read model of order summaries, and
-// a durable notification subscriber that is stopped for a while and gets every event it missed.
+// payments actor, an order saga (reserve stock → charge → confirm, compensating on failure), a
+// topic derived from the orders' own journal stream (the transactional outbox with no second
+// write: an order event is on the topic the moment it is stored), a read model of order
+// summaries, and a durable notification consumer that is stopped for a while and resumes after
+// the last event it acknowledged.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  assertNever, createEventBus, createFileJournal, createMemoryProjectionStore, createProjection, createSystem, defineActor,
+  assertNever, createEventBus, createFileJournal, createFileLogBackend, createMemoryProjectionStore, createProjection, createSystem, defineActor,
   defineEventSourced, defineSaga, reject, startSaga, wallClockMs, withAppendHints,
   type ActorRef, type BusEvent, type CommandResult, type Journal, type SagaStepContext,
 } from '../runtime/index.ts';
@@ -118,7 +120,9 @@ export async function main(log: (line: string) => void = console.log): Promise<v
   const dir = await mkdtemp(join(tmpdir(), 'troupe-shop-'));
   const system = createSystem({ name: 'shop' });
   const journal = withAppendHints(await createFileJournal({ dir, clock: { now: wallClockMs }, ids: system.ids }));
-  const bus = createEventBus(system);
+  // The bus keeps its logs in the same journal, and the topic 'orders' *is* the journal's 'orders' stream.
+  const backend = await createFileLogBackend({ journal, name: system.node, derived: { orders: { streams: ['orders'] } } });
+  const bus = createEventBus(system, { backend });
   const topic = bus.topic<OrderEvt>('orders');
   const inv = system.spawn(inventory(journal), 'inventory');
   const ord = system.spawn(orders(journal), 'orders');
@@ -145,12 +149,6 @@ export async function main(log: (line: string) => void = console.log): Promise<v
     ],
   });
 
-  // The outbox: order events go from the journal to the bus, so none is lost if we crash in between.
-  createProjection({
-    system, journal, name: 'order-outbox', store: createMemoryProjectionStore(),
-    filter: (e) => e.stream === 'orders',
-    handle: async (e) => { await topic.publish(e.data as OrderEvt, { key: (e.data as OrderEvt).orderId }); },
-  });
   // The read model: one summary per order.
   const summaries = createMemoryProjectionStore<string>();
   const readModel = createProjection({
@@ -168,7 +166,7 @@ export async function main(log: (line: string) => void = console.log): Promise<v
     const d = e.data;
     emails.push(`email: order ${d.orderId} ${d.type === 'order-placed' ? 'received' : d.type === 'order-confirmed' ? 'confirmed' : `cancelled: ${d.reason}`}`);
   };
-  let notifications = topic.subscribe(notify, { id: 'notifications', durable: true });
+  let notifications = topic.subscribe(notify, { id: 'notifications' });
   const flushEmails = async (count: number): Promise<void> => {
     for (let i = 0; i < 500 && emails.length < count; i++) await new Promise((r) => setTimeout(r, 10));
     for (const line of emails.splice(0)) log(`  ${line}`);
@@ -194,7 +192,7 @@ export async function main(log: (line: string) => void = console.log): Promise<v
     await placeAndRun('o3', 3, 'visa');
     await placeAndRun('o4', 5, 'visa');
     log('notification service back: it catches up');
-    notifications = topic.subscribe(notify, { id: 'notifications', durable: true });
+    notifications = topic.subscribe(notify, { id: 'notifications' });
     await flushEmails(4);
     for (let i = 0; i < 500 && (await readModel.lag()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
     log('order summaries (read model):');
@@ -203,7 +201,9 @@ export async function main(log: (line: string) => void = console.log): Promise<v
     if (stock.ok) log(`stock of sku-1: ${stock.state.onHand['sku-1']}`);
   } finally {
     notifications.unsubscribe();
+    await bus.close();
     await system.terminate();
+    await backend.close();
     await journal.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,8 +1,8 @@
-// Troupe: the event bus on one system — topic.publish to one subscription whose handler function
+// Troupe: the event bus on one system (memory log) — topic.publish to one subscription whose handler function
 // acknowledges on return (`options.guarantee`: 'at-least-once', the default, or 'at-most-once').
 
-import { createEventBus } from '../../../actors/event-bus/index.ts';
-import { createSystem, isTroupeError } from '../../../runtime/index.ts';
+import { createEventBus } from '../../../actors/streams/index.ts';
+import { createSystem } from '../../../runtime/index.ts';
 import type { CaseParams, Metrics } from '../../harness/suite.ts';
 import { intOption } from '../fixtures.ts';
 import { measurePubSub, type Tick } from '../pubsub-workload.ts';
@@ -18,8 +18,8 @@ export async function run({ size, options }: CaseParams): Promise<Metrics> {
     topic.subscribe((e) => handler(e.data), { guarantee });
     return {
       publish: (t) => topic.publish(t),
-      isBackpressure: (e) => isTroupeError(e, 'mailbox-full'),
-      whenWritable: () => topic.whenWritable(),
+      isBackpressure: () => false,
+      whenWritable: () => Promise.resolve(),
       close: async () => { await system.terminate(); },
     };
   });

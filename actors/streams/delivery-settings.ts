@@ -1,5 +1,5 @@
-// Delivery settings of an at-least-once subscription: ack timeout, attempts, backoff, in-flight
-// window and buffer, with their defaults and the checks that reject bad values at subscribe time.
+// Delivery settings of a subscription: ack timeout, attempts, backoff, in-flight window and
+// read-ahead, with their defaults and the checks that reject bad values at subscribe time.
 
 import { TroupeError } from '../../runtime/errors.ts';
 import type { Backoff } from '../../supervisors/backoff.ts';
@@ -10,10 +10,11 @@ import type { Backoff } from '../../supervisors/backoff.ts';
  * - `maxAttempts` 5: deliveries of one event before it goes to the dead letter queue;
  * - `backoff` `{ minMs: 100, maxMs: 10_000, factor: 2, jitter: 0.2 }`: wait before redelivery
  *   number n is `min(maxMs, minMs · factor^(n−1))` scaled by a seeded jitter in [0.8, 1.2];
- * - `maxUnacked` 100: events in flight (sent, not yet acknowledged) at once;
- * - `maxBuffered` 1 000: events waiting behind the in-flight window. When it is full, publishes
- *   that would reach this subscription are rejected (`mailbox-full`) while the subscriber is up;
- *   while a durable subscriber is down, overflowing events go to the dead letter queue.
+ * - `maxUnacked` 100: events in flight to a handler actor (sent, not yet acknowledged) at once;
+ *   a handler function always gets one event at a time;
+ * - `maxBuffered` 1 000: events read ahead from the log and held in memory for this consumer
+ *   (in flight included). The consumer pulls more only when it has room, so a slow consumer never
+ *   makes anybody's memory grow: unread events wait in the log.
  */
 export interface DeliveryOptions {
   readonly ackTimeoutMs?: number;
@@ -57,7 +58,7 @@ export function resolveDelivery(o: DeliveryOptions | undefined, base: DeliverySe
   if (!(s.ackTimeoutMs > 0) || !Number.isFinite(s.ackTimeoutMs)) bad('ackTimeoutMs', 'a finite number of milliseconds > 0 (default 5 000)', s.ackTimeoutMs);
   if (!Number.isInteger(s.maxAttempts) || s.maxAttempts < 1) bad('maxAttempts', 'an integer ≥ 1 (default 5)', s.maxAttempts);
   if (!Number.isInteger(s.maxUnacked) || s.maxUnacked < 1) bad('maxUnacked', 'an integer ≥ 1 (default 100)', s.maxUnacked);
-  if (!Number.isInteger(s.maxBuffered) || s.maxBuffered < 0) bad('maxBuffered', 'an integer ≥ 0 (default 1 000)', s.maxBuffered);
+  if (!Number.isInteger(s.maxBuffered) || s.maxBuffered < 1) bad('maxBuffered', 'an integer ≥ 1 (default 1 000)', s.maxBuffered);
   const k = s.backoff;
   if (!(k.minMs >= 0) || !(k.maxMs >= k.minMs) || !Number.isFinite(k.maxMs)) bad('backoff', 'finite { minMs ≥ 0, maxMs ≥ minMs } (default 100 / 10 000)', JSON.stringify(k));
   if (!(k.factor >= 1) || !(k.jitter >= 0 && k.jitter <= 1)) bad('backoff', 'factor ≥ 1 and jitter in [0, 1] (defaults 2 and 0.2)', JSON.stringify(k));
