@@ -240,6 +240,10 @@ export async function createJetStreamLogBackend(options: JetStreamLogOptions): P
       return run('deadLetter', async () => {
         checkName('topic', topic, 'deadLetter');
         checkName('consumer', entry?.consumer, 'deadLetter');
+        const r = entry.record as Partial<LogRecord> | undefined;
+        if (typeof r !== 'object' || r === null || typeof r.id !== 'string' || typeof entry.error !== 'string' || !Number.isInteger(entry.attempts) || !Number.isFinite(entry.deadAtMs)) {
+          throw new TroupeError('invalid-argument', 'deadLetter: pass { record, consumer, error: string, attempts: integer, deadAtMs: number } with the record as read.', { topic, consumer: entry.consumer });
+        }
         await js.publish(dlqSubjectOf(topic, entry.consumer), encodeDeadLetter(entry), { timeout });
       });
     },

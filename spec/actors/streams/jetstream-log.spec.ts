@@ -223,6 +223,12 @@ if (url) {
     }
   });
 
+  t('a malformed dead letter is refused with invalid-argument and stores nothing', async ({ make }) => {
+    const n = await make();
+    await rejectsWith(n.local.deadLetter('d', { consumer: 'c', error: 'x', attempts: 1, deadAtMs: 0 } as never), 'invalid-argument');
+    assert.equal(await n.local.deadLetters('d', 'c'), []);
+  });
+
   t('bad options are refused before connecting', async () => {
     await rejectsWith(createJetStreamLogBackend({ servers: url, prefix: 'a.b' }), 'invalid-argument');
     await rejectsWith(createJetStreamLogBackend({ servers: url, replicas: 0 }), 'invalid-argument');
