@@ -69,9 +69,9 @@ export {
 // Event bus: durable streams
 export {
   createEventBus, registerEventBusMessages, idempotent, ack, nack, DedupWindow, createMemoryIdempotencyStore, createJournalIdempotencyStore,
-  createMemoryLogBackend, createFileLogBackend, createJournalLog, DEFAULT_DELIVERY,
+  createMemoryLogBackend, createFileLogBackend, createJournalLog, createPgLogBackend, createJetStreamLogBackend, DEFAULT_DELIVERY,
   type EventBus, type EventBusOptions, type Topic, type TopicOptions, type Subscription, type SubscribeOptions, type DeliveryOptions,
   type BusEvent, type Delivery, type EventHandler, type PublishReceipt, type PublishOptions, type DeadLetter, type StartAt,
   type ConsumerLag, type ConsumerStatus, type IdempotencyStore, type LogBackend, type LogSource, type LogRecord, type Retention,
-  type DerivedTopic, type MemoryLogOptions, type FileLogOptions, type DeliveryGuarantee,
+  type DerivedTopic, type MemoryLogOptions, type FileLogOptions, type DeliveryGuarantee, type PgLogOptions, type JetStreamLogOptions,
 } from '../actors/streams/index.ts';

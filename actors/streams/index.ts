@@ -17,3 +17,5 @@ export type { PublishFromOptions } from './rx.ts';
 export type { LogBackend, LogSource, LogRecord, NewLogRecord, LogHead, CursorState, DeadLetterRecord, Retention } from './log-source.ts';
 export { createMemoryLogBackend, createFileLogBackend, type MemoryLogOptions, type FileLogOptions, type EmbeddedLogOptions } from './embedded-backends.ts';
 export { createJournalLog, type DerivedTopic, type JournalLogOptions } from './journal-log.ts';
+export { createPgLogBackend, type PgLogOptions } from './pg-log.ts';
+export { createJetStreamLogBackend, type JetStreamLogOptions } from './jetstream-log.ts';
