@@ -62,7 +62,8 @@ const DELETED: unique symbol = Symbol('deleted');
 
 /**
  * Creates an atomic in-memory store for one projection (a second projection name is rejected with
- * `invalid-argument`). A batch's writes are staged and become visible, with the checkpoint, only
+ * `invalid-argument`; names `<projection>/<part>` are checkpoints of the same projection, kept
+ * apart — a partitioned consumer keeps one per partition, see `transactional`). A batch's writes are staged and become visible, with the checkpoint, only
  * when every handler call of the batch succeeded; a throwing handler leaves model and checkpoint as they were.
  *
  * @example
@@ -71,11 +72,12 @@ const DELETED: unique symbol = Symbol('deleted');
  */
 export function createMemoryProjectionStore<V = unknown>(): MemoryProjectionStore<V> {
   const model = new Map<string, V>();
-  let checkpoint = 0;
+  const checkpoints = new Map<string, number>();
   let owner: string | undefined;
   const own = (projection: string): void => {
-    owner ??= projection;
-    if (owner !== projection) {
+    const base = projection.split('/')[0];
+    owner ??= base;
+    if (owner !== base) {
       throw new TroupeError('invalid-argument', `This memory projection store belongs to projection "${owner}", not "${projection}": create one store per projection.`, { owner, projection });
     }
   };
@@ -85,11 +87,12 @@ export function createMemoryProjectionStore<V = unknown>(): MemoryProjectionStor
     has: (key) => model.has(key),
     keys: () => [...model.keys()],
     get size() { return model.size; },
-    checkpoint: () => checkpoint,
-    async loadCheckpoint(projection) { own(projection); return checkpoint; },
+    checkpoint: () => checkpoints.get(owner ?? '') ?? 0,
+    async loadCheckpoint(projection) { own(projection); return checkpoints.get(projection) ?? 0; },
     async commit(projection, move, apply) {
       own(projection);
-      if (checkpoint !== move.from) throw conflict(projection, move.from, checkpoint);
+      const at = (): number => checkpoints.get(projection) ?? 0;
+      if (at() !== move.from) throw conflict(projection, move.from, at());
       const staged = new Map<string, V | typeof DELETED>();
       const read = (key: string): V | undefined => {
         if (!staged.has(key)) return model.get(key);
@@ -105,11 +108,11 @@ export function createMemoryProjectionStore<V = unknown>(): MemoryProjectionStor
         set: (key, value) => { staged.set(key, value); },
         delete: (key) => { staged.set(key, DELETED); },
       });
-      if (checkpoint !== move.from) throw conflict(projection, move.from, checkpoint);
+      if (at() !== move.from) throw conflict(projection, move.from, at());
       for (const [k, v] of staged) { if (v === DELETED) model.delete(k); else model.set(k, v); }
-      checkpoint = move.to;
+      checkpoints.set(projection, move.to);
     },
-    async reset(projection) { own(projection); model.clear(); checkpoint = 0; },
+    async reset(projection) { own(projection); model.clear(); checkpoints.clear(); },
   };
 }
 

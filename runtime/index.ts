@@ -68,7 +68,7 @@ export {
 
 // Event bus: durable streams
 export {
-  createEventBus, registerEventBusMessages, idempotent, ack, nack, DedupWindow, createMemoryIdempotencyStore, createJournalIdempotencyStore,
+  createEventBus, registerEventBusMessages, idempotent, transactional, ack, nack, DedupWindow, createMemoryIdempotencyStore, createJournalIdempotencyStore,
   createMemoryLogBackend, createFileLogBackend, createJournalLog, createPgLogBackend, createJetStreamLogBackend, DEFAULT_DELIVERY,
   type EventBus, type EventBusOptions, type Topic, type TopicOptions, type Subscription, type SubscribeOptions, type DeliveryOptions,
   type BusEvent, type Delivery, type EventHandler, type PublishReceipt, type PublishOptions, type DeadLetter, type StartAt,

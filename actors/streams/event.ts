@@ -3,7 +3,7 @@
 
 import type { ActorRef } from '../../runtime/actor-ref.ts';
 
-/** How urgent an event is: `'high'` events overtake `'normal'` ones already read ahead for a subscriber (not ones stored later). */
+/** How urgent an event is: `'high'` events overtake `'normal'` ones of other partitions already read ahead for a subscriber (within a partition the log's order holds). */
 export type EventPriority = 'high' | 'normal';
 
 /**

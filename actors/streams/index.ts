@@ -19,3 +19,4 @@ export { createMemoryLogBackend, createFileLogBackend, type MemoryLogOptions, ty
 export { createJournalLog, type DerivedTopic, type JournalLogOptions } from './journal-log.ts';
 export { createPgLogBackend, type PgLogOptions } from './pg-log.ts';
 export { createJetStreamLogBackend, type JetStreamLogOptions } from './jetstream-log.ts';
+export { transactional } from './transactional.ts';

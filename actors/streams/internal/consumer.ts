@@ -105,8 +105,6 @@ interface Part {
   claimInFlight: boolean;
   foreignSince: number | undefined;
   owner: string | null;
-  /** High-priority entries not yet done (only then does `pick` look past a partition's first entry). */
-  highPending: number;
 }
 
 interface Src {
@@ -160,7 +158,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
 
   const newPart = (partition: number): Part => ({
     partition, status: 'claiming', generation: 0, committed: 0, readThrough: 0, queue: [], committing: false,
-    claimInFlight: false, foreignSince: undefined, owner: null, highPending: 0,
+    claimInFlight: false, foreignSince: undefined, owner: null,
   });
 
   // ---- claims ---------------------------------------------------------------------------------
@@ -301,9 +299,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
       part.readThrough = r.offset;
       const replayFor = r.headers?.[REPLAY_FOR];
       if (replayFor !== undefined && replayFor !== (consumer ?? setup.subscription)) continue;
-      const high = r.headers?.['troupe-priority'] === 'high';
-      if (high) part.highPending++;
-      part.queue.push({ record: r, seq: ++s.seq, high, state: 'queued', attempt: 0, token: '', lastError: '' });
+      part.queue.push({ record: r, seq: ++s.seq, high: r.headers?.['troupe-priority'] === 'high', state: 'queued', attempt: 0, token: '', lastError: '' });
       s.buffered++;
     }
     for (const part of src.parts.values()) {
@@ -320,13 +316,11 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     for (const src of s.sources.values()) {
       for (const part of src.parts.values()) {
         if (part.status !== 'owned') continue;
-        let first = true;
         for (const e of part.queue) {
           if (e.state === 'done' || e.state === 'inflight') continue;
-          // In order within a partition, except that a high-priority event overtakes the ones read ahead of it.
-          if (e.state === 'queued' && (first || e.high) && (best === undefined || (e.high && !best.entry.high) || (e.high === best.entry.high && e.seq < best.entry.seq))) best = { src, part, entry: e };
-          first = false;
-          if (part.highPending === 0) break;
+          // Strictly in order within a partition; across partitions, high priority first, then oldest read.
+          if (e.state === 'queued' && (best === undefined || (e.high && !best.entry.high) || (e.high === best.entry.high && e.seq < best.entry.seq))) best = { src, part, entry: e };
+          break;
         }
       }
     }
@@ -399,7 +393,6 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     ctx.timers.cancel(`ack:${token}`);
     if (error === undefined || guarantee === 'at-most-once') {
       entry.state = 'done';
-      if (entry.high) part.highPending--;
       s.buffered--;
       popDone(part);
       maybeCommit(s, src, part, ctx);
@@ -574,7 +567,6 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
           s.tokens.delete(m.token);
           s.deadLettered++;
           entry.state = 'done';
-          if (entry.high) part.highPending--;
           s.buffered--;
           popDone(part);
           maybeCommit(s, src, part, ctx);

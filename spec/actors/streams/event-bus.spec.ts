@@ -8,6 +8,7 @@ import {
   type BusEvent, type Delivery, type EventBus, type LogBackend,
 } from '../../../actors/streams/index.ts';
 import { createMemoryJournal } from '../../../actors/journal/memory-journal.ts';
+import { partitionOf } from '../../../actors/streams/partitions.ts';
 import { suite } from '../../helpers/uvu.ts';
 
 type Order = { orderId: string; n: number };
@@ -228,19 +229,25 @@ test('a handler actor acks and nacks; an unacknowledged delivery times out and i
   await kit.terminate();
 });
 
-test('high priority events overtake normal ones already read ahead', async () => {
+test('high priority events overtake normal ones of other partitions already read ahead; a partition keeps its order', async () => {
   const { kit, orders } = setup();
-  const seen: number[] = [];
+  const seen: string[] = [];
   let release: () => void = () => undefined;
-  orders.subscribe(async (e) => { seen.push(e.data.n); if (e.data.n === 1) await new Promise<void>((r) => { release = r; }); }, { id: 'p' });
-  await orders.publish({ orderId: 'o1', n: 1 });
+  // Keys in three different partitions: the blocker's, the normal events', the urgent one's.
+  const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+  const blockKey = keys[0];
+  const normalKey = keys.find((k) => partitionOf(k, '', 8) !== partitionOf(blockKey, '', 8))!;
+  const urgent = keys.find((k) => ![blockKey, normalKey].some((o) => partitionOf(o, '', 8) === partitionOf(k, '', 8)))!;
+  orders.subscribe(async (e) => { seen.push(e.data.orderId); if (e.data.orderId === 'block') await new Promise<void>((r) => { release = r; }); }, { id: 'p' });
+  await orders.publish({ orderId: 'block', n: 0 }, { key: blockKey });
   await kit.advance(10);
-  for (let n = 2; n <= 4; n++) await orders.publish({ orderId: `o${n}`, n }, { key: `k${n}` });
-  await orders.publish({ orderId: 'urgent', n: 99 }, { priority: 'high', key: 'k9' });
+  for (let n = 1; n <= 3; n++) await orders.publish({ orderId: `normal-${n}`, n }, { key: normalKey });
+  await orders.publish({ orderId: 'urgent', n: 9 }, { priority: 'high', key: urgent });
+  await orders.publish({ orderId: 'after-block', n: 10 }, { priority: 'high', key: blockKey });
   await kit.advance(10);
   release();
-  assert.ok(await kit.runUntil(() => seen.length === 5, 5_000));
-  assert.equal(seen, [1, 99, 2, 3, 4]);
+  assert.ok(await kit.runUntil(() => seen.length === 6, 5_000));
+  assert.equal(seen, ['block', 'urgent', 'after-block', 'normal-1', 'normal-2', 'normal-3']);
   await kit.terminate();
 });
 
