@@ -6,6 +6,7 @@ import type { ActorRef } from '../runtime/actor-ref.ts';
 import { TroupeError } from '../runtime/errors.ts';
 import type { ActorSystem } from '../runtime/system.ts';
 import type { MessageRegistry } from '../runtime/wire/message-registry.ts';
+import type { Backoff } from '../supervisors/backoff.ts';
 import type { SupervisionOptions } from '../supervisors/strategy.ts';
 import type { Journal, StoredEvent } from './journal/journal.ts';
 import type { ProjectionStore } from './projection-stores.ts';
@@ -36,8 +37,14 @@ export interface ProjectionOptions<T> {
   filter?(event: StoredEvent): boolean;
   /** Upcasts each event's data with `registry.decode(type, schemaVersion, data)` before filter and handle; default none. */
   readonly registry?: MessageRegistry;
-  /** How the projection's actor supervises (it has no children; this is for completeness); its own failures go to the guardian. */
+  /** How the projection's actor supervises (it has no children; this is for completeness). */
   readonly supervision?: SupervisionOptions;
+  /**
+   * Wait before retrying a batch that failed; default `{ minMs: 100, maxMs: 30_000, factor: 2, jitter: 0.2 }`.
+   * A failing batch is retried from the stored checkpoint for as long as it fails (status `failed`
+   * with the error and `failures`); the failure never goes up the supervision tree.
+   */
+  readonly retry?: Backoff;
 }
 
 /** A running projection. */
@@ -85,7 +92,7 @@ const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}$/;
  */
 export function createProjection<T>(options: ProjectionOptions<T>): Projection {
   const o = checkOptions(options);
-  const subject = new BehaviorSubject<ProjectionStatus>({ name: o.name, phase: 'starting', checkpoint: 0, head: 0, lag: 0, handled: 0, rebuilds: 0 });
+  const subject = new BehaviorSubject<ProjectionStatus>({ name: o.name, phase: 'starting', checkpoint: 0, head: 0, lag: 0, handled: 0, rebuilds: 0, failures: 0 });
   const fromPosition = o.fromPosition ?? 1;
   const registry = o.registry;
   const upcast = registry === undefined ? undefined
@@ -94,11 +101,12 @@ export function createProjection<T>(options: ProjectionOptions<T>): Projection {
   const rt: ProjectionRuntime<T> = {
     name: o.name, journal: o.journal, store: o.store, handle: o.handle.bind(o), fromPosition,
     batchSize: o.batchSize ?? 500, pollMs: o.pollMs ?? 100, supervision: o.supervision,
+    retry: o.retry ?? { minMs: 100, maxMs: 30_000, factor: 2, jitter: 0.2 },
     select: (page) => {
       const events = upcast ? page.map(upcast) : page.slice();
       return filter ? events.filter(filter) : events;
     },
-    shared: { paused: false, hinted: false, handled: 0, rebuilds: 0 },
+    shared: { paused: false, hinted: false, handled: 0, rebuilds: 0, failures: 0 },
     publish(update) {
       if (subject.closed) return;
       const next = { ...subject.value, ...update };

@@ -3,6 +3,7 @@
 
 import { defineActor, type ActorDefinition } from '../../runtime/behavior.ts';
 import type { ActorContext } from '../../runtime/context.ts';
+import { backoffDelay, type Backoff } from '../../supervisors/backoff.ts';
 import type { SupervisionOptions } from '../../supervisors/strategy.ts';
 import type { Journal, StoredEvent } from '../journal/journal.ts';
 import type { ProjectionStore } from '../projection-stores.ts';
@@ -38,6 +39,8 @@ export interface ProjectionStatus {
   readonly rebuilds: number;
   /** The last failure, while `phase` is `failed`. */
   readonly error?: unknown;
+  /** Failed attempts in a row at the current position (0 once a batch commits). */
+  readonly failures: number;
 }
 
 /** Everything the actor needs; built by createProjection. Survives restarts (the actor's state does not). */
@@ -51,8 +54,10 @@ export interface ProjectionRuntime<T> {
   readonly batchSize: number;
   readonly pollMs: number;
   readonly supervision?: SupervisionOptions;
+  /** Wait before retrying a failed batch (n-th failure in a row). */
+  readonly retry: Backoff;
   /** Counters and flags shared with the handle; `hinted` is set by append hints until the next poll. */
-  readonly shared: { paused: boolean; hinted: boolean; handled: number; rebuilds: number };
+  readonly shared: { paused: boolean; hinted: boolean; handled: number; rebuilds: number; failures: number };
   publish(update: Partial<Omit<ProjectionStatus, 'name' | 'lag'>>): void;
 }
 
@@ -92,7 +97,8 @@ export function projectionActor<T>(rt: ProjectionRuntime<T>): ActorDefinition<Pr
     const atHead = page.length < rt.batchSize;
     if (atHead) head = Math.max(head, checkpoint);
     else if (head <= checkpoint) head = await journalHead(journal, checkpoint);
-    rt.publish({ phase: atHead ? 'live' : st.rebuilding ? 'rebuilding' : 'catching-up', checkpoint, head, handled: shared.handled });
+    shared.failures = 0;
+    rt.publish({ phase: atHead ? 'live' : st.rebuilding ? 'rebuilding' : 'catching-up', checkpoint, head, handled: shared.handled, failures: 0 });
     if (atHead) ctx.timers.startSingle('poll', POLL, rt.pollMs);
     else { ctx.timers.cancel('poll'); ctx.self.tell(POLL); } // next batch after any pause/rebuild already queued
     return { loaded: true, checkpoint, head, rebuilding: st.rebuilding && !atHead };
@@ -107,6 +113,20 @@ export function projectionActor<T>(rt: ProjectionRuntime<T>): ActorDefinition<Pr
     return { ...st, loaded: true, checkpoint: 0, rebuilding: true };
   };
 
+  /**
+   * A failed batch (the handler threw, the store refused, the journal could not be read) is
+   * retried after a backoff, from the stored checkpoint, for as long as it keeps failing: a poison
+   * event stalls this projection (status `failed`, with the error and the count) but never
+   * escalates to the system.
+   */
+  const guarded = (p: Promise<PState>, st: PState, ctx: ActorContext<ProjectionMsg>): Promise<PState> =>
+    p.catch((error: unknown) => {
+      shared.failures++;
+      rt.publish({ phase: 'failed', error, failures: shared.failures });
+      ctx.timers.startSingle('poll', POLL, backoffDelay(rt.retry, shared.failures, ctx.random.next()));
+      return { ...st, loaded: false };
+    });
+
   return defineActor<ProjectionMsg, PState>({
     name: `projection:${name}`,
     supervision: rt.supervision,
@@ -116,7 +136,7 @@ export function projectionActor<T>(rt: ProjectionRuntime<T>): ActorDefinition<Pr
     },
     receive: (st, msg, ctx) => {
       switch (msg.type) {
-        case 'poll': return poll(st, ctx);
+        case 'poll': return guarded(poll(st, ctx), st, ctx);
         case 'pause':
           shared.paused = true;
           rt.publish({ phase: 'paused' });
@@ -124,8 +144,8 @@ export function projectionActor<T>(rt: ProjectionRuntime<T>): ActorDefinition<Pr
         case 'resume':
           if (!shared.paused) return;
           shared.paused = false;
-          return poll(st, ctx);
-        case 'rebuild': return rebuild(st, ctx);
+          return guarded(poll(st, ctx), st, ctx);
+        case 'rebuild': return guarded(rebuild(st, ctx), st, ctx);
       }
     },
     signal: (_st, sig) => {

@@ -69,7 +69,7 @@ test('catch-up in batches from position 1, then live: new events arrive at the n
   await kit.runUntilIdle();
   assert.equal(phases, ['starting', 'catching-up', 'live']);
   assert.equal([store.get('acc-0'), store.get('acc-1'), store.get('acc-2')], [400, 400, 400]);
-  assert.equal({ ...p.status(), error: undefined }, { name: 'sums', phase: 'live', checkpoint: 1_200, head: 1_200, lag: 0, handled: 1_200, rebuilds: 0, error: undefined });
+  assert.equal({ ...p.status(), error: undefined }, { name: 'sums', phase: 'live', checkpoint: 1_200, head: 1_200, lag: 0, handled: 1_200, rebuilds: 0, failures: 0, error: undefined });
   // live: an append is picked up by the next poll (default every 100 ms of virtual time), not before
   await deposits(journal, 2);
   await kit.advance(99);
@@ -95,7 +95,7 @@ test('with append hints, an append in this process reaches the projection withou
   await kit.terminate();
 });
 
-test('atomic store: a handler failure mid-batch rolls the batch back; the restarted projection applies each event exactly once', async () => {
+test('atomic store: a handler failure mid-batch rolls the batch back; the retried batch applies each event exactly once', async () => {
   const kit = createTestSystem();
   const restarts: string[] = [];
   kit.events$.subscribe((e) => { if (e.type === 'restarted') restarts.push(e.path); });
@@ -115,8 +115,11 @@ test('atomic store: a handler failure mid-batch rolls the batch back; the restar
   const failed: ProjectionStatus[] = [];
   p.status$.subscribe((s) => { if (s.phase === 'failed') failed.push(s); });
   await kit.runUntilIdle();
-  assert.equal(restarts, ['/user/projection-sums']);
+  assert.is(p.status().phase, 'failed', 'the failure is kept in the projection, waiting for its retry');
+  await kit.advance(200);
+  assert.equal(restarts, [], 'not a supervision matter');
   assert.is((failed[0]?.error as Error).message, 'read model hiccup');
+  assert.is(failed[0]?.failures, 1);
   assert.is(calls, 12, 'the failed batch (positions 5–8) was handed over twice: 4 + 2 + 4 + 2');
   assert.equal([store.get('acc-0'), store.get('acc-1'), store.get('acc-2')], [4, 3, 3], 'but applied once');
   assert.is(p.status().phase, 'live');
@@ -135,6 +138,23 @@ test('atomic store: a handler failure mid-batch rolls the batch back; the restar
   await kit.terminate();
 });
 
+test('a poison event: the projection retries with backoff and stalls at it (status failed, counted); the system keeps serving', async () => {
+  const kit = createTestSystem();
+  const journal = memoryJournal(kit);
+  await deposits(journal, 5);
+  const store = createMemoryProjectionStore<number>();
+  const p = createProjection({ system: kit, journal, name: 'sums', store, batchSize: 1, retry: { minMs: 100, maxMs: 1_000, jitter: 0 }, handle: (e, tx) => {
+    if (e.position === 3) throw new Error('poison');
+    sumPerStream(e, tx);
+  } });
+  await kit.advance(10_000);
+  assert.is(p.status().phase, 'failed');
+  assert.is(p.status().checkpoint, 2, 'it stops before the poison event: order is kept');
+  assert.ok(p.status().failures >= 5, `retried with backoff: ${p.status().failures}`);
+  assert.not.ok(kit.isTerminated);
+  await kit.terminate();
+});
+
 test('two instances of one projection on an atomic store: the second is fenced by the checkpoint, nothing applied twice', async () => {
   const kitA = createTestSystem();
   const kitB = createTestSystem();
@@ -143,12 +163,12 @@ test('two instances of one projection on an atomic store: the second is fenced b
   const store = createMemoryProjectionStore<number>();
   let calls = 0;
   const conflicts: unknown[] = [];
-  kitB.events$.subscribe((e) => { if (e.type === 'failed') conflicts.push(e.error); });
   const handle = (e: StoredEvent, tx: Parameters<typeof sumPerStream>[1]): void => { calls++; sumPerStream(e, tx); };
   createProjection({ system: kitA, journal, name: 'sums', store, handle });
-  createProjection({ system: kitB, journal, name: 'sums', store, handle });
+  const b = createProjection({ system: kitB, journal, name: 'sums', store, handle });
+  b.status$.subscribe((s) => { if (s.phase === 'failed') conflicts.push(s.error); });
   await Promise.all([kitA.runUntilIdle(), kitB.runUntilIdle()]);
-  await kitB.runUntilIdle();
+  await kitB.advance(1_000);
   assert.equal([store.get('acc-0'), store.get('acc-1'), store.get('acc-2'), store.checkpoint()], [2, 2, 2, 6]);
   assert.ok(conflicts.length >= 1 && conflicts.every((e) => isTroupeError(e, 'concurrency-conflict')), 'B lost the race and was fenced');
   assert.is(calls, 12, 'B ran its handlers, but its staged writes were discarded');
@@ -174,7 +194,7 @@ test('non-atomic store: after a crash between the handler and the checkpoint the
     system: kit, journal, name: 'counts', store,
     handle: (e, t) => { t.naive++; t.byId.set(e.meta.id, (e.data as { amount: number }).amount); },
   });
-  await kit.runUntilIdle();
+  await kit.advance(1_000); // the failed batch is retried after its backoff
   assert.is(await inner.load('counts'), 5);
   assert.is(target.byId.size, 5, 'the idempotent read model is right');
   assert.is(target.naive, 10, 'a non-idempotent handler double-counts: the contract says make handlers idempotent here');
@@ -203,7 +223,7 @@ test('rebuild resets the read model and checkpoint, replays from zero, and resol
   await kit.terminate();
 });
 
-test('a rebuild whose reset fails rejects with the failure; the restarted projection keeps its read model', async () => {
+test('a rebuild whose reset fails rejects with the failure; the projection goes on with its read model', async () => {
   const kit = createTestSystem();
   const journal = memoryJournal(kit);
   await deposits(journal, 3);
@@ -214,6 +234,7 @@ test('a rebuild whose reset fails rejects with the failure; the restarted projec
   const outcome = p.rebuild().then(() => 'resolved', (e: Error) => e.message);
   await kit.runUntilIdle();
   assert.is(await outcome, 'cannot truncate');
+  await kit.advance(1_000); // the projection retries from its checkpoint after the backoff
   assert.equal([inner.get('acc-0'), p.status().phase, p.status().checkpoint], [1, 'live', 3]);
   await kit.terminate();
 });
