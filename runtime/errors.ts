@@ -30,7 +30,9 @@ export type TroupeErrorCode =
   | 'invalid-stream'
   | 'concurrency-conflict'
   | 'corrupt-record'
-  | 'journal-closed';
+  | 'journal-closed'
+  | 'journal-locked'
+  | 'journal-data-lost';
 
 const BRAND = Symbol.for('troupe.error');
 

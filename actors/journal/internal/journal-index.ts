@@ -1,8 +1,11 @@
 // The file journal's in-memory index: where each durable record lives (segment, offset, length by
 // global position) and, per stream, the positions of its events and the version reserved so far.
+// Filled record by record (scan, appends) or a segment at a time from an index checkpoint.
 
 /** Per-stream index entry. `positions[v - 1]` is the global position of version `v`. */
 export interface StreamEntry {
+  /** Dense id of the stream within this index (order of first appearance). */
+  readonly id: number;
   readonly positions: number[];
   /** Version including appends queued but not yet durable (used for the concurrency check). */
   reserved: number;
@@ -20,28 +23,77 @@ export class JournalIndex {
   private seg: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
   private off: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
   private len: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
+  private sid: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
   /** The last durable global position (0 when empty). */
   count = 0;
   readonly streams = new Map<string, StreamEntry>();
+  /** Stream names by {@link StreamEntry.id}. */
+  readonly names: string[] = [];
 
   /** Records that `position` (must be `count + 1`) is version `version` of `stream`, stored at `segment`/`offset`. */
   add(stream: string, version: number, position: number, segment: number, offset: number, length: number): void {
     if (position !== this.count + 1) throw new Error(`journal index: position ${position} after ${this.count}`);
     const i = position - 1;
-    if (i >= this.seg.length) {
-      this.seg = grow(this.seg, i + 1); this.off = grow(this.off, i + 1); this.len = grow(this.len, i + 1);
-    }
-    this.seg[i] = segment; this.off[i] = offset; this.len[i] = length;
-    this.count = position;
+    this.ensure(i + 1);
     const s = this.entry(stream);
+    this.seg[i] = segment; this.off[i] = offset; this.len[i] = length; this.sid[i] = s.id;
+    this.count = position;
     s.positions.push(position);
     if (s.reserved < s.positions.length) s.reserved = s.positions.length;
+  }
+
+  /**
+   * Adds `off.length` records from `count + 1` on, all in `segment`, at once (an index checkpoint):
+   * record i has offset `off[i]`, length `len[i]` and belongs to stream `names[sid[i]]`.
+   */
+  addBulk(segment: number, off: Uint32Array, len: Uint32Array, sid: Uint32Array, names: readonly string[]): void {
+    const n = off.length;
+    const from = this.count;
+    this.ensure(from + n);
+    this.seg.fill(segment, from, from + n);
+    this.off.set(off, from);
+    this.len.set(len, from);
+    const local = names.map((name) => this.entry(name));
+    const ids = new Uint32Array(local.length);
+    for (let k = 0; k < local.length; k++) ids[k] = local[k].id;
+    const gsid = this.sid;
+    for (let i = 0; i < n; i++) {
+      const k = sid[i];
+      gsid[from + i] = ids[k];
+      local[k].positions.push(from + i + 1);
+    }
+    for (const s of local) if (s.reserved < s.positions.length) s.reserved = s.positions.length;
+    this.count = from + n;
+  }
+
+  /**
+   * The records of positions `[first, last]` as checkpoint arrays: offsets, lengths, local stream
+   * ids and the names they stand for.
+   */
+  slice(first: number, last: number): { off: Uint32Array; len: Uint32Array; sid: Uint32Array; names: string[] } {
+    const off = this.off.slice(first - 1, last);
+    const len = this.len.slice(first - 1, last);
+    const sid = new Uint32Array(off.length);
+    const localOf = new Map<number, number>();
+    const names: string[] = [];
+    for (let i = 0; i < sid.length; i++) {
+      const g = this.sid[first - 1 + i];
+      let k = localOf.get(g);
+      if (k === undefined) { k = names.length; localOf.set(g, k); names.push(this.names[g]); }
+      sid[i] = k;
+    }
+    return { off, len, sid, names };
+  }
+
+  private ensure(n: number): void {
+    if (n <= this.seg.length) return;
+    this.seg = grow(this.seg, n); this.off = grow(this.off, n); this.len = grow(this.len, n); this.sid = grow(this.sid, n);
   }
 
   /** The entry of `stream`, created empty if missing. */
   entry(stream: string): StreamEntry {
     let s = this.streams.get(stream);
-    if (!s) { s = { positions: [], reserved: 0 }; this.streams.set(stream, s); }
+    if (!s) { s = { id: this.names.length, positions: [], reserved: 0 }; this.streams.set(stream, s); this.names.push(stream); }
     return s;
   }
 
