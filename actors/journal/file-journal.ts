@@ -170,13 +170,12 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
     (stream, version, position, segment, offset, length) => index.add(stream, version, position, segment, offset, length),
     (cause) => (closed = journalClosed(cause)));
   const reads = new Set<Promise<unknown>>();
-  const background = new Set<Promise<unknown>>();
+  // Checkpoints are written one at a time, off the append path. One only speeds up the next open:
+  // failing to write it is not an append's failure.
+  let checkpointing: Promise<void> = Promise.resolve();
   if (checkpoints) {
-    // A checkpoint only speeds up the next open: a failure to write one is not the append's failure.
-    segments.onSeal = (segNo, seg) => {
-      const p = checkpointSegment(index, seg, segNo).catch(() => undefined);
-      background.add(p);
-      void p.then(() => background.delete(p));
+    segments.onCheckpoint = (seg, last, lastFlushSeq) => {
+      checkpointing = checkpointing.then(() => checkpointSegment(index, seg, last, lastFlushSeq)).catch(() => undefined);
     };
   }
 
@@ -218,7 +217,7 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
       const from = Math.max(1, opts.fromVersion ?? 1) - 1;
       const to = Math.min(positions.length, from + (opts.maxCount ?? Infinity));
       if (to <= from) return [];
-      return tracked(readRecords(index, segments, { length: to - from, at: (i) => positions[from + i] }, stream));
+      return tracked(readRecords(index, segments, { length: to - from, at: (i) => positions.at(from + i) }, stream));
     },
 
     async readAll(opts: ReadAllOptions = {}): Promise<StoredEvent[]> {
@@ -256,8 +255,8 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
       closing ??= (async () => {
         closed ??= journalClosed();
         await commit.drain();
-        await Promise.allSettled([...reads, ...background]);
-        if (checkpoints && commit.failure === undefined) await checkpointSegment(index, segments.last, segments.count - 1).catch(() => undefined);
+        await Promise.allSettled([...reads, checkpointing]);
+        if (checkpoints && commit.failure === undefined) await checkpointSegment(index, segments.last, index.count, segments.last.lastFlushSeq).catch(() => undefined);
         if (commit.failure === undefined) {
           const last = segments.last;
           await head.recordDurably({ flushSeq: last.lastFlushSeq, lastPosition: index.count, segment: last.firstPosition, segmentBytes: last.size }).catch(() => undefined);

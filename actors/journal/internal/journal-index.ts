@@ -2,11 +2,36 @@
 // global position) and, per stream, the positions of its events and the version reserved so far.
 // Filled record by record (scan, appends) or a segment at a time from an index checkpoint.
 
-/** Per-stream index entry. `positions[v - 1]` is the global position of version `v`. */
+/** Global positions of one stream's events, in version order, in a growable Uint32Array (no GC churn). */
+export class PositionList {
+  private a = new Uint32Array(4);
+  length = 0;
+  /** The position of version `i + 1`. */
+  at(i: number): number { return this.a[i]; }
+  push(position: number): void {
+    if (this.length === this.a.length) this.reserve(this.length + 1);
+    this.a[this.length++] = position;
+  }
+  /** Appends `positions` (ascending, after the last one). */
+  append(positions: Uint32Array): void {
+    this.reserve(this.length + positions.length);
+    this.a.set(positions, this.length);
+    this.length += positions.length;
+  }
+  /** Makes room for `n` positions in total. */
+  reserve(n: number): void {
+    if (n <= this.a.length) return;
+    const b = new Uint32Array(Math.max(n, this.a.length * 2));
+    b.set(this.a.subarray(0, this.length));
+    this.a = b;
+  }
+}
+
+/** Per-stream index entry. `positions.at(v - 1)` is the global position of version `v`. */
 export interface StreamEntry {
   /** Dense id of the stream within this index (order of first appearance). */
   readonly id: number;
-  readonly positions: number[];
+  readonly positions: PositionList;
   /** Version including appends queued but not yet durable (used for the concurrency check). */
   reserved: number;
 }
@@ -29,6 +54,8 @@ export class JournalIndex {
   readonly streams = new Map<string, StreamEntry>();
   /** Stream names by {@link StreamEntry.id}. */
   readonly names: string[] = [];
+  /** Segments loaded without their records' stream ids (sealed segments, never checkpointed again). */
+  private readonly withoutStreamIds = new Set<number>();
 
   /** Records that `position` (must be `count + 1`) is version `version` of `stream`, stored at `segment`/`offset`. */
   add(stream: string, version: number, position: number, segment: number, offset: number, length: number): void {
@@ -44,36 +71,45 @@ export class JournalIndex {
 
   /**
    * Adds `off.length` records from `count + 1` on, all in `segment`, at once (an index checkpoint):
-   * record i has offset `off[i]`, length `len[i]` and belongs to stream `names[sid[i]]`.
+   * record i is at `off[i]`, `len[i]` bytes long, of stream `names[sid[i]]`; stream k's positions
+   * are `byStream[start_k, start_k + counts[k])`. Only typed-array copies per record — and the
+   * per-record stream ids only when `withStreamIds` (needed only for a segment that may be
+   * checkpointed again, i.e. the last one; see {@link slice}).
    */
-  addBulk(segment: number, off: Uint32Array, len: Uint32Array, sid: Uint32Array, names: readonly string[]): void {
-    const n = off.length;
+  addBulk(segment: number, cp: { off: Uint32Array; len: Uint32Array; sid: Uint32Array; byStream: Uint32Array; counts: Uint32Array; names: readonly string[] }, withStreamIds: boolean): void {
+    const n = cp.off.length;
     const from = this.count;
     this.ensure(from + n);
     this.seg.fill(segment, from, from + n);
-    this.off.set(off, from);
-    this.len.set(len, from);
-    const local = names.map((name) => this.entry(name));
-    const ids = new Uint32Array(local.length);
-    for (let k = 0; k < local.length; k++) ids[k] = local[k].id;
-    const gsid = this.sid;
-    for (let i = 0; i < n; i++) {
-      const k = sid[i];
-      gsid[from + i] = ids[k];
-      local[k].positions.push(from + i + 1);
+    this.off.set(cp.off, from);
+    this.len.set(cp.len, from);
+    const local = cp.names.map((name) => this.entry(name));
+    for (let k = 0, at = 0; k < local.length; k++) {
+      const c = cp.counts[k];
+      local[k].positions.append(cp.byStream.subarray(at, at + c));
+      at += c;
+      if (local[k].reserved < local[k].positions.length) local[k].reserved = local[k].positions.length;
     }
-    for (const s of local) if (s.reserved < s.positions.length) s.reserved = s.positions.length;
+    if (withStreamIds) {
+      const ids = new Uint32Array(local.length);
+      for (let k = 0; k < local.length; k++) ids[k] = local[k].id;
+      const gsid = this.sid, sid = cp.sid;
+      for (let i = 0; i < n; i++) gsid[from + i] = ids[sid[i]];
+    } else {
+      this.withoutStreamIds.add(segment);
+    }
     this.count = from + n;
   }
 
   /**
-   * The records of positions `[first, last]` as checkpoint arrays: offsets, lengths, local stream
-   * ids and the names they stand for.
+   * The records of positions `[first, last]` as checkpoint arrays: lengths, local stream ids and
+   * the names they stand for.
    */
   slice(first: number, last: number): { off: Uint32Array; len: Uint32Array; sid: Uint32Array; names: string[] } {
+    if (this.withoutStreamIds.has(this.seg[first - 1])) throw new Error(`journal index: segment ${this.seg[first - 1]} was loaded without stream ids`);
     const off = this.off.slice(first - 1, last);
     const len = this.len.slice(first - 1, last);
-    const sid = new Uint32Array(off.length);
+    const sid = new Uint32Array(len.length);
     const localOf = new Map<number, number>();
     const names: string[] = [];
     for (let i = 0; i < sid.length; i++) {
@@ -85,7 +121,8 @@ export class JournalIndex {
     return { off, len, sid, names };
   }
 
-  private ensure(n: number): void {
+  /** Makes room for `n` records (a hint; the index grows as needed anyway). */
+  ensure(n: number): void {
     if (n <= this.seg.length) return;
     this.seg = grow(this.seg, n); this.off = grow(this.off, n); this.len = grow(this.len, n); this.sid = grow(this.sid, n);
   }
@@ -93,7 +130,7 @@ export class JournalIndex {
   /** The entry of `stream`, created empty if missing. */
   entry(stream: string): StreamEntry {
     let s = this.streams.get(stream);
-    if (!s) { s = { id: this.names.length, positions: [], reserved: 0 }; this.streams.set(stream, s); this.names.push(stream); }
+    if (!s) { s = { id: this.names.length, positions: new PositionList(), reserved: 0 }; this.streams.set(stream, s); this.names.push(stream); }
     return s;
   }
 

@@ -73,12 +73,13 @@ export async function recover(o: RecoverOptions): Promise<Recovered> {
   const { head, recorded } = await HeadMarker.open(dir, o.fsync);
   const segments: Segment[] = [];
   const ignored: string[] = [];
-  const toCheckpoint: { seg: Segment; segNo: number }[] = [];
+  const toCheckpoint: { seg: Segment; last: number }[] = [];
   let cut: { seg: Segment; keepBytes: number; size: number; damage: ScanDamage } | undefined;
   let moveAside: string[] = [];
   let nextPosition = 1;
   let lastFlushSeq = 0;
   let tornBytes = 0;
+  if (names.length > 0) index.ensure((parseSegmentName(names[names.length - 1]) as number) + 1024); // the log holds at least this many records
   const fail = async (e: unknown): Promise<never> => {
     await Promise.allSettled([...segments.map((s) => s.fh.close()), head.close()]);
     throw e;
@@ -102,7 +103,7 @@ export async function recover(o: RecoverOptions): Promise<Recovered> {
           ignored.push(file);
           o.report({ type: 'checkpoint-ignored', file: checkpointFile(file), why: cp });
         } else if (cp) {
-          index.addBulk(i, cp.off, cp.len, cp.sid, cp.names);
+          index.addBulk(i, cp, isLast);
           start = cp.coveredBytes;
           lastFlushSeq = seg.lastFlushSeq = cp.lastFlushSeq;
           nextPosition = index.count + 1;
@@ -116,7 +117,7 @@ export async function recover(o: RecoverOptions): Promise<Recovered> {
       nextPosition = index.count + 1;
       lastFlushSeq = seg.lastFlushSeq = r.lastFlushSeq;
       if (!r.damage) {
-        if (!isLast && o.checkpoints && r.records > 0) toCheckpoint.push({ seg, segNo: i });
+        if (!isLast && o.checkpoints && r.records > 0) toCheckpoint.push({ seg, last: index.count });
         continue;
       }
       if (r.damage.kind === 'unsupported-version') {
@@ -181,7 +182,7 @@ export async function recover(o: RecoverOptions): Promise<Recovered> {
   const set = new SegmentSet(dir, o.segmentBytes, o.fsync, segments, head);
   try {
     if (segments.length === 0) await set.create(1);
-    for (const { seg, segNo } of toCheckpoint) await checkpointSegment(index, seg, segNo);
+    for (const { seg, last } of toCheckpoint) await checkpointSegment(index, seg, last, seg.lastFlushSeq);
     const last = set.last;
     await head.recordDurably({ flushSeq: lastFlushSeq, lastPosition: index.count, segment: last.firstPosition, segmentBytes: last.size });
   } catch (e) {
@@ -191,13 +192,11 @@ export async function recover(o: RecoverOptions): Promise<Recovered> {
   return { set, head, tornBytes, lastFlushSeq };
 }
 
-/** Writes the index checkpoint of segment `segNo` (`seg`), covering the records the index holds for it. */
-export async function checkpointSegment(index: JournalIndex, seg: Segment, segNo: number): Promise<void> {
-  let last = seg.firstPosition - 1;
-  while (last < index.count && index.segmentOf(last + 1) === segNo) last++;
+/** Writes the index checkpoint of `seg`, covering its records up to position `last` (of flush `lastFlushSeq`). */
+export async function checkpointSegment(index: JournalIndex, seg: Segment, last: number, lastFlushSeq: number): Promise<void> {
   if (last < seg.firstPosition) return;
   const { off, len, sid, names } = index.slice(seg.firstPosition, last);
   await writeCheckpoint(seg.file, {
-    firstPosition: seg.firstPosition, coveredBytes: off[off.length - 1] + len[len.length - 1], lastFlushSeq: seg.lastFlushSeq, off, len, sid, names,
+    firstPosition: seg.firstPosition, coveredBytes: index.offsetOf(last) + index.lengthOf(last), lastFlushSeq, off, len, sid, names,
   });
 }

@@ -24,15 +24,22 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /** A segment file: its first position, its open handle, its durable size and last flush number. */
-export interface Segment { readonly file: string; readonly firstPosition: number; fh: FileHandle; size: number; lastFlushSeq: number }
+export interface Segment {
+  readonly file: string; readonly firstPosition: number; fh: FileHandle; size: number; lastFlushSeq: number;
+  /** Size when its index was last checkpointed by the writer. */
+  checkpointedBytes?: number;
+}
 
-/** Called when a segment is sealed by a roll (its number and final state). */
-export type OnSeal = (segment: number, seg: Segment) => void;
+/** Called with a segment, the last position in it whose index should be checkpointed, and that record's flush number. */
+export type OnCheckpoint = (seg: Segment, lastPosition: number, lastFlushSeq: number) => void;
+
+/** The active segment's index is checkpointed each time it grows by this much (bounds the scan after a crash). */
+export const ACTIVE_CHECKPOINT_BYTES = 8 * 1024 * 1024;
 
 /** The segment files of one journal directory. Segment numbers are indexes in position order. */
 export class SegmentSet implements FlushSink {
-  /** Called after each roll; set by the journal. */
-  onSeal: OnSeal = () => undefined;
+  /** Called when a roll seals a segment, and as the active one grows; set by the journal. */
+  onCheckpoint: OnCheckpoint = () => undefined;
 
   /** Adopts the segments recovery opened (the last one writable); `head` is updated per flush. */
   constructor(private readonly dir: string, private readonly segmentBytes: number, private readonly fsync: boolean,
@@ -51,7 +58,10 @@ export class SegmentSet implements FlushSink {
       const sealed = seg;
       seg = await this.create(firstPosition);
       await this.head.recordDurably({ flushSeq: sealed.lastFlushSeq, lastPosition: firstPosition - 1, segment: firstPosition, segmentBytes: seg.size });
-      this.onSeal(this.segments.length - 2, sealed);
+      this.onCheckpoint(sealed, firstPosition - 1, sealed.lastFlushSeq);
+    } else if (seg.size - (seg.checkpointedBytes ?? 0) >= ACTIVE_CHECKPOINT_BYTES) {
+      seg.checkpointedBytes = seg.size;
+      this.onCheckpoint(seg, firstPosition - 1, seg.lastFlushSeq); // the records before this flush, all in the index
     }
     const offset = seg.size;
     await writeAll(seg.fh, bytes, offset);

@@ -93,6 +93,34 @@ test('events appended after a checkpoint of the active segment are found after a
   }
 });
 
+test('the active segment is checkpointed as it grows (every 8 MiB): a crash leaves only the tail after it to scan', async (ctx) => {
+  const j = await ctx.open({ segmentBytes: 64 * 1024 * 1024, maxFlushBytes: 1024 * 1024 });
+  const big = 'z'.repeat(4000);
+  for (let b = 0; b < 24; b++) {
+    await Promise.all(Array.from({ length: 100 }, (_, i) => j.append(`big-${i % 5}`, [{ type: 't', data: { b, i, big } }], { expectedVersion: 'any' })));
+  }
+  await j.append('big-0', [{ type: 'last', data: 0 }], { expectedVersion: 'any' }); // lets the checkpoint queued by the last flush finish
+  const expected = (await j.readAll()).map((e) => [e.stream, e.version, e.position]);
+  const copy = await mkdtemp(join(tmpdir(), 'troupe-ckpt-copy-'));
+  try {
+    const names = await readdir(ctx.dir);
+    assert.ok(names.includes('00000000000000000001.idx'), 'a checkpoint of the active segment exists before any close');
+    for (const n of names) {
+      if (n === 'LOCK' || n === 'snapshots' || n.endsWith('.tmp')) continue;
+      const fh = await openFile(join(ctx.dir, n), 'r');
+      await writeFile(join(copy, n), await fh.readFile());
+      await fh.close();
+    }
+    const events: RecoveryEvent[] = [];
+    const j2 = await createFileJournal({ dir: copy, clock: { now: () => 0 }, ids: createIdSource(createSeededRandom(6)), fsync: 'never', log: () => undefined, onRecovery: (e) => events.push(e) });
+    assert.equal((await j2.readAll()).map((e) => [e.stream, e.version, e.position]), expected);
+    assert.equal(events, [], 'the checkpoint was used, not ignored');
+    await j2.close();
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
+});
+
 test('a corrupt checkpoint is ignored and reported; its segment is scanned in full and reads are unchanged', async (ctx) => {
   const j = await ctx.open();
   await write(j, 0, 300);
