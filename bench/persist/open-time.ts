@@ -1,13 +1,14 @@
 // How long the file journal takes to open as the log grows: builds a journal of N events (fsync
 // 'never', 100-event appends over 1 000 streams), then times open after a clean close (index
-// checkpoints for every segment), after a crash (the active segment's checkpoint is missing, so
-// its whole tail is scanned) and with indexCheckpoints: false (a full scan, the old behaviour).
+// checkpoints for every segment), after a crash (the builder SIGKILLs itself after its last append:
+// the active segment has only its last periodic checkpoint, so the tail after it is scanned) and
+// with indexCheckpoints: false (a full scan, the old behaviour).
 // Each open runs in a fresh process (as a restart does: cold JIT), timed as wall and CPU time —
 // CPU time is what to compare when the machine is loaded.
-// Usage: npx tsx bench/persist/open-time.ts [events ...]   (default 1000000 2000000)
+// Usage: npx tsx bench/persist/open-time.ts [--no-full] [events ...]   (default 1000000 2000000)
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ async function build(dir: string, n: number): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: 8 }, lane));
-  await j.close();
+  process.kill(process.pid, 'SIGKILL'); // a crash: no close, so no final checkpoint
 }
 
 /** In a child process: opens `dir` once and prints `<wall ms> <cpu ms>`. */
@@ -57,28 +58,33 @@ const fmt = (xs: [number, number][]): string => `${median(xs.map((x) => x[0])).t
 
 async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const withFull = !process.argv.includes('--no-full');
   console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} cpus`);
   for (const n of sizes.length > 0 ? sizes : [1_000_000, 2_000_000]) {
     const dir = mkdtempSync(join(process.env.BENCH_PERSIST_DIR || os.tmpdir(), 'troupe-open-time-'));
     try {
       const t0 = process.hrtime.bigint();
-      await build(dir, n);
+      spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--build', dir, String(n)], { stdio: 'inherit' });
       const buildS = Number(process.hrtime.bigint() - t0) / 1e9;
       const segs = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
+      const lastIdx = join(dir, segs[segs.length - 1].replace(/\.seg$/, '.idx'));
+      const periodic = existsSync(lastIdx);
+      if (periodic) copyFileSync(lastIdx, `${lastIdx}.crash`);
       const clean: [number, number][] = [], crash: [number, number][] = [], full: [number, number][] = [];
-      for (let r = 0; r < RUNS; r++) clean.push(timeOpen(dir, {}, n));
       for (let r = 0; r < RUNS; r++) {
-        unlinkSync(join(dir, segs[segs.length - 1].replace(/\.seg$/, '.idx'))); // as after a crash: no checkpoint of the active segment
+        if (periodic) copyFileSync(`${lastIdx}.crash`, lastIdx); else if (existsSync(lastIdx)) unlinkSync(lastIdx);
         crash.push(timeOpen(dir, {}, n));
       }
-      for (let r = 0; r < RUNS; r++) full.push(timeOpen(dir, { indexCheckpoints: false }, n));
+      for (let r = 0; r < RUNS; r++) clean.push(timeOpen(dir, {}, n));
+      if (withFull) for (let r = 0; r < RUNS; r++) full.push(timeOpen(dir, { indexCheckpoints: false }, n));
       console.log(`${n} events, ${segs.length} segments (built in ${buildS.toFixed(1)} s), open (median of ${RUNS}, fresh process each): ` +
-        `clean ${fmt(clean)}, after crash ${fmt(crash)}, full scan ${fmt(full)} [load ${os.loadavg()[0].toFixed(2)}]`);
+        `clean ${fmt(clean)}, after crash ${fmt(crash)}, full scan ${withFull ? fmt(full) : 'not run'} [load ${os.loadavg()[0].toFixed(2)}]`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
 }
 
-if (process.argv[2] === '--open') void openOnce(process.argv[3], JSON.parse(process.argv[5]) as Partial<FileJournalOptions>, Number(process.argv[4]));
+if (process.argv[2] === '--build') void build(process.argv[3], Number(process.argv[4]));
+else if (process.argv[2] === '--open') void openOnce(process.argv[3], JSON.parse(process.argv[5]) as Partial<FileJournalOptions>, Number(process.argv[4]));
 else void main();

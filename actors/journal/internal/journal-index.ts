@@ -70,19 +70,24 @@ export class JournalIndex {
   }
 
   /**
-   * Adds `off.length` records from `count + 1` on, all in `segment`, at once (an index checkpoint):
-   * record i is at `off[i]`, `len[i]` bytes long, of stream `names[sid[i]]`; stream k's positions
-   * are `byStream[start_k, start_k + counts[k])`. Only typed-array copies per record — and the
-   * per-record stream ids only when `withStreamIds` (needed only for a segment that may be
+   * Room for `n` records after the last one: the views an index checkpoint's offsets and lengths
+   * are read into before {@link addBulk} commits them.
+   */
+  bulkTarget(n: number): { off: Uint32Array; len: Uint32Array } {
+    this.ensure(this.count + n);
+    return { off: this.off.subarray(this.count, this.count + n), len: this.len.subarray(this.count, this.count + n) };
+  }
+
+  /**
+   * Commits `n` records from `count + 1` on, all in `segment`, whose offsets and lengths were read
+   * into {@link bulkTarget}: stream k's positions are `byStream[start_k, start_k + counts[k])`.
+   * Per-record stream ids are kept only when `sid` is given (needed only for a segment that may be
    * checkpointed again, i.e. the last one; see {@link slice}).
    */
-  addBulk(segment: number, cp: { off: Uint32Array; len: Uint32Array; sid: Uint32Array; byStream: Uint32Array; counts: Uint32Array; names: readonly string[] }, withStreamIds: boolean): void {
-    const n = cp.off.length;
+  addBulk(segment: number, n: number, cp: { sid: Uint32Array | undefined; byStream: Uint32Array; counts: Uint32Array; names: readonly string[] }): void {
     const from = this.count;
     this.ensure(from + n);
     this.seg.fill(segment, from, from + n);
-    this.off.set(cp.off, from);
-    this.len.set(cp.len, from);
     const local = cp.names.map((name) => this.entry(name));
     for (let k = 0, at = 0; k < local.length; k++) {
       const c = cp.counts[k];
@@ -90,7 +95,7 @@ export class JournalIndex {
       at += c;
       if (local[k].reserved < local[k].positions.length) local[k].reserved = local[k].positions.length;
     }
-    if (withStreamIds) {
+    if (cp.sid) {
       const ids = new Uint32Array(local.length);
       for (let k = 0; k < local.length; k++) ids[k] = local[k].id;
       const gsid = this.sid, sid = cp.sid;

@@ -98,12 +98,12 @@ export async function recover(o: RecoverOptions): Promise<Recovered> {
       segments.push(seg);
       let start = 0;
       if (o.checkpoints) {
-        const cp = await loadCheckpoint(file, firstPosition, size, (off, len) => readAt(fh, off, len, file));
+        const cp = await loadCheckpoint(file, firstPosition, size, (off, len) => readAt(fh, off, len, file), (n) => index.bulkTarget(n), isLast);
         if (typeof cp === 'string') {
           ignored.push(file);
           o.report({ type: 'checkpoint-ignored', file: checkpointFile(file), why: cp });
         } else if (cp) {
-          index.addBulk(i, cp, isLast);
+          index.addBulk(i, cp.records, cp);
           start = cp.coveredBytes;
           lastFlushSeq = seg.lastFlushSeq = cp.lastFlushSeq;
           nextPosition = index.count + 1;
