@@ -149,7 +149,7 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
   const checkpoints = options.indexCheckpoints ?? true;
   const log = options.log ?? stderrLog;
   const recovery: RecoveryEvent[] = [];
-  const unlock = await lockDir(dir, options.ids());
+  const unlock = await lockDir(dir);
   const index = new JournalIndex();
   let opened: Awaited<ReturnType<typeof recover>>;
   try {

@@ -9,7 +9,6 @@ import { createIdSource } from '../../runtime/ids.ts';
 import { createSeededRandom } from '../../runtime/random.ts';
 
 const [dir, mode] = process.argv.slice(2);
-// The same seed in every child: tokens alone must not be what tells holders apart.
 const deps = { clock: { now: () => 0 }, ids: createIdSource(createSeededRandom(1)), fsync: 'never' as const };
 
 async function main(): Promise<void> {

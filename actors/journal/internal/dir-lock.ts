@@ -28,6 +28,8 @@ export interface LockHolder {
  * process, as flock(2) locks do, so it cannot live in one journal or one actor system.
  */
 const held = new Map<string, string>();
+/** Opens by this process so far: makes each token unique within the process (pid + start time + boot id make it unique across). */
+let opens = 0;
 
 const readText = (file: string): string | null => {
   try { return readFileSync(file, 'utf8'); } catch { return null; }
@@ -88,8 +90,9 @@ const describe = (h: LockHolder): string => `process ${h.pid}${h.startTime === n
  * (data: `dir`, `holder`) while a live process — this one included — holds it. A stale lock
  * (see the file header) is taken over: moved aside, checked to be the one judged stale, removed.
  */
-export async function lockDir(dir: string, token: string): Promise<() => Promise<void>> {
+export async function lockDir(dir: string): Promise<() => Promise<void>> {
   const file = join(dir, 'LOCK');
+  const token = `${process.pid}.${++opens}`;
   const key = resolve(dir);
   const me: LockHolder = { pid: process.pid, startTime: processStartTime('self'), bootId: bootId(), token };
   const mine = JSON.stringify(me);
