@@ -32,6 +32,8 @@ export type TroupeErrorCode =
   | 'concurrency-conflict'
   | 'corrupt-record'
   | 'journal-closed'
+  | 'journal-locked'
+  | 'journal-data-lost'
   // durable streams
   | 'stale-generation'
   | 'backend-unavailable'

@@ -1,9 +1,13 @@
 // The file journal, Troupe's embedded default: append-only segment files with CRC-framed records,
-// group commit (one write + fsync per batch), an in-memory index rebuilt on open, and recovery
-// that cuts a torn tail. On-disk format: internal/segment-format.ts and internal/record-format.ts.
+// group commit (one write + fsync per batch), an in-memory index loaded from checkpoints on open,
+// and recovery that cuts only a torn tail and reports it. Format: internal/segment-format.ts,
+// internal/record-format.ts, internal/index-checkpoint.ts, internal/head-marker.ts.
 //
-//   <dir>/LOCK                        pid of the process that has the journal open
+//   <dir>/LOCK                        holder of the journal: pid, start time, boot id, token (dir-lock.ts)
+//   <dir>/HEAD                        last durable position, last segment and its length
 //   <dir>/<first position>.seg        segments, rolled at `segmentBytes`
+//   <dir>/<first position>.idx        index checkpoint of a segment
+//   <dir>/<segment>.<offset>.quarantine  bytes recovery cut, kept for inspection
 //   <dir>/snapshots/<sha256>.snap     one snapshot per stream (internal/snapshot-files.ts)
 
 import { mkdir } from 'node:fs/promises';
@@ -18,9 +22,31 @@ import { checkOptionalInt, checkSnapshotVersion, concurrencyConflict, journalClo
 import { JournalIndex } from './internal/journal-index.ts';
 import { encodeChecked, prepareAppend } from './internal/prepare-events.ts';
 import { readRecords } from './internal/record-reader.ts';
-import { SegmentSet } from './internal/segment-set.ts';
+import { checkpointSegment, recover, type DamagePolicy, type RecoveryEvent } from './internal/recover.ts';
 import { SnapshotFiles } from './internal/snapshot-files.ts';
 import { assertStreamName } from './stream-name.ts';
+
+export type { DamagePolicy, RecoveryEvent } from './internal/recover.ts';
+
+/** A line the file journal logs: `error` for anything cut or lost on open, `warn` for an ignored checkpoint. */
+export interface FileJournalLogEntry {
+  readonly level: 'error' | 'warn';
+  readonly msg: string;
+  readonly data: RecoveryEvent;
+}
+
+const stderrLog = (e: FileJournalLogEntry): void => { process.stderr.write(`troupe file journal ${e.level}: ${e.msg}\n`); };
+
+const describeEvent = (e: RecoveryEvent): FileJournalLogEntry => {
+  switch (e.type) {
+    case 'truncated':
+      return { level: 'error', data: e, msg: `cut ${e.bytes} byte(s) from ${e.file} at byte ${e.offset} (${e.reason}: ${e.why}); copied to ${e.quarantine}` };
+    case 'data-lost':
+      return { level: 'error', data: e, msg: `log ends at position ${e.foundLastPosition} but HEAD recorded ${e.expectedLastPosition} (${e.reason}: ${e.file}); ${e.expectedLastPosition - e.foundLastPosition} acknowledged event(s) lost, accepted by onDamage: 'quarantine'` };
+    case 'checkpoint-ignored':
+      return { level: 'warn', data: e, msg: `index checkpoint ${e.file} ignored (${e.why}); its segment was scanned instead` };
+  }
+};
 
 /** When appends are fsynced: `'always'` (resolve == durable, group commit) or `'never'` (tests, scratch data). */
 export type FsyncPolicy = 'always' | 'never';
@@ -39,6 +65,24 @@ export interface FileJournalOptions extends JournalDeps {
    * journal with the same value it was written with.
    */
   readonly maxFlushBytes?: number;
+  /**
+   * What open does with damage that is not a torn tail (a complete record with a bad CRC, damage
+   * followed by valid records, damage in a sealed segment) and with a log shorter than its HEAD
+   * marker. `'fail'` (default): reject with `corrupt-record` / `journal-data-lost` and change
+   * nothing. `'quarantine'`: copy everything from the damage on to `.quarantine` files, cut it,
+   * report it, and open with the events before it.
+   */
+  readonly onDamage?: DamagePolicy;
+  /** Called for each thing open reports (bytes cut, data lost, a checkpoint ignored); default none. */
+  readonly onRecovery?: (event: RecoveryEvent) => void;
+  /** Receives a line for each recovery event; default writes it to stderr. */
+  readonly log?: (entry: FileJournalLogEntry) => void;
+  /**
+   * Default `true`: persist the index of each segment when it is sealed (and of the active one at
+   * close) and load it on open instead of scanning. `false` scans and CRC-checks every record on
+   * every open (slower; finds damage in old segments at open rather than when they are read).
+   */
+  readonly indexCheckpoints?: boolean;
 }
 
 /** Counters of a file journal, for benchmarks and diagnostics. */
@@ -51,6 +95,8 @@ export interface FileJournalStats {
   readonly lastPosition: number;
   /** Bytes cut from a torn tail when the journal was opened (0 after a clean shutdown). */
   readonly recoveredTornBytes: number;
+  /** What open reported (also given to `onRecovery` and `log`). */
+  readonly recovery: readonly RecoveryEvent[];
 }
 
 /** A {@link Journal} on files, with its counters. */
@@ -70,10 +116,13 @@ const checkSize = (v: number | undefined, name: string, dflt: number, min: numbe
 };
 
 /**
- * Opens (or creates) the journal in `options.dir`: scans every segment, verifies each record's
- * CRC, rebuilds the index, and cuts a torn tail left by a crash. Rejects with `corrupt-record` if a
- * record other than the final, unacknowledged flush is damaged, and `invalid-argument` if another
- * live process has the directory open.
+ * Opens (or creates) the journal in `options.dir`: loads the index checkpoints, scans and
+ * CRC-checks the records after them, and cuts a torn tail left by a crash (a partial final record
+ * or an unfinished append), copying it to a `.quarantine` file and reporting it through
+ * `onRecovery` and `log`. Rejects with `corrupt-record` (data: `file`, `offset`) for any other
+ * damage, `journal-data-lost` when the log is shorter than its HEAD marker says (a segment deleted
+ * or truncated outside the journal) — both unless `onDamage: 'quarantine'` — and `journal-locked`
+ * (data: `holder`) if another live process has the directory open.
  *
  * Reads see an event once its append has resolved. A failed write or fsync closes the journal
  * (every pending and later call rejects with `journal-closed` carrying the cause): after a failed
@@ -93,26 +142,42 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
   const { dir } = options;
   const deps: JournalDeps = { clock: options.clock, ids: options.ids };
   await mkdir(dir, { recursive: true });
+  const onDamage = options.onDamage ?? 'fail';
+  if (onDamage !== 'fail' && onDamage !== 'quarantine') {
+    throw new TroupeError('invalid-argument', `onDamage must be 'fail' or 'quarantine', got ${JSON.stringify(onDamage)}.`);
+  }
+  const checkpoints = options.indexCheckpoints ?? true;
+  const log = options.log ?? stderrLog;
+  const recovery: RecoveryEvent[] = [];
   const unlock = await lockDir(dir);
   const index = new JournalIndex();
-  let opened: Awaited<ReturnType<typeof SegmentSet.open>>;
+  let opened: Awaited<ReturnType<typeof recover>>;
   try {
-    opened = await SegmentSet.open(dir, segmentBytes, fsync, (s) => index.version(s), (stream, version, position, segment, offset, length) => {
-      index.add(stream, version, position, segment, offset, length);
+    opened = await recover({
+      dir, segmentBytes, fsync, index, onDamage, checkpoints,
+      report: (e) => { recovery.push(e); log(describeEvent(e)); options.onRecovery?.(e); },
     });
   } catch (e) {
     await unlock();
     throw e;
   }
-  const { set: segments, report } = opened;
+  const { set: segments, head } = opened;
   const snapshots = new SnapshotFiles(dir, fsync);
   let closed: TroupeError | undefined;
   let closing: Promise<void> | undefined;
   let reserved = index.count;
-  const commit = new GroupCommit(segments, maxFlushBytes, report.lastFlushSeq,
+  const commit = new GroupCommit(segments, maxFlushBytes, opened.lastFlushSeq,
     (stream, version, position, segment, offset, length) => index.add(stream, version, position, segment, offset, length),
     (cause) => (closed = journalClosed(cause)));
   const reads = new Set<Promise<unknown>>();
+  // Checkpoints are written one at a time, off the append path. One only speeds up the next open:
+  // failing to write it is not an append's failure.
+  let checkpointing: Promise<void> = Promise.resolve();
+  if (checkpoints) {
+    segments.onCheckpoint = (seg, last, lastFlushSeq) => {
+      checkpointing = checkpointing.then(() => checkpointSegment(index, seg, last, lastFlushSeq)).catch(() => undefined);
+    };
+  }
 
   const guard = (): void => { if (closed) throw closed; };
   const tracked = <T>(p: Promise<T>): Promise<T> => {
@@ -152,7 +217,7 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
       const from = Math.max(1, opts.fromVersion ?? 1) - 1;
       const to = Math.min(positions.length, from + (opts.maxCount ?? Infinity));
       if (to <= from) return [];
-      return tracked(readRecords(index, segments, { length: to - from, at: (i) => positions[from + i] }, stream));
+      return tracked(readRecords(index, segments, { length: to - from, at: (i) => positions.at(from + i) }, stream));
     },
 
     async readAll(opts: ReadAllOptions = {}): Promise<StoredEvent[]> {
@@ -190,8 +255,14 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
       closing ??= (async () => {
         closed ??= journalClosed();
         await commit.drain();
-        await Promise.allSettled([...reads]);
+        await Promise.allSettled([...reads, checkpointing]);
+        if (checkpoints && commit.failure === undefined) await checkpointSegment(index, segments.last, index.count, segments.last.lastFlushSeq).catch(() => undefined);
+        if (commit.failure === undefined) {
+          const last = segments.last;
+          await head.recordDurably({ flushSeq: last.lastFlushSeq, lastPosition: index.count, segment: last.firstPosition, segmentBytes: last.size }).catch(() => undefined);
+        }
         await segments.close();
+        await head.close().catch(() => undefined);
         await unlock();
       })();
       return closing;
@@ -199,7 +270,7 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
 
     stats: () => ({
       flushes: commit.flushes, bytesWritten: commit.bytesWritten, segments: segments.count,
-      lastPosition: index.count, recoveredTornBytes: report.tornBytes,
+      lastPosition: index.count, recoveredTornBytes: opened.tornBytes, recovery,
     }),
   };
 }

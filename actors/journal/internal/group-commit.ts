@@ -8,8 +8,11 @@ import type { PreparedEvent } from './prepare-events.ts';
 
 /** Where flushed chunks go: durable (per its fsync policy) when the promise resolves. */
 export interface FlushSink {
-  /** Writes `bytes` (whole appends, the first at global `firstPosition`); resolves with where they landed. */
-  write(bytes: Buffer, firstPosition: number): Promise<{ segment: number; offset: number }>;
+  /**
+   * Writes `bytes` (whole appends holding positions `firstPosition..lastPosition`, flush number
+   * `flushSeq`); resolves with where they landed.
+   */
+  write(bytes: Buffer, firstPosition: number, lastPosition: number, flushSeq: number): Promise<{ segment: number; offset: number }>;
 }
 
 /** One staged append: its records are `recOff/recLen[first, first + count)` of its chunk. */
@@ -121,7 +124,7 @@ export class GroupCommit {
       addRecordFlag(c.buf, c.lastRecord, FLAG_END_OF_FLUSH);
       let at: { segment: number; offset: number };
       try {
-        at = await this.sink.write(c.buf.subarray(0, c.used), c.firstPosition);
+        at = await this.sink.write(c.buf.subarray(0, c.used), c.firstPosition, c.firstPosition + c.recOff.length - 1, c.flushSeq);
       } catch (e) {
         this.fail(e, c);
         break;

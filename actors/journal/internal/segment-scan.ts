@@ -1,93 +1,117 @@
 // Recovery of one segment on open: verify every record, feed the committed ones to the index, and
-// decide whether a bad record is a torn tail (truncate) or corruption (refuse to open).
+// classify what stops the scan as a torn tail (safe to cut) or corruption (never cut silently).
 //
-// Rules. In a sealed (not last) segment any bad record, or records after the last commit point,
-// is `corrupt-record`. In the last segment, a bad record X is a torn write of the final flush
-// unless a valid record of a LATER flush follows it (found by scanning forward byte by byte): a
-// later flush is only written after X's flush was fsynced, so X was durable and is now damaged.
-// A torn tail is cut back to the last commit point (end of the last whole append), so a partly
-// written append never becomes visible.
+// Rules. The scan keeps records up to the last commit point (end of the last whole append). What
+// follows is a TORN TAIL only if it is what an interrupted write leaves: whole records of an
+// unfinished append, then at most one partial record (its frame claims bytes past the end of the
+// file, or its 8-byte frame header is itself cut), or bytes that are all zero (an extent the
+// crash left unwritten) — and no valid record anywhere after it. Anything else is CORRUPTION: a
+// complete-length record with a bad CRC or magic, a record out of sequence, damage with valid
+// records after it, or any damage in a sealed (not last) segment.
 
-import { TroupeError } from '../../../runtime/errors.ts';
-import { checkFrame, FLAG_END_OF_APPEND, FLAG_END_OF_FLUSH, FRAME_BYTES, readHead, type RecordHead } from './record-format.ts';
+import { checkFrame, FLAG_END_OF_APPEND, FRAME_BYTES, MIN_PAYLOAD_BYTES, readHead, type RecordHead } from './record-format.ts';
 import { StringCache } from './string-cache.ts';
 import { checkSegmentHeader, SEGMENT_HEADER_BYTES } from './segment-format.ts';
 
 /** What {@link scanSegment} needs to know about the segment and the journal so far. */
 export interface ScanContext {
-  /** File path, for messages. */
-  readonly file: string;
-  /** Global position of the segment's first record (from its name). */
+  /** Global position of the first record at `start`. */
   readonly firstPosition: number;
-  readonly isLast: boolean;
-  /** Highest flush sequence number seen in earlier segments (0 if none). */
+  /** File offset of `buf[0]`; 0 = the buffer starts with the segment header. */
+  readonly base: number;
+  /** Highest flush sequence number seen before `start` (0 if none). */
   readonly lastFlushSeq: number;
   /** Durable version of a stream so far. */
   readonly versionOf: (stream: string) => number;
-  /** Called for each record of each whole append, in order. */
+  /** Called for each record of each whole append, in order, with its file offset. */
   readonly onRecord: (stream: string, version: number, position: number, offset: number, length: number) => void;
 }
 
-/** Outcome of a scan: bytes to keep (0 = rewrite the header), whether a torn tail was cut. */
-export interface ScanResult {
-  readonly keepBytes: number;
-  readonly torn: boolean;
-  readonly lastFlushSeq: number;
+/** Why a scan stopped before the end of the file. Offsets are file offsets. */
+export interface ScanDamage {
+  readonly kind: 'torn-tail' | 'corruption' | 'unsupported-version';
+  /** Where the first bad or uncommitted byte is. */
+  readonly offset: number;
+  readonly why: string;
 }
 
-const corrupt = (file: string, offset: number, why: string): TroupeError => new TroupeError('corrupt-record',
-  `Journal segment ${file} has a corrupt record at byte ${offset} (${why}); events after it cannot be trusted. ` +
-  `Restore the journal directory from a backup, or truncate the file at byte ${offset} to keep the events before it.`,
-  { file, offset });
+/** Outcome of a scan: the file offset to keep up to (0 = rewrite the header) and what follows it. */
+export interface ScanResult {
+  readonly keepBytes: number;
+  readonly damage: ScanDamage | undefined;
+  readonly lastFlushSeq: number;
+  /** Records kept. */
+  readonly records: number;
+}
 
-/** Scans `buf[0, size)`, the whole content of one segment file. */
+const allZero = (buf: Buffer, from: number, to: number): boolean => {
+  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
+  return true;
+};
+
+/** True when the bytes at `off` look like the start of a record the write did not finish. */
+function partialRecord(buf: Buffer, off: number, size: number): boolean {
+  if (size - off < FRAME_BYTES) return true;
+  const len = buf.readUInt32LE(off);
+  return len >= MIN_PAYLOAD_BYTES && off + FRAME_BYTES + len > size;
+}
+
+/** Scans `buf[0, size)`, the file bytes from `ctx.base` to the end of one segment file. */
 export function scanSegment(buf: Buffer, size: number, ctx: ScanContext): ScanResult {
-  const header = checkSegmentHeader(buf, size);
-  if (header === 'unsupported-version') {
-    throw new TroupeError('unsupported-version', `Journal segment ${ctx.file} was written by another format version (${buf.readUInt32LE(8)}); open it with a Troupe version that supports it.`, { file: ctx.file });
+  const { base } = ctx;
+  let off = 0;
+  if (base === 0) {
+    const header = checkSegmentHeader(buf, size);
+    if (header === 'unsupported-version') {
+      return { keepBytes: 0, records: 0, lastFlushSeq: ctx.lastFlushSeq, damage: { kind: 'unsupported-version', offset: 0, why: `format version ${buf.readUInt32LE(8)}` } };
+    }
+    if (header === 'bad') {
+      // A crash while creating a segment leaves a short header and nothing after it.
+      const torn = size < SEGMENT_HEADER_BYTES || allZero(buf, 0, size);
+      return { keepBytes: 0, records: 0, lastFlushSeq: ctx.lastFlushSeq, damage: { kind: torn ? 'torn-tail' : 'corruption', offset: 0, why: 'bad segment header' } };
+    }
+    off = SEGMENT_HEADER_BYTES;
   }
-  if (header === 'bad') {
-    // Only a crash while creating the last segment leaves a bad header, and then nothing follows it.
-    if (ctx.isLast && size <= SEGMENT_HEADER_BYTES) return { keepBytes: 0, torn: size > 0, lastFlushSeq: ctx.lastFlushSeq };
-    throw corrupt(ctx.file, 0, 'bad segment header');
-  }
-  let off = SEGMENT_HEADER_BYTES;
   let commitEnd = off;
   let position = ctx.firstPosition;
   let flushSeq = ctx.lastFlushSeq;
-  let last: RecordHead | undefined;
+  let records = 0;
   const pending: { head: RecordHead; offset: number; length: number }[] = [];
   let bad: string | undefined;
   const cache = new StringCache();
   while (off < size) {
     const len = checkFrame(buf, off, size);
-    if (len < 0) { bad = 'bad length or CRC'; break; }
+    if (len < 0) { bad = 'bad length, magic or CRC'; break; }
     const head = readHead(buf, off, cache);
     const prev = pending.length > 0 ? pending[pending.length - 1].head : undefined;
     const expectedVersion = prev ? prev.version + 1 : ctx.versionOf(head.stream) + 1;
     if (head.position !== position || head.version !== expectedVersion || (prev && prev.stream !== head.stream) || head.flushSeq < flushSeq) {
-      throw corrupt(ctx.file, off, `expected position ${position} version ${expectedVersion}, found position ${head.position} version ${head.version}`);
+      const why = `expected position ${position} version ${expectedVersion}, found position ${head.position} version ${head.version}`;
+      return { keepBytes: base + commitEnd, records, lastFlushSeq: flushSeq, damage: { kind: 'corruption', offset: base + off, why } };
     }
     const length = FRAME_BYTES + len;
     pending.push({ head, offset: off, length });
-    last = head;
     flushSeq = head.flushSeq;
     off += length;
     position++;
     if (head.flags & FLAG_END_OF_APPEND) {
-      for (const r of pending) ctx.onRecord(r.head.stream, r.head.version, r.head.position, r.offset, r.length);
+      for (const r of pending) ctx.onRecord(r.head.stream, r.head.version, r.head.position, base + r.offset, r.length);
+      records += pending.length;
       pending.length = 0;
       commitEnd = off;
     }
   }
-  if (bad === undefined && commitEnd === size) return { keepBytes: size, torn: false, lastFlushSeq: flushSeq };
-  if (!ctx.isLast) throw corrupt(ctx.file, bad === undefined ? commitEnd : off, bad ?? 'a partial append at the end of a sealed segment');
-  if (bad !== undefined) {
-    const badFlush = last === undefined ? ctx.lastFlushSeq + 1 : last.flags & FLAG_END_OF_FLUSH ? last.flushSeq + 1 : last.flushSeq;
+  if (bad === undefined) {
+    if (commitEnd === size) return { keepBytes: base + size, records, lastFlushSeq: flushSeq, damage: undefined };
+    return { keepBytes: base + commitEnd, records, lastFlushSeq: flushSeq, damage: { kind: 'torn-tail', offset: base + commitEnd, why: 'an append cut off at a record boundary' } };
+  }
+  let torn = partialRecord(buf, off, size) || allZero(buf, off, size);
+  let why = torn ? 'a partial record at the end of the file' : `a complete-length record with a ${bad}`;
+  if (torn) {
     for (let y = off + 1; y < size; y++) {
-      if (checkFrame(buf, y, size) >= 0 && readHead(buf, y, cache).flushSeq > badFlush) throw corrupt(ctx.file, off, `${bad}, with later flushes after it`);
+      if (checkFrame(buf, y, size) >= 0) { torn = false; why = `${bad}, with valid records after it (at byte ${base + y})`; break; }
     }
   }
   // Cut records keep their flush numbers reserved: the next flush is numbered above all of them.
-  return { keepBytes: commitEnd, torn: true, lastFlushSeq: flushSeq };
+  return { keepBytes: base + commitEnd, records, lastFlushSeq: flushSeq, damage: { kind: torn ? 'torn-tail' : 'corruption', offset: base + off, why } };
 }

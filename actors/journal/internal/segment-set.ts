@@ -1,28 +1,15 @@
-// The file journal's segment files: recovery of all of them on open, positional writes to the
-// active one (rolled at a size limit), positional reads from any, fsync of files and directory.
+// The file journal's segment files once recovered (internal/recover.ts): positional writes to the
+// active one (rolled at a size limit, HEAD marker updated per flush), positional reads from any.
 
-import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TroupeError } from '../../../runtime/errors.ts';
 import type { FlushSink } from './group-commit.ts';
-import { scanSegment } from './segment-scan.ts';
-import { parseSegmentName, SEGMENT_HEADER_BYTES, segmentHeader, segmentName } from './segment-format.ts';
-
-interface Segment { readonly file: string; readonly firstPosition: number; readonly fh: FileHandle; size: number }
-
-/** What recovery found. */
-export interface RecoveryReport {
-  readonly segments: number;
-  /** Bytes cut from a torn tail (0 when the last shutdown was clean). */
-  readonly tornBytes: number;
-  readonly lastFlushSeq: number;
-}
-
-/** Receives each durable record found during recovery, in position order. */
-export type OnRecovered = (stream: string, version: number, position: number, segment: number, offset: number, length: number) => void;
+import type { HeadMarker } from './head-marker.ts';
+import { SEGMENT_HEADER_BYTES, segmentHeader, segmentName } from './segment-format.ts';
 
 /** Writes `buf` fully at `position` of `fh`. */
-async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+export async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
   let done = 0;
   while (done < buf.length) {
     const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
@@ -36,69 +23,52 @@ export async function syncDir(dir: string): Promise<void> {
   try { await fh.sync(); } finally { await fh.close(); }
 }
 
+/** A segment file: its first position, its open handle, its durable size and last flush number. */
+export interface Segment {
+  readonly file: string; readonly firstPosition: number; fh: FileHandle; size: number; lastFlushSeq: number;
+  /** Size when its index was last checkpointed by the writer. */
+  checkpointedBytes?: number;
+}
+
+/** Called with a segment, the last position in it whose index should be checkpointed, and that record's flush number. */
+export type OnCheckpoint = (seg: Segment, lastPosition: number, lastFlushSeq: number) => void;
+
+/** The active segment's index is checkpointed each time it grows by this much (bounds the scan after a crash). */
+export const ACTIVE_CHECKPOINT_BYTES = 8 * 1024 * 1024;
+
 /** The segment files of one journal directory. Segment numbers are indexes in position order. */
 export class SegmentSet implements FlushSink {
-  private readonly segments: Segment[] = [];
+  /** Called when a roll seals a segment, and as the active one grows; set by the journal. */
+  onCheckpoint: OnCheckpoint = () => undefined;
 
-  private constructor(private readonly dir: string, private readonly segmentBytes: number, private readonly fsync: boolean) {}
+  /** Adopts the segments recovery opened (the last one writable); `head` is updated per flush. */
+  constructor(private readonly dir: string, private readonly segmentBytes: number, private readonly fsync: boolean,
+    private readonly segments: Segment[], private readonly head: HeadMarker) {}
 
-  /**
-   * Opens every segment in `dir`, verifies it and replays its records into `onRecord`, cutting a
-   * torn tail off the last one (see segment-scan.ts); creates the first segment of a new journal.
-   */
-  static async open(dir: string, segmentBytes: number, fsync: boolean, versionOf: (stream: string) => number, onRecord: OnRecovered): Promise<{ set: SegmentSet; report: RecoveryReport }> {
-    const set = new SegmentSet(dir, segmentBytes, fsync);
-    const names = (await readdir(dir)).filter((n) => parseSegmentName(n) !== undefined).sort();
-    let lastFlushSeq = 0;
-    let tornBytes = 0;
-    let nextPosition = 1;
-    try {
-      for (let i = 0; i < names.length; i++) {
-        const file = join(dir, names[i]);
-        const firstPosition = parseSegmentName(names[i]) as number;
-        const isLast = i === names.length - 1;
-        if (firstPosition !== nextPosition) {
-          throw new TroupeError('corrupt-record', `Journal segment ${file} starts at position ${firstPosition} but ${nextPosition} was expected: a segment file is missing or extra. Restore the directory from a backup.`, { file });
-        }
-        const fh = await open(file, isLast ? 'r+' : 'r');
-        const seg: Segment = { file, firstPosition, fh, size: 0 };
-        set.segments.push(seg);
-        const size = (await fh.stat()).size;
-        const buf = Buffer.allocUnsafe(size);
-        await readFully(fh, buf, 0, size, 0, file);
-        const segNo = i;
-        const r = scanSegment(buf, size, {
-          file, firstPosition, isLast, lastFlushSeq, versionOf,
-          onRecord: (stream, version, position, offset, length) => { nextPosition = position + 1; onRecord(stream, version, position, segNo, offset, length); },
-        });
-        lastFlushSeq = r.lastFlushSeq;
-        seg.size = r.keepBytes;
-        if (r.keepBytes < size) {
-          tornBytes += size - r.keepBytes;
-          await fh.truncate(r.keepBytes);
-          if (r.keepBytes === 0) { await writeAll(fh, segmentHeader(), 0); seg.size = SEGMENT_HEADER_BYTES; }
-          await fh.sync();
-        }
-      }
-      if (set.segments.length === 0) await set.create(1);
-    } catch (e) {
-      await set.close();
-      throw e;
-    }
-    return { set, report: { segments: set.segments.length, tornBytes, lastFlushSeq } };
-  }
+  /** The last segment. */
+  get last(): Segment { return this.segments[this.segments.length - 1]; }
 
   /** Number of segment files. */
   get count(): number { return this.segments.length; }
 
   /** Appends `bytes` to the active segment (rolling first if it would pass `segmentBytes`), then fsyncs per policy. */
-  async write(bytes: Buffer, firstPosition: number): Promise<{ segment: number; offset: number }> {
-    let seg = this.segments[this.segments.length - 1];
-    if (seg.size > SEGMENT_HEADER_BYTES && seg.size + bytes.length > this.segmentBytes) seg = await this.create(firstPosition);
+  async write(bytes: Buffer, firstPosition: number, lastPosition: number, flushSeq: number): Promise<{ segment: number; offset: number }> {
+    let seg = this.last;
+    if (seg.size > SEGMENT_HEADER_BYTES && seg.size + bytes.length > this.segmentBytes) {
+      const sealed = seg;
+      seg = await this.create(firstPosition);
+      await this.head.recordDurably({ flushSeq: sealed.lastFlushSeq, lastPosition: firstPosition - 1, segment: firstPosition, segmentBytes: seg.size });
+      this.onCheckpoint(sealed, firstPosition - 1, sealed.lastFlushSeq);
+    } else if (seg.size - (seg.checkpointedBytes ?? 0) >= ACTIVE_CHECKPOINT_BYTES) {
+      seg.checkpointedBytes = seg.size;
+      this.onCheckpoint(seg, firstPosition - 1, seg.lastFlushSeq); // the records before this flush, all in the index
+    }
     const offset = seg.size;
     await writeAll(seg.fh, bytes, offset);
     if (this.fsync) await seg.fh.datasync();
     seg.size = offset + bytes.length;
+    seg.lastFlushSeq = flushSeq;
+    this.head.record({ flushSeq, lastPosition, segment: seg.firstPosition, segmentBytes: seg.size });
     return { segment: this.segments.length - 1, offset };
   }
 
@@ -111,15 +81,16 @@ export class SegmentSet implements FlushSink {
   /** A file name for messages. */
   fileOf(segment: number): string { return this.segments[segment].file; }
 
-  /** Closes every file handle. */
+  /** Closes every file handle (the HEAD marker is the caller's). */
   async close(): Promise<void> {
     await Promise.allSettled(this.segments.map((s) => s.fh.close()));
   }
 
-  private async create(firstPosition: number): Promise<Segment> {
+  /** Creates the segment starting at `firstPosition` and makes it the active one. */
+  async create(firstPosition: number): Promise<Segment> {
     const file = join(this.dir, segmentName(firstPosition));
     const fh = await open(file, 'wx+');
-    const seg: Segment = { file, firstPosition, fh, size: 0 };
+    const seg: Segment = { file, firstPosition, fh, size: 0, lastFlushSeq: this.segments.length > 0 ? this.last.lastFlushSeq : 0 };
     try {
       await writeAll(fh, segmentHeader(), 0);
       if (this.fsync) { await fh.sync(); await syncDir(this.dir); }
@@ -133,7 +104,7 @@ export class SegmentSet implements FlushSink {
   }
 }
 
-async function readFully(fh: FileHandle, buf: Buffer, at: number, length: number, position: number, file: string): Promise<void> {
+export async function readFully(fh: FileHandle, buf: Buffer, at: number, length: number, position: number, file: string): Promise<void> {
   let done = 0;
   while (done < length) {
     const { bytesRead } = await fh.read(buf, at + done, length - done, position + done);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
-import { createFileJournal } from '../../../actors/journal/file-journal.ts';
+import { createFileJournal, type RecoveryEvent } from '../../../actors/journal/file-journal.ts';
 import type { StoredEvent } from '../../../actors/journal/journal.ts';
 import { createIdSource } from '../../../runtime/ids.ts';
 import { createSeededRandom } from '../../../runtime/random.ts';
@@ -71,7 +71,9 @@ test('SIGKILL at random points never loses an acknowledged append nor serves a d
       }
       total += acks.length;
 
-      const journal = await createFileJournal({ dir, clock: { now: () => 0 }, ids: createIdSource(createSeededRandom(round)) });
+      const reported: RecoveryEvent[] = [];
+      const journal = await createFileJournal({ dir, clock: { now: () => 0 }, ids: createIdSource(createSeededRandom(round)), log: () => undefined, onRecovery: (e) => reported.push(e) });
+      for (const e of reported) assert.ok(e.type === 'truncated' && e.reason === 'torn-tail', `a SIGKILL leaves at most a torn tail, got ${JSON.stringify(e)}`);
       const all: StoredEvent[] = await journal.readAll(); // rejects if any record were damaged
       for (let i = 1; i < all.length; i++) assert.ok(all[i].position === all[i - 1].position + 1, 'positions have no holes');
       const byKey = new Map(all.map((e) => [`${e.stream}@${e.version}`, e]));
