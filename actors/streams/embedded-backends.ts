@@ -1,10 +1,10 @@
 // The embedded backends: a memory log (tests, single process) and a file log (the default for a
 // node: durable, fsynced, group-committed), both a journal underneath, one log per node.
 
-import { TroupeError } from '../../runtime/errors.ts';
+import { isTroupeError, TroupeError } from '../../runtime/errors.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { IdSource } from '../../runtime/ids.ts';
-import { createFileJournal, type FileJournalOptions } from '../journal/file-journal.ts';
+import { createFileJournal, type FileJournal, type FileJournalOptions } from '../journal/file-journal.ts';
 import type { Journal } from '../journal/journal.ts';
 import { createMemoryJournal } from '../journal/memory-journal.ts';
 import { createJournalLog, type DerivedTopic } from './journal-log.ts';
@@ -55,9 +55,65 @@ export function createMemoryLogBackend(options: MemoryLogOptions = {}): LogBacke
   };
 }
 
+/** The code of the OS error behind a journal failure (a journal closes itself after a failed write, with the cause attached). */
+function osCode(e: unknown): string | undefined {
+  for (let x: unknown = e, depth = 0; x !== undefined && x !== null && depth < 4; x = (x as { cause?: unknown }).cause, depth++) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/**
+ * A journal that reopens itself after a failed write closed it (disk full, I/O error): the
+ * failed appends were rejected and stored nothing (reopening cuts any torn tail, with a report),
+ * and the next call opens the folder again. A full disk is reported as `storage-full`.
+ */
+function reopeningJournal(open: () => Promise<FileJournal>, first: FileJournal): Journal {
+  let current: FileJournal = first;
+  let broken = false;
+  let reopening: Promise<void> | undefined;
+  let closed = false;
+  const heal = async (): Promise<void> => {
+    if (!broken || closed) return;
+    reopening ??= (async () => {
+      try {
+        await current.close().catch(() => undefined);
+        current = await open();
+        broken = false;
+      } finally { reopening = undefined; }
+    })();
+    await reopening;
+  };
+  const mapped = (e: unknown): unknown => {
+    if (isTroupeError(e, 'journal-closed') && !closed) broken = true;
+    const code = osCode(e);
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      return new TroupeError('storage-full', `The stream log's disk is full (${code}): nothing of this call was stored. Free space; the next call reopens the log and goes on.`, { cause: code }, { cause: e });
+    }
+    return e;
+  };
+  const call = async <T>(f: (j: FileJournal) => Promise<T>): Promise<T> => {
+    try { await heal(); } catch (e) { throw mapped(e); }
+    try { return await f(current); } catch (e) { throw mapped(e); }
+  };
+  return {
+    append: (stream, events, o) => call((j) => j.append(stream, events, o)),
+    readStream: (stream, o) => call((j) => j.readStream(stream, o)),
+    readAll: (o) => call((j) => j.readAll(o)),
+    streamVersion: (stream) => call((j) => j.streamVersion(stream)),
+    saveSnapshot: (stream, version, state) => call((j) => j.saveSnapshot(stream, version, state)),
+    loadSnapshot: (stream) => call((j) => j.loadSnapshot(stream)),
+    close: async () => { closed = true; await reopening?.catch(() => undefined); await current.close(); },
+  };
+}
+
 /**
  * The default durable backend: this node's events in a file journal (fsynced before `publish`
- * resolves, group-committed). Consumers on other nodes read this node's log through it.
+ * resolves, group-committed). Consumers on other nodes read this node's log through it. When it
+ * opens the journal itself (`dir`), a write failure such as a full disk rejects the calls in
+ * flight (`storage-full` for ENOSPC; nothing half-written) and the next call reopens the journal,
+ * so publishing and consuming go on once there is room again.
  * @example const backend = await createFileLogBackend({ dir: './data/bus', name: node.system.node });
  */
 export async function createFileLogBackend(options: FileLogOptions): Promise<LogBackend> {
@@ -65,9 +121,10 @@ export async function createFileLogBackend(options: FileLogOptions): Promise<Log
     throw new TroupeError('invalid-argument', 'createFileLogBackend: give `dir` (a folder for the log) or `journal` (a journal to borrow, e.g. the node\'s own).');
   }
   let n = 0;
-  const journal = options.journal ?? await createFileJournal({
+  const open = (): Promise<FileJournal> => createFileJournal({
     ...options.journalOptions, dir: options.dir!, clock: options.clock ?? { now: () => 0 }, ids: options.ids ?? (() => `f${++n}`),
   });
+  const journal = options.journal ?? reopeningJournal(open, await open());
   const local = createJournalLog({ name: options.name ?? 'local', journal, derived: options.derived, partitions: options.partitions });
   return {
     kind: 'file', shared: false, local,
