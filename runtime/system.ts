@@ -23,14 +23,15 @@ import type { SupervisionOptions } from '../supervisors/strategy.ts';
 /**
  * Options of {@link createSystem}. Defaults: name `'troupe'`, node `'local'`, the real clock and
  * scheduler, a random seeded from the OS (or from `seed`), nanoid ids from that random,
- * `throughput` 100 messages per actor turn, `yieldEvery` 10 000 messages and `yieldAfterMs` 5
- * ms of dispatch before yielding to timers and I/O, `askTimeoutMs` 5 000, and the guardian's
+ * `throughput` 100 messages per actor turn, `yieldEvery` 10 000 messages and `yieldAfterMs`
+ * 5 ms of dispatch before yielding to timers and I/O, `askTimeoutMs` 5 000, and the guardian's
  * supervision of top-level actors (default: one-for-one, restart, 3 restarts within 5 000 ms).
  *
  * Actors run on microtasks; the dispatcher yields a macrotask (`setImmediate`) once it has run
- * `yieldEvery` messages or for `yieldAfterMs` since the last macrotask, whichever comes first.
- * Both count across drains, so a loop that awaits local asks yields too. The time is read
- * between actor turns (a turn is at most `throughput` messages), so one long turn can overrun it.
+ * `yieldEvery` messages or for `yieldAfterMs` (on the scheduler's clock) since the last
+ * macrotask, whichever comes first. Both count across drains, so a loop that awaits local asks
+ * yields too. The time is read between actor turns (a turn is at most `throughput` messages), so
+ * one long turn can overrun it; on virtual time the clock stands still and only the count applies.
  */
 export interface SystemOptions {
   readonly name?: string;
