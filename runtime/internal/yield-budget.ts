@@ -52,6 +52,20 @@ export class YieldBudget {
     this.scheduler.yieldThen(this.closeFn);
   }
 
+  /**
+   * An allowance of `messages` (and a fresh time span) inside a spent window, for a backlog the
+   * dispatcher must keep up with (the microtask chain goes on without it). The window still
+   * closes at the next macrotask.
+   */
+  extend(messages: number): void {
+    this.spentNow = false;
+    this.used = this.messages - messages;
+    if (this.ms !== Infinity) {
+      this.startedAt = this.checkedAt = this.scheduler.clock.now();
+      this.stride = this.untilCheck = 1;
+    }
+  }
+
   /** Counts one turn that handled `n` messages; returns whether the window is now spent. */
   charge(n: number): boolean {
     this.used += n;
