@@ -23,9 +23,15 @@ import type { SupervisionOptions } from '../supervisors/strategy.ts';
 /**
  * Options of {@link createSystem}. Defaults: name `'troupe'`, node `'local'`, the real clock and
  * scheduler, a random seeded from the OS (or from `seed`), nanoid ids from that random,
- * `throughput` 100 messages per actor turn, `yieldEvery` 10 000 messages per drain before
- * yielding to I/O, `askTimeoutMs` 5 000, and the guardian's supervision of top-level actors
- * (default: one-for-one, restart, 3 restarts within 5 000 ms).
+ * `throughput` 100 messages per actor turn, `yieldEvery` 10 000 messages and `yieldAfterMs`
+ * 5 ms of dispatch before yielding to timers and I/O, `askTimeoutMs` 5 000, and the guardian's
+ * supervision of top-level actors (default: one-for-one, restart, 3 restarts within 5 000 ms).
+ *
+ * Actors run on microtasks; the dispatcher yields a macrotask (`setImmediate`) once it has run
+ * `yieldEvery` messages or for `yieldAfterMs` (on the scheduler's clock) since the last
+ * macrotask, whichever comes first. Both count across drains, so a loop that awaits local asks
+ * yields too. The time is read between actor turns (a turn is at most `throughput` messages), so
+ * one long turn can overrun it; on virtual time the clock stands still and only the count applies.
  */
 export interface SystemOptions {
   readonly name?: string;
@@ -35,7 +41,10 @@ export interface SystemOptions {
   readonly seed?: number;
   readonly ids?: IdSource;
   readonly throughput?: number;
+  /** Messages run on microtasks before yielding to timers and I/O (default 10 000; integer ≥ 1). */
   readonly yieldEvery?: number;
+  /** Milliseconds of dispatch before yielding to timers and I/O (default 5; > 0, `Infinity` = off). */
+  readonly yieldAfterMs?: number;
   readonly askTimeoutMs?: number;
   readonly guardian?: SupervisionOptions;
 }
@@ -106,11 +115,12 @@ class System implements ActorSystem, SystemCore {
     this.askTimeoutMs = o.askTimeoutMs ?? 5_000;
     const throughput = o.throughput ?? 100;
     const yieldEvery = o.yieldEvery ?? 10_000;
-    if (!(Number.isInteger(throughput) && throughput >= 1) || !(Number.isInteger(yieldEvery) && yieldEvery >= 1) || !(this.askTimeoutMs > 0)) {
-      throw new TroupeError('invalid-argument', 'createSystem: throughput and yieldEvery must be integers ≥ 1 and askTimeoutMs > 0.');
+    const yieldAfterMs = o.yieldAfterMs ?? 5;
+    if (!(Number.isInteger(throughput) && throughput >= 1) || !(Number.isInteger(yieldEvery) && yieldEvery >= 1) || !(this.askTimeoutMs > 0) || !(yieldAfterMs > 0)) {
+      throw new TroupeError('invalid-argument', 'createSystem: throughput and yieldEvery must be integers ≥ 1, askTimeoutMs and yieldAfterMs > 0.');
     }
     this.tracer = internals.tracer ?? null;
-    this.dispatcher = new Dispatcher(this.scheduler, throughput, yieldEvery, internals.picker ?? null, internals.tracer ? (a) => internals.tracer!.turn(a) : null);
+    this.dispatcher = new Dispatcher(this.scheduler, throughput, yieldEvery, yieldAfterMs, internals.picker ?? null, internals.tracer ? (a) => internals.tracer!.turn(a) : null);
     this.whenTerminated = new Promise((r) => { this.resolveTerminated = r; });
     const guardianDef = defineActor<never, undefined>({ name: 'guardian', init: () => undefined, receive: () => undefined, supervision: o.guardian });
     this.guardian = new ActorCell(this, null, 'user', guardianDef as ActorDefinition<unknown, unknown>, { restart: 'permanent', shutdownMs: Infinity, mailbox: undefined }, 0);

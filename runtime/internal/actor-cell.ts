@@ -143,6 +143,9 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
 
   // ---- turns -------------------------------------------------------------------------------
 
+  /** Messages waiting (user and system lanes); the dispatcher watches it while it yields. */
+  get backlog(): number { return this.mailbox.size + (this.sysq === null ? 0 : this.sysq.length); }
+
   runTurn(): number {
     this.flags &= ~SCHEDULED;
     if (this.sysq !== null) this.processSystem();
