@@ -254,6 +254,9 @@ export class Membership {
       case 'cluster.join': {
         const m = asMember(p.member);
         if (!m) return bad('`member` is not { node, endpoint, incarnation, status }');
+        // only a member that is up welcomes: two restarted nodes that are still joining must not
+        // welcome each other into a cluster of their own
+        if (this.self.status !== 'up') return undefined;
         const manifestProblem = this.checkManifest(m.node, p.manifest);
         this.merge([{ ...m, status: 'up' }]);
         this.heartbeatFrom(m.node);
