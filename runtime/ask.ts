@@ -73,8 +73,12 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
     return this.target.address.node;
   }
 
-  failNodeDown(): void {
-    this.fail(new TroupeError('actor-dead', `${this.target.address.path} on node ${this.target.address.node} did not reply before its node went down.`, { target: this.target.address.path, node: this.target.address.node }));
+  /** Fails the ask because its node went down (`actor-dead`) or cannot be reached (`node-unreachable`: the request may still run there). */
+  failNodeDown(code: 'actor-dead' | 'node-unreachable' = 'actor-dead'): void {
+    const { path, node } = this.target.address;
+    this.fail(code === 'actor-dead'
+      ? new TroupeError('actor-dead', `${path} on node ${node} did not reply before its node went down.`, { target: path, node })
+      : new TroupeError('node-unreachable', `${path} on node ${node} did not reply and its node is unreachable; the request may still have run there. Retry only if it is idempotent.`, { target: path, node }));
   }
 
   timeout(ms: number): void {
@@ -97,6 +101,9 @@ export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) =
   }
   if (host.terminated) {
     return Promise.reject(new TroupeError('system-terminated', `Cannot ask ${target.address.path}: system "${host.name}" has terminated.`));
+  }
+  if (!target.alive && (target as { readonly unreachable?: boolean }).unreachable === true) {
+    return Promise.reject(new TroupeError('node-unreachable', `Cannot ask ${target.address.path}: its node ${target.address.node} is unreachable (suspected by the failure detector). Retry later; it is downed or heard again within the split-brain resolver's stable period.`, { target: target.address.path, node: target.address.node }));
   }
   if (!target.alive) {
     return Promise.reject(new TroupeError('actor-dead', `Cannot ask ${target.address.path}: the actor is not alive. Look the service up again or watch it to learn when it stops.`, { target: target.address.path }));

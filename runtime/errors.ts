@@ -26,6 +26,7 @@ export type TroupeErrorCode =
   | 'unknown-recipient'
   | 'transport-closed'
   | 'join-timeout'
+  | 'node-unreachable'
   // persistence
   | 'schema-invalid'
   | 'invalid-stream'

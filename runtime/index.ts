@@ -33,6 +33,9 @@ export { createStderrLog, silentLog, type LogSink, type LogEntry, type LogLevel 
 export type { Transport, TransportKind, TransportContext, TransportEvents, LinkCloseReason } from './cluster/transport.ts';
 export { createTcpTransport, type TcpTransportOptions } from './cluster/tcp-transport.ts';
 export { createNatsTransport, type NatsTransportOptions } from './cluster/nats-transport.ts';
+export type { DowningOptions, DowningStrategyName, DowningAction } from './cluster/downing/resolver.ts';
+export type { Lease } from './cluster/downing/lease.ts';
+export { createPgLease, type PgLeaseOptions } from './cluster/downing/pg-lease.ts';
 export { spawnLocalCluster, type LocalCluster, type LocalClusterOptions, type LocalNodeHandle } from './cluster/local-cluster.ts';
 export type { LocalNodeEntry } from './cluster/local-node-main.ts';
 export { createMessageRegistry, type MessageRegistry, type MessageTypeSpec, type PayloadValidator, type Upcaster } from './wire/message-registry.ts';

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { TroupeError } from '../errors.ts';
 import { createRealScheduler } from '../real-clock.ts';
+import type { DowningOptions } from './downing/resolver.ts';
 
 /** @internal Parent → child IPC. */
 export type ToChild = { type: 'call'; id: number; name: string; args: unknown[] } | { type: 'leave' };
@@ -14,11 +15,14 @@ export type ToChild = { type: 'call'; id: number; name: string; args: unknown[] 
 export type ToParent =
   | { type: 'members'; endpoint: string; up: string[] }
   | { type: 'result'; id: number; ok: boolean; value?: unknown; error?: string }
-  | { type: 'exiting'; code: number; reason: string };
+  | { type: 'exiting'; code: number; reason: string; downed?: boolean };
 
 /**
  * Options of {@link spawnLocalCluster}. Defaults: node names `n1…nN`, system `'local'`, a fresh
- * random 32-byte secret, `readyTimeoutMs` 20 000, child output inherited.
+ * random 32-byte secret, `readyTimeoutMs` 20 000, child output inherited, the nodes' default
+ * downing (keep-majority, stable after 7 s), and `restartOnDown` true: a node that exits because
+ * the split-brain resolver downed it is started again (a new incarnation that rejoins through a
+ * live node), at most `maxDownRestarts` (default 5) times per node.
  */
 export interface LocalClusterOptions {
   readonly nodes: number;
@@ -28,6 +32,10 @@ export interface LocalClusterOptions {
   readonly secret?: string;
   readonly readyTimeoutMs?: number;
   readonly stdio?: 'inherit' | 'ignore';
+  /** Every node's split-brain resolver settings (not `lease`: a lease is not serializable). */
+  readonly downing?: Exclude<DowningOptions, { strategy: 'lease' }>;
+  readonly restartOnDown?: boolean;
+  readonly maxDownRestarts?: number;
 }
 
 /** One node process. */
@@ -41,6 +49,8 @@ export interface LocalNodeHandle {
    * signal) and, when the node exited by itself (its system terminated), the reason it printed.
    */
   readonly exit: { readonly code: number | null; readonly reason: string | undefined } | undefined;
+  /** How many times this node was restarted after being downed (see `restartOnDown`). */
+  readonly downRestarts: number;
   /** Calls `control[name](node, ...args)` in the child and resolves with its result. */
   call<T = unknown>(name: string, ...args: unknown[]): Promise<T>;
   /** Leaves the cluster gracefully and exits. */
@@ -97,6 +107,8 @@ export async function spawnLocalCluster(options: LocalClusterOptions): Promise<L
     exited = false;
     exit: { code: number | null; reason: string | undefined } | undefined;
     private exitReason: string | undefined;
+    private downed = false;
+    downRestarts = 0;
 
     constructor(readonly name: string) {}
 
@@ -107,17 +119,18 @@ export async function spawnLocalCluster(options: LocalClusterOptions): Promise<L
       this.exited = false;
       this.exit = undefined;
       this.exitReason = undefined;
+      this.downed = false;
       this.endpoint = '';
       views.delete(this.name);
       this.child = fork(MAIN, [], {
         execArgv: ['--import', 'tsx'],
-        env: { ...process.env, TROUPE_NODE: this.name, TROUPE_SYSTEM: system, TROUPE_SECRET: secret, TROUPE_SEEDS: seeds.join(','), TROUPE_ENTRY: options.entry },
+        env: { ...process.env, TROUPE_DOWNING: options.downing ? JSON.stringify(options.downing) : '', TROUPE_NODE: this.name, TROUPE_SYSTEM: system, TROUPE_SECRET: secret, TROUPE_SEEDS: seeds.join(','), TROUPE_ENTRY: options.entry },
         stdio: options.stdio === 'ignore' ? ['ignore', 'ignore', 'ignore', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       this.child.on('message', (raw) => {
         const m = raw as ToParent;
         if (m.type === 'members') { this.endpoint = m.endpoint; views.set(this.name, m.up); notify(); }
-        else if (m.type === 'exiting') { this.exitReason = m.reason; if (this.exit) this.exit = { ...this.exit, reason: m.reason }; notify(); }
+        else if (m.type === 'exiting') { this.exitReason = m.reason; this.downed = m.downed === true; if (this.exit) this.exit = { ...this.exit, reason: m.reason }; notify(); }
         else {
           const c = this.calls.get(m.id);
           this.calls.delete(m.id);
@@ -131,6 +144,10 @@ export async function spawnLocalCluster(options: LocalClusterOptions): Promise<L
         for (const c of this.calls.values()) c.reject(new TroupeError('actor-dead', `node ${this.name} exited`));
         this.calls.clear();
         notify();
+        if (this.downed && !stopping && (options.restartOnDown ?? true) && this.downRestarts < (options.maxDownRestarts ?? 5)) {
+          this.downRestarts++;
+          this.launch(liveSeeds(this)).catch(() => {});
+        }
       });
       return until(() => this.endpoint !== '' || this.exited, readyTimeoutMs, `node ${this.name} did not start`).then(() => {
         if (this.exited) throw new TroupeError('actor-dead', `node ${this.name} exited while starting`);
@@ -160,19 +177,20 @@ export async function spawnLocalCluster(options: LocalClusterOptions): Promise<L
 
     async restart(): Promise<void> {
       await this.kill();
-      const seeds = handles.filter((h) => h !== this && h.alive && h.endpoint).map((h) => h.endpoint);
-      await this.launch(seeds);
+      await this.launch(liveSeeds(this));
     }
   }
 
   const handles: Handle[] = [];
+  let stopping = false;
+  const liveSeeds = (self: Handle): string[] => handles.filter((h) => h !== self && h.alive && h.endpoint).map((h) => h.endpoint);
   const live = (): Handle[] => handles.filter((h) => h.alive);
   const waitForMembers = (names?: readonly string[], timeoutMs = readyTimeoutMs): Promise<void> => {
     const want = names ?? live().map((h) => h.name);
     return until(() => want.every((n) => { const v = views.get(n); return v !== undefined && want.every((w) => v.includes(w)); }), timeoutMs, `nodes ${want.join(', ')} did not all see each other up`)
       .catch((e: Error) => { throw new TroupeError('ask-timeout', `${e.message} Views: ${want.map((n) => `${n} sees [${views.get(n)?.join(' ') ?? 'nothing'}]`).join('; ')}.`); });
   };
-  const stopAll = async (): Promise<void> => { await Promise.all(handles.map((h) => h.stop())); };
+  const stopAll = async (): Promise<void> => { stopping = true; await Promise.all(handles.map((h) => h.stop())); };
 
   try {
     for (let i = 1; i <= options.nodes; i++) {

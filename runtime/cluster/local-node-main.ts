@@ -8,6 +8,7 @@ import { createMessageRegistry, type MessageRegistry } from '../wire/message-reg
 import { createNode, type ClusterNode } from './node.ts';
 import { createTcpTransport } from './tcp-transport.ts';
 import type { ToChild, ToParent } from './local-cluster.ts';
+import type { DowningOptions } from './downing/resolver.ts';
 
 /**
  * What a cluster entry module exports: `setup(node)` runs once the node exists (spawn actors,
@@ -30,6 +31,7 @@ const node = await createNode({
   transport: createTcpTransport({ secret: env.TROUPE_SECRET! }),
   seeds: env.TROUPE_SEEDS ? env.TROUPE_SEEDS.split(',') : [],
   registry: entry.registry?.() ?? createMessageRegistry(),
+  ...(env.TROUPE_DOWNING ? { membership: { downing: JSON.parse(env.TROUPE_DOWNING) as DowningOptions } } : {}),
 });
 let leaving = false;
 const leaveAndExit = (): void => {
@@ -38,6 +40,15 @@ const leaveAndExit = (): void => {
 };
 void node.whenStopped.then((reason) => {
   if (leaving) return;
+  if (node.cluster.self.status === 'down') {
+    // downed by the split-brain resolver: exit so the process manager starts a new incarnation
+    const why = 'the split-brain resolver downed it (its side of a partition lost, or it was paused too long)';
+    process.stderr.write(`troupe warn [${env.TROUPE_SYSTEM}@${env.TROUPE_NODE}] Node process exits with code 3: ${why}.\n`);
+    const exit = (): never => process.exit(3);
+    if (process.send) process.send({ type: 'exiting', code: 3, reason: why, downed: true } satisfies ToParent, undefined, {}, exit);
+    else exit();
+    return;
+  }
   const why = reason.kind === 'escalated'
     ? `its actor system terminated: a failure escalated to the root (${reason.error instanceof Error ? reason.error.message : String(reason.error)})`
     : 'its actor system was terminated';

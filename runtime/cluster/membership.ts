@@ -6,6 +6,7 @@ import { Observable, Subject } from 'rxjs';
 import type { Scheduler, TimerId } from '../clock.ts';
 import { TroupeError } from '../errors.ts';
 import { compareManifests, parseManifest, type Manifest, type ManifestIncompatibility } from '../wire/manifest.ts';
+import { SplitBrainResolver, type DowningAction, type DowningOptions, type DowningStrategyName } from './downing/resolver.ts';
 import { createPhiAccrualDetector, type PhiAccrualDetector } from './phi-accrual.ts';
 import type { InputDropReason } from './remoting.ts';
 
@@ -31,6 +32,10 @@ export interface Member {
  */
 export type ClusterEvent =
   | { readonly type: 'member-up' | 'member-leaving' | 'member-down' | 'member-removed'; readonly member: Member; readonly atMs: number }
+  /** This node's failure detector suspects `member` (`member-unreachable`), or hears it again (`member-reachable`); neither changes its status. */
+  | { readonly type: 'member-unreachable' | 'member-reachable'; readonly member: Member; readonly atMs: number }
+  /** This node's split-brain resolver decided: its side survives (`down-unreachable`) or stops (`down-reachable`). */
+  | { readonly type: 'downing-decision'; readonly strategy: DowningStrategyName; readonly action: DowningAction; readonly reachable: readonly string[]; readonly unreachable: readonly string[]; readonly atMs: number }
   | { readonly type: 'incompatible'; readonly node: string; readonly incompatibilities: readonly ManifestIncompatibility[]; readonly atMs: number }
   | { readonly type: 'link-rejected'; readonly remote: string; readonly reason: string; readonly detail: string; readonly atMs: number }
   /** Input from trusted peer `peer` (a node id) was dropped unread; the link stays up. */
@@ -38,10 +43,14 @@ export type ClusterEvent =
 
 /**
  * Membership settings. Defaults: `heartbeatIntervalMs` 250, `acceptablePauseMs` 1 500,
- * `phiThreshold` 8, `minStdDeviationMs` 100, `joinRetryMs` 500. With these a node that falls
- * silent is declared down after about 2.3 s (mean interval + acceptable pause + a few
- * deviations): tolerant of GC pauses and a loaded machine. A node whose process died is
- * declared down sooner, as soon as a connect to its endpoint is refused (TCP, simulated network).
+ * `phiThreshold` 8, `minStdDeviationMs` 100, `joinRetryMs` 500, `downing` keep-majority after a
+ * stable 7 s. With these a node that falls silent is marked `unreachable` after about 2.3 s (mean
+ * interval + acceptable pause + a few deviations) and downed by the split-brain resolver once the
+ * unreachable set has been stable for `downing.stableAfterMs` (see {@link DowningOptions}). A
+ * node whose process died is declared down at once when a connect to its endpoint is refused
+ * (TCP, simulated network). When this node's own heartbeat tick comes `acceptablePauseMs` or more
+ * late (the process was paused), it blames itself: its detectors start afresh instead of
+ * suspecting every peer.
  */
 export interface MembershipOptions {
   readonly heartbeatIntervalMs?: number;
@@ -49,6 +58,8 @@ export interface MembershipOptions {
   readonly phiThreshold?: number;
   readonly minStdDeviationMs?: number;
   readonly joinRetryMs?: number;
+  /** Which side of a partition survives; default `{ strategy: 'keep-majority', stableAfterMs: 7_000 }`. */
+  readonly downing?: DowningOptions;
 }
 
 /** What membership needs to talk to other nodes. */
@@ -57,7 +68,7 @@ export interface MembershipLink {
   sendToEndpoint(endpoint: string, type: string, payload: unknown): boolean;
 }
 
-interface Entry { member: Member; detector: PhiAccrualDetector | null }
+interface Entry { member: Member; detector: PhiAccrualDetector | null; reachable: boolean }
 
 /** Why a node has not joined yet: what `whenUp` rejects with (`join-timeout`, in `data.reasons`). */
 export interface JoinProblem {
@@ -92,8 +103,15 @@ export class Membership {
   private self: Member;
   private timer: TimerId | null = null;
   private welcomed = false;
-  private readonly o: Required<MembershipOptions>;
-  onDown: (node: string) => void = () => {};
+  private readonly o: Required<Omit<MembershipOptions, 'downing'>>;
+  private readonly resolver: SplitBrainResolver;
+  private lastTickMs: number | undefined;
+  /** A member went down or was removed; `certain` when its process is known to be gone (a refused connect). */
+  onDown: (node: string, certain: boolean) => void = () => {};
+  /** A member became unreachable from here. */
+  onUnreachable: (node: string) => void = () => {};
+  /** This node was downed (by its own resolver or a peer's): it must stop; a restart rejoins as a new incarnation. */
+  onSelfDown: () => void = () => {};
   private upWaiters: (() => void)[] = [];
 
   constructor(
@@ -113,8 +131,9 @@ export class Membership {
       minStdDeviationMs: options.minStdDeviationMs ?? 100,
       joinRetryMs: options.joinRetryMs ?? 500,
     };
+    this.resolver = new SplitBrainResolver(options.downing ?? { strategy: 'keep-majority' }, scheduler);
     this.self = { node: nodeName, endpoint, incarnation, status: 'joining' };
-    this.table.set(nodeName, { member: this.self, detector: null });
+    this.table.set(nodeName, { member: this.self, detector: null, reachable: true });
   }
 
   get selfMember(): Member { return this.self; }
@@ -130,6 +149,16 @@ export class Membership {
   isUp(node: string): boolean {
     const s = this.table.get(node)?.member.status;
     return s === 'up' || s === 'leaving' || s === 'joining';
+  }
+
+  /** A member (not down) that this node's failure detector does not suspect. */
+  isReachable(node: string): boolean {
+    return this.isUp(node) && this.table.get(node)!.reachable;
+  }
+
+  /** The members this node's failure detector suspects (not yet down), sorted. */
+  unreachable(): string[] {
+    return [...this.table.values()].filter((e) => !e.reachable && this.isUp(e.member.node)).map((e) => e.member.node).sort();
   }
 
   /** Resolves once this node is up (welcomed by a seed, or the first seed itself); see {@link WhenUpOptions}. */
@@ -177,13 +206,14 @@ export class Membership {
   /** Announces leaving, then removal; the caller stops the node in between. */
   announce(status: 'leaving' | 'removed'): void {
     this.self = { ...this.self, status };
-    this.table.set(this.self.node, { member: this.self, detector: null });
+    this.table.set(this.self.node, { member: this.self, detector: null, reachable: true });
     this.gossipToAll();
   }
 
   stop(): void {
     if (this.timer !== null) this.scheduler.cancelTimer(this.timer);
     this.timer = null;
+    this.resolver.stop();
     this.events.complete();
   }
 
@@ -191,7 +221,7 @@ export class Membership {
   endpointRefused(endpoint: string): void {
     for (const e of this.table.values()) {
       // a member that announced it is leaving has gone as it said: removed, never down
-      if (e.member.endpoint === endpoint && e.member.node !== this.self.node && (e.member.status === 'up' || e.member.status === 'joining' || e.member.status === 'leaving')) this.setStatus(e, e.member.status === 'leaving' ? 'removed' : 'down');
+      if (e.member.endpoint === endpoint && e.member.node !== this.self.node && (e.member.status === 'up' || e.member.status === 'joining' || e.member.status === 'leaving')) this.setStatus(e, e.member.status === 'leaving' ? 'removed' : 'down', true);
     }
     if (this.seeds.includes(endpoint)) this.problem({ reason: 'refused', remote: endpoint, detail: 'Nothing listens at this seed endpoint.' });
   }
@@ -224,6 +254,9 @@ export class Membership {
       case 'cluster.join': {
         const m = asMember(p.member);
         if (!m) return bad('`member` is not { node, endpoint, incarnation, status }');
+        // only a member that is up welcomes: two restarted nodes that are still joining must not
+        // welcome each other into a cluster of their own
+        if (this.self.status !== 'up') return undefined;
         const manifestProblem = this.checkManifest(m.node, p.manifest);
         this.merge([{ ...m, status: 'up' }]);
         this.heartbeatFrom(m.node);
@@ -236,6 +269,7 @@ export class Membership {
         if (typeof g.from !== 'string' || !Array.isArray(g.members)) return bad('`from` is not a string or `members` not an array');
         const manifestProblem = type === 'cluster.welcome' ? this.checkManifest(g.from, p.manifest) : undefined;
         if (type === 'cluster.welcome') this.welcomed = true;
+        this.tellIfDown(g.from, g.incarnation);
         const members = g.members.map(asMember).filter((m): m is Member => m !== undefined);
         this.merge(members);
         this.heartbeatFrom(g.from);
@@ -251,22 +285,47 @@ export class Membership {
   private heartbeatFrom(node: string): void {
     const e = this.table.get(node);
     if (!e || e.member.status === 'down' || e.member.status === 'removed') return;
-    e.detector ??= createPhiAccrualDetector({
+    e.detector ??= this.detector();
+    const now = this.scheduler.clock.now();
+    e.detector.heartbeat(now);
+    if (!e.reachable && e.detector.isAvailable(now)) this.setReachable(e, true);
+  }
+
+  /** A fresh detector that has seen its member once, now: a member is judged from first sight, heartbeat or not. */
+  private detector(): PhiAccrualDetector {
+    const d = createPhiAccrualDetector({
       threshold: this.o.phiThreshold,
       minStdDeviationMs: this.o.minStdDeviationMs,
       acceptableHeartbeatPauseMs: this.o.acceptablePauseMs,
       firstHeartbeatEstimateMs: this.o.heartbeatIntervalMs,
     });
-    e.detector.heartbeat(this.scheduler.clock.now());
+    d.heartbeat(this.scheduler.clock.now());
+    return d;
+  }
+
+  /** A member this node holds down still talks (it was paused or cut off): tell it, so it stops and rejoins. */
+  private tellIfDown(node: string, incarnation: unknown): void {
+    const e = this.table.get(node);
+    if (e !== undefined && e.member.status === 'down' && e.member.incarnation === incarnation) this.link.sendToEndpoint(e.member.endpoint, 'cluster.heartbeat', this.gossip());
+  }
+
+  private setReachable(e: Entry, reachable: boolean): void {
+    if (e.reachable === reachable) return;
+    e.reachable = reachable;
+    this.events.next({ type: reachable ? 'member-reachable' : 'member-unreachable', member: e.member, atMs: this.scheduler.clock.now() });
+    if (!reachable) this.onUnreachable(e.member.node);
   }
 
   private merge(members: readonly Member[]): void {
     for (const m of members) {
-      if (m.node === this.self.node) continue;
+      if (m.node === this.self.node) {
+        if (m.incarnation === this.self.incarnation && m.status === 'down') this.downSelf();
+        continue;
+      }
       const e = this.table.get(m.node);
       if (e === undefined || m.incarnation > e.member.incarnation) {
-        if (e && e.member.status !== 'down' && e.member.status !== 'removed') this.setStatus(e, 'down');
-        const fresh: Entry = { member: { ...m, status: 'joining' }, detector: null };
+        if (e && e.member.status !== 'down' && e.member.status !== 'removed') this.setStatus(e, 'down', true); // it restarted: the old one is gone
+        const fresh: Entry = { member: { ...m, status: 'joining' }, detector: null, reachable: true };
         this.table.set(m.node, fresh);
         if (m.status !== 'joining') this.setStatus(fresh, m.status);
       } else if (m.incarnation === e.member.incarnation && RANK[m.status] > RANK[e.member.status]) {
@@ -275,21 +334,22 @@ export class Membership {
     }
   }
 
-  private setStatus(e: Entry, status: MemberStatus): void {
+  private setStatus(e: Entry, status: MemberStatus, certain = false): void {
     if (e.member.status === status) return;
     const was = e.member.status;
     e.member = { ...e.member, status };
-    if (status !== 'up' && status !== 'leaving') e.detector = null;
+    if (status !== 'up' && status !== 'leaving') { e.detector = null; e.reachable = true; }
+    else e.detector ??= this.detector();
     const atMs = this.scheduler.clock.now();
     if (status === 'down' || status === 'removed') this.sticky.delete(`incompatible|${e.member.node}`);
     this.events.next({ type: `member-${status}` as 'member-up', member: e.member, atMs });
-    if ((status === 'down' || status === 'removed') && was !== 'down' && was !== 'removed') this.onDown(e.member.node);
+    if ((status === 'down' || status === 'removed') && was !== 'down' && was !== 'removed') this.onDown(e.member.node, certain);
   }
 
   private becomeUp(): void {
     if (this.self.status !== 'joining') return;
     this.self = { ...this.self, status: 'up' };
-    this.table.set(this.self.node, { member: this.self, detector: null });
+    this.table.set(this.self.node, { member: this.self, detector: null, reachable: true });
     this.events.next({ type: 'member-up', member: this.self, atMs: this.scheduler.clock.now() });
     for (const w of this.upWaiters.splice(0)) w();
   }
@@ -312,15 +372,66 @@ export class Membership {
 
   private tick = (): void => {
     const now = this.scheduler.clock.now();
+    const paused = this.lastTickMs !== undefined && now - this.lastTickMs >= this.o.acceptablePauseMs;
+    this.lastTickMs = now;
     if (!this.welcomed && this.self.status === 'joining') this.sendJoin(this.seeds.filter((s) => s !== this.self.endpoint));
     if (this.self.status === 'up' || this.self.status === 'leaving') {
       this.gossipToAll();
-      for (const e of this.table.values()) {
-        if (e.detector !== null && (e.member.status === 'up' || e.member.status === 'leaving') && !e.detector.isAvailable(now)) this.setStatus(e, e.member.status === 'leaving' ? 'removed' : 'down');
+      if (paused) {
+        // This node's own tick came late: its process was paused (or starved), so the silence it
+        // measured is its own. It forgets its suspicions and judges afresh from the heartbeats
+        // waiting in its sockets, instead of accusing every peer.
+        for (const e of this.table.values()) if (e.detector !== null) { e.detector = this.detector(); this.setReachable(e, true); }
+        this.resolver.reset();
       }
+      for (const e of this.table.values()) {
+        if (e.detector === null || (e.member.status !== 'up' && e.member.status !== 'leaving')) continue;
+        if (e.detector.isAvailable(now)) this.setReachable(e, true);
+        else if (e.member.status === 'leaving') this.setStatus(e, 'removed'); // it said it was going
+        else this.setReachable(e, false);
+      }
+      if (this.self.status === 'up') this.resolver.evaluate(this.downingView(), now, this.applyDowning);
     }
+    if (this.self.status === 'down') return;
     this.timer = this.scheduler.startTimer(this.welcomed || this.self.status === 'up' ? this.o.heartbeatIntervalMs : this.o.joinRetryMs, this.tick);
   };
+
+  private downingView(): { self: string; members: { node: string; incarnation: number; reachable: boolean }[] } {
+    const members = [...this.table.values()]
+      .filter((e) => e.member.status === 'up' || e.member.status === 'leaving')
+      .map((e) => ({ node: e.member.node, incarnation: e.member.incarnation, reachable: e.reachable }));
+    return { self: this.self.node, members };
+  }
+
+  private readonly applyDowning = (action: DowningAction): void => {
+    if (this.self.status !== 'up') return;
+    const others = [...this.table.values()].filter((e) => e.member.node !== this.self.node && (e.member.status === 'up' || e.member.status === 'leaving'));
+    const unreachable = others.filter((e) => !e.reachable);
+    const reachable = others.filter((e) => e.reachable);
+    this.events.next({ type: 'downing-decision', strategy: this.resolver.strategy, action, reachable: [this.self.node, ...reachable.map((e) => e.member.node)].sort(), unreachable: unreachable.map((e) => e.member.node).sort(), atMs: this.scheduler.clock.now() });
+    if (action === 'down-unreachable') {
+      for (const e of unreachable) this.setStatus(e, e.member.status === 'leaving' ? 'removed' : 'down');
+      this.gossipToAll();
+      return;
+    }
+    // This side loses: it downs itself and tells the members it can reach, which stop too.
+    for (const e of reachable) this.setStatus(e, 'down');
+    const g: Gossip = { ...this.gossip(), members: this.members().map((m) => (m.node === this.self.node ? { ...m, status: 'down' } : m)) };
+    for (const e of reachable) this.link.sendToEndpoint(e.member.endpoint, 'cluster.heartbeat', g);
+    this.downSelf();
+  };
+
+  /** This node is down (by its own resolver or a peer's gossip): it stops judging and tells its owner. */
+  private downSelf(): void {
+    if (this.self.status === 'down' || this.self.status === 'removed') return;
+    this.self = { ...this.self, status: 'down' };
+    this.table.set(this.self.node, { member: this.self, detector: null, reachable: true });
+    if (this.timer !== null) this.scheduler.cancelTimer(this.timer);
+    this.timer = null;
+    this.resolver.stop();
+    this.events.next({ type: 'member-down', member: this.self, atMs: this.scheduler.clock.now() });
+    this.onSelfDown();
+  }
 
   /** Compares a peer's manifest with this node's; returns why it could not be read, if it could not. */
   private checkManifest(node: string, value: unknown): string | undefined {

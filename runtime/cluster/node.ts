@@ -47,6 +47,8 @@ export interface NodeOptions extends SystemOptions {
 export interface Cluster {
   readonly self: Member;
   members(): Member[];
+  /** Members this node's failure detector suspects, not (yet) downed by the split-brain resolver. */
+  unreachable(): string[];
   readonly events$: Observable<ClusterEvent>;
   /**
    * Resolves once this node is up. With `timeoutMs` (default: none, it waits for ever) it rejects
@@ -71,7 +73,8 @@ export interface ClusterNode {
   /** Stops at once: the transport first, so the others learn of it as of a crash (by the failure detector). */
   stop(): Promise<void>;
   /**
-   * Resolves once the node has stopped, with its system's termination reason. A system that
+   * Resolves once the node has stopped, with its system's termination reason. A node downed by
+   * the split-brain resolver stops by itself (then `cluster.self.status` is `'down'`). A system that
    * terminates by itself (a failure escalated to the root, or `system.terminate()`) makes its
    * node leave the cluster (peers see it leaving, then removed) and stop.
    */
@@ -93,6 +96,7 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
   const directory = {
     endpointOf: (n: string) => membership?.endpointOf(n),
     isUp: (n: string) => membership?.isUp(n) ?? false,
+    isReachable: (n: string) => membership?.isReachable(n) ?? false,
   };
   const remoting = new Remoting(core, transport, registry, directory);
   const sink = options.log ?? createStderrLog(`${system.name}@${system.node}`);
@@ -130,7 +134,11 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
   const incarnation = options.incarnation ?? wallClockMs() * 1_000 + system.random.int(1_000);
   membership = new Membership(system.node, endpoint, incarnation, options.seeds ?? [], registry.manifest(), system.scheduler, remoting, options.membership);
   const m = membership;
-  m.onDown = (node) => remoting.nodeDown(node);
+  m.onDown = (node, certain) => remoting.nodeDown(node, certain);
+  m.onUnreachable = (node) => remoting.nodeUnreachable(node);
+  // Downed (this side lost a partition, or peers downed it while it was paused): it stops at once,
+  // without a leave (the others hold it down already); a process manager restarts it as a new incarnation.
+  m.onSelfDown = () => { system.scheduler.soon(() => { void stop(); }); };
   remoting.clusterHandler = (peer, type, payload) => m.onMessage(peer, type, payload);
   remoting.onIssue = (issue: RemotingIssue) => {
     warn('dropped input from a peer', { ...issue });
@@ -177,10 +185,12 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
   const cluster: Cluster = {
     get self() { return m.selfMember; },
     members: () => m.members(),
+    unreachable: () => m.unreachable(),
     events$: m.events$,
     whenUp: (o?: WhenUpOptions) => m.whenUp(o),
     refFor: <M>(address: string) => remoting.refFor(address) as ActorRef<M>,
     identify: async <M>(node: string, path: string, timeoutMs = 3_000) => {
+      if (m.isUp(node) && !m.isReachable(node)) throw new TroupeError('node-unreachable', `Node ${node} is unreachable (suspected by the failure detector); retry later.`, { node });
       if (!m.isUp(node)) throw new TroupeError('actor-dead', `Node ${node} is not a reachable member of the cluster.`, { node });
       const service = remoting.processFor({ system: system.name, node, path: IDENTIFY_PATH, uid: 0 });
       const found = await askProcess(service, (replyTo) => ({ type: '$identify', path, replyTo }), { timeoutMs });

@@ -12,6 +12,8 @@ import type { SystemCore } from '../internal/system-core.ts';
 /** What a remote process needs from the node's remoting. */
 export interface RemoteLink {
   reachable(node: string): boolean;
+  /** A member, not down, that the failure detector suspects. */
+  unreachable(node: string): boolean;
   sendUser(target: RemoteProcess, msg: unknown): DeliveryResult;
   sendSystem(target: RemoteProcess, msg: SystemMessage): void;
   /** Tells the node of a remote ask's reply address that its request was not delivered here. */
@@ -32,6 +34,11 @@ export class RemoteProcess implements Process, FailableReply {
   /** Alive while its node is a reachable member (death of the actor itself arrives by watch). */
   get alive(): boolean {
     return this.gone === null && this.link.reachable(this.address.node);
+  }
+
+  /** True while its node is a member this node cannot reach: an ask fails `node-unreachable`, not `actor-dead`. */
+  get unreachable(): boolean {
+    return this.gone === null && this.link.unreachable(this.address.node);
   }
 
   /** Its node reported this incarnation stopped or unknown: later tells dead-letter here, asks fail at once. */

@@ -27,7 +27,10 @@ const FAILURE_CODES = new Set<TroupeErrorCode>(['actor-dead', 'mailbox-full', 'u
 /** Where members are and whether they are up (the membership answers). */
 export interface Directory {
   endpointOf(node: string): string | undefined;
+  /** A member, not down (it may be unreachable). */
   isUp(node: string): boolean;
+  /** A member, not down, that the failure detector does not suspect. */
+  isReachable(node: string): boolean;
 }
 
 /** Node-level (cluster protocol) messages go to this handler; it returns why it dropped one, if it did. */
@@ -112,7 +115,11 @@ export class Remoting implements RemoteLink {
   };
 
   reachable(node: string): boolean {
-    return this.directory.isUp(node);
+    return this.directory.isReachable(node);
+  }
+
+  unreachable(node: string): boolean {
+    return this.directory.isUp(node) && !this.directory.isReachable(node);
   }
 
   /** Endpoints of peers whose links are up, by node (a reply may go to a node not yet a member). */
@@ -131,7 +138,7 @@ export class Remoting implements RemoteLink {
    */
   private endpointFor(target: RemoteProcess): string | undefined {
     const node = target.address.node;
-    if (this.directory.isUp(node)) return this.directory.endpointOf(node);
+    if (this.directory.isReachable(node)) return this.directory.endpointOf(node);
     return target.address.path.startsWith('/temp/') ? this.peerEndpoints.get(node) : undefined;
   }
 
@@ -378,13 +385,22 @@ export class Remoting implements RemoteLink {
 
   // ---- node down -------------------------------------------------------------------------
 
-  /** A member was declared down: its watched actors are terminated for their watchers, asks to it fail. */
-  nodeDown(node: string): void {
+  /**
+   * A member was declared down: its watched actors are terminated for their watchers, asks to it
+   * fail: `actor-dead` when its process is known to be gone (`certain`), else `node-unreachable`
+   * (a downed node may still have run the request).
+   */
+  nodeDown(node: string, certain = true): void {
     const list = this.watches.get(node) ?? [];
     this.watches.delete(node);
     for (const w of list) w.watcher.deliverSystem({ type: 'terminated', ref: w.target.ref as ActorRef<never>, reason: { kind: 'node-down' } });
-    for (const a of this.host.asks.all()) if (a.targetNode === node) a.failNodeDown();
+    for (const a of this.host.asks.all()) if (a.targetNode === node) a.failNodeDown(certain ? 'actor-dead' : 'node-unreachable');
     for (const [text, p] of this.remotes) if (p.address.node === node) this.remotes.delete(text);
+  }
+
+  /** A member became unreachable: asks waiting on it fail with `node-unreachable` (the request may still run there). */
+  nodeUnreachable(node: string): void {
+    for (const a of this.host.asks.all()) if (a.targetNode === node) a.failNodeDown('node-unreachable');
   }
 
   // ---- identify ----------------------------------------------------------------------------

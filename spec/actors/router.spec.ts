@@ -212,8 +212,8 @@ test('across a cluster: routees on a crashed node are skipped once it is down, a
   assert.equal(router.stats().routees.map((r) => `${r.node}:${r.inFlight}`), ['b:0', 'c:1']);
   await sim.runUntilIdle();
   await sim.crash('c');
-  assert.ok(await sim.runUntil(() => router.routees().length === 1 && fixed.routees().length === 1, 5_000), 'c was declared down');
-  assert.ok(isTroupeError(await pending, 'actor-dead'), 'the ask to c failed when c went down');
+  assert.ok(await sim.runUntil(() => router.routees().length === 1 && fixed.routees().length === 1, 15_000), 'c was declared down');
+  assert.ok(isTroupeError(await pending, 'node-unreachable'), 'the ask to c failed as soon as c was unreachable (it may still have run there)');
   assert.ok(failedAt >= 0 && failedAt < 5_000, `failed at ${failedAt} ms, long before its 60 s timeout`);
   log.length = 0;
   for (let i = 0; i < 4; i++) { router.tell({ type: 'job', key: String(i) }); fixed.tell({ type: 'job', key: String(i) }); }

@@ -123,13 +123,13 @@ test('remote death watch: a stopped remote actor terminates for its watcher with
   await sim.shutdown();
 });
 
-test('a crashed node is declared down by the failure detector; watchers get node-down and asks fail', async () => {
+test('a crashed node is marked unreachable by the failure detector, then downed by the split-brain resolver', async () => {
   const { sim } = await cluster();
   const target = sim.node('c').system.spawn(greeter, 'greeter');
   const remote = sim.node('a').cluster.refFor<GreeterMsg>(String(target));
   const seen: string[] = [];
   const events: string[] = [];
-  sim.node('a').cluster.events$.subscribe((e) => { if (e.type === 'member-down') events.push(`${e.member.node} down at ${e.atMs}`); });
+  sim.node('a').cluster.events$.subscribe((e) => { if (e.type === 'member-down' || e.type === 'member-unreachable') events.push(`${e.member.node} ${e.type}`); });
   sim.node('a').system.spawn(defineActor<{ type: 'x' }, undefined>({
     init: (ctx) => { ctx.watch(remote as ActorRef<never>); return undefined; },
     receive: () => undefined,
@@ -140,14 +140,19 @@ test('a crashed node is declared down by the failure detector; watchers get node
   await sim.runUntilIdle();
   const crashedAt = sim.scheduler.clock.now();
   await sim.crash('c');
-  const detected = await sim.runUntil(() => seen.length > 0, 5_000);
-  assert.ok(detected, 'the crash was detected');
-  assert.equal(seen, ['node-down']);
-  assert.is(events.length, 1);
+  assert.ok(await sim.runUntil(() => askError !== undefined, 5_000), 'the silence was noticed');
   const detectionMs = sim.scheduler.clock.now() - crashedAt;
   // a silent node (no refused connect to hint at it) waits for the failure detector: ~2.3 s by default
-  assert.ok(detectionMs >= 1_500 && detectionMs <= 2_600, `detected after ${detectionMs} ms of silence (default settings)`);
-  assert.ok(isTroupeError(askError, 'actor-dead'));
+  assert.ok(detectionMs >= 1_500 && detectionMs <= 2_600, `unreachable after ${detectionMs} ms of silence (default settings)`);
+  assert.ok(isTroupeError(askError, 'node-unreachable'), 'the request may have run: not actor-dead');
+  assert.equal(sim.node('a').cluster.unreachable(), ['c']);
+  assert.equal(seen, [], 'unreachable is not down: watchers wait for the decision');
+  assert.ok(isTroupeError(await remote.ask((replyTo) => ({ type: 'greet', name: 'y', replyTo })).catch((e: unknown) => e), 'node-unreachable'), 'a new ask fails at once, node-unreachable');
+  assert.ok(await sim.runUntil(() => seen.length > 0, 10_000), 'the resolver downed c');
+  const downMs = sim.scheduler.clock.now() - crashedAt;
+  assert.ok(downMs >= detectionMs + 7_000 && downMs <= detectionMs + 7_500, `downed ${downMs} ms after the crash: the default stable period is 7 s`);
+  assert.equal(seen, ['node-down']);
+  assert.equal(events, ['c member-unreachable', 'c member-down']);
   assert.is(remote.alive, false);
   remote.tell({ type: 'greet', name: 'late', replyTo: remote as never });
   await sim.shutdown();

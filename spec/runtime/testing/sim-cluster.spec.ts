@@ -29,7 +29,7 @@ const test = suite('sim cluster');
 test('a simulated cluster under jitter, duplication and a partition replays identically for a seed', async () => {
   const one = await run(11);
   const two = await run(11);
-  assert.ok(one.some((l) => l.startsWith('member-down')), 'the partition cut c off and the failure detector noticed');
+  assert.ok(one.some((l) => l.startsWith('member-unreachable')), 'the partition cut c off and the failure detector noticed');
   assert.is(one.filter((l) => l.includes(' back@')).length, 20, 'every ask before the partition was answered');
   assert.equal(two, one);
   const other = await run(12);
