@@ -31,7 +31,7 @@ export { createNode, type NodeOptions, type Cluster, type ClusterNode } from './
 export type { Member, MemberStatus, ClusterEvent, MembershipOptions, JoinProblem, WhenUpOptions } from './cluster/membership.ts';
 export { createStderrLog, silentLog, type LogSink, type LogEntry, type LogLevel } from './log.ts';
 export type { Transport, TransportKind, TransportContext, TransportEvents, LinkCloseReason } from './cluster/transport.ts';
-export { createTcpTransport, type TcpTransportOptions } from './cluster/tcp-transport.ts';
+export { createTcpTransport, type TcpTransportOptions, type TcpTlsOptions, type TcpListenerLimits } from './cluster/tcp-transport.ts';
 export { createNatsTransport, type NatsTransportOptions } from './cluster/nats-transport.ts';
 export type { DowningOptions, DowningStrategyName, DowningAction } from './cluster/downing/resolver.ts';
 export type { Lease } from './cluster/downing/lease.ts';

@@ -1,13 +1,14 @@
 // The NATS transport: each node subscribes to its own subject and publishes frames to its peers'
 // subjects, after the HMAC handshake of wire/handshake.ts has run over NATS messages.
 
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { connect, type ConnectionOptions, type Msg, type NatsConnection, type NatsError } from 'nats';
 import type { TimerId } from '../clock.ts';
 import { TroupeError, type TroupeErrorCode } from '../errors.ts';
 import type { Random } from '../random.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from '../wire/frame.ts';
 import { createHandshake, MIN_SECRET_BYTES, type Handshake } from '../wire/handshake.ts';
-import { decodeNatsMessage, encodeNatsFrame, encodeNatsMessage, NATS_INSTANCE_BYTES, type NatsMessage } from './internal/nats-message.ts';
+import { decodeNatsMessage, encodeNatsFrame, encodeNatsMessage, NATS_INSTANCE_BYTES, openNatsPiece, type NatsMessage, type NatsSealer } from './internal/nats-message.ts';
 import type { LinkCloseReason, Transport, TransportContext } from './transport.ts';
 
 /** Options of {@link createNatsTransport}; every default is written out. */
@@ -43,6 +44,10 @@ interface Session {
   /** Pieces of a frame split over several messages. */
   parts: Buffer[];
   partBytes: number;
+  /** Once up: the send key and next sequence number, the receive key and the last sequence number accepted. */
+  sealer: NatsSealer | undefined;
+  receiveKey: KeyObject | undefined;
+  lastSeq: number;
 }
 
 const TOKEN = /^[^\s.*>]+$/;
@@ -78,8 +83,16 @@ const nonceRandom = (bytes: (n: number) => Uint8Array): Random => {
  * `rejected`; the next send tries again. Order per pair is NATS's (one connection each); delivery
  * is at most once. Losing the NATS connection takes every link down (reason `error`).
  * `disconnect` tells the peer and forgets the session; `stop` does so for all, then drains the
- * connection (bounded by `handshakeTimeoutMs`, then closed). The handshake authenticates the
- * peer, not each frame: restrict who may publish to `<subjectPrefix>.>` with NATS permissions.
+ * connection (bounded by `handshakeTimeoutMs`, then closed).
+ *
+ * Per-message authentication: the handshake derives one key per direction (see `SessionKeys` in
+ * wire/handshake.ts). Every frame message carries a sequence number (from 1 per session) and an
+ * HMAC-SHA256 over header, sequence and payload, truncated to 16 bytes. A message whose MAC fails,
+ * or whose sequence number is not above the last one accepted (a replay), is dropped and reported
+ * with `rejected(subject, 'auth-failed')`; the link stays up. A frame with a piece lost is dropped
+ * whole (`rejected(subject, 'malformed-frame')`). Payloads are not encrypted (use TLS to the NATS
+ * server and NATS permissions), and the unauthenticated `bye`/`reset`/hello control messages let
+ * whoever may publish on `<subjectPrefix>.>` force a re-handshake (availability, not integrity).
  *
  * @example
  * const transport = createNatsTransport({ servers: 'nats://127.0.0.1:4222', secret: process.env.TROUPE_SECRET! });
@@ -117,8 +130,8 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
   const publish = (endpoint: string, message: Buffer): boolean => {
     try { nc?.publish(endpoint, message, { reply: subject }); return true; } catch { return false; }
   };
-  const publishFrame = (endpoint: string, frame: Buffer): boolean => {
-    for (const m of encodeNatsFrame(instance, frame, maxPayload)) if (!publish(endpoint, m)) return false;
+  const publishFrame = (s: Session, frame: Buffer): boolean => {
+    for (const m of encodeNatsFrame(instance, frame, maxPayload, s.sealer as NatsSealer)) if (!publish(s.endpoint, m)) return false;
     return true;
   };
   const forget = (s: Session): void => {
@@ -139,6 +152,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     const s: Session = {
       endpoint, hs: createHandshake({ secret, nodeId: c.nodeId, system: c.system, random: random! }),
       state: 'handshaking', peer: '', instance: undefined, queue: [], queuedBytes: 0, timer: undefined, parts: [], partBytes: 0,
+      sealer: undefined, receiveKey: undefined, lastSeq: 0,
     };
     s.timer = c.scheduler.startTimer(handshakeTimeoutMs, () => {
       s.timer = undefined;
@@ -176,6 +190,9 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     }
     if (s.timer) c.scheduler.cancelTimer(s.timer);
     s.timer = undefined;
+    const keys = s.hs.sessionKeys!;
+    s.sealer = { key: createSecretKey(keys.send), next: 1 };
+    s.receiveKey = createSecretKey(keys.receive);
     s.state = 'up';
     s.peer = step.peer.nodeId;
     reported.delete(`${from} ${s.instance.toString('hex')}`);
@@ -183,7 +200,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     const queued = s.queue;
     s.queue = [];
     s.queuedBytes = 0;
-    for (const frame of queued) publishFrame(from, frame);
+    for (const frame of queued) publishFrame(s, frame);
   };
 
   const onFrame = (from: string, m: NatsMessage, c: TransportContext): void => {
@@ -198,18 +215,38 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
       c.events.rejected(from, 'auth-failed', `Dropped a frame from '${from}', which has not completed a handshake with this node (a stale or forged sender).`);
       return;
     }
-    if (s.partBytes + m.body.length > maxFrameBytes) {
+    const piece = openNatsPiece(m, s.receiveKey as KeyObject);
+    if (!piece) {
+      c.events.rejected(from, 'auth-failed', `Dropped a message from '${s.peer}' whose MAC does not verify (tampered in transit, or forged by a client without the session key); the link stays up.`);
+      return;
+    }
+    if (piece.seq <= s.lastSeq) {
+      c.events.rejected(from, 'auth-failed', `Dropped a replayed or reordered message from '${s.peer}' (sequence ${piece.seq}, already past ${s.lastSeq}); the link stays up.`);
+      return;
+    }
+    const contiguous = piece.seq === s.lastSeq + 1;
+    s.lastSeq = piece.seq;
+    // Never deliver a frame with a piece missing (a message lost in NATS): drop what is left of it.
+    const pending = s.parts.length > 0;
+    const broken = piece.first ? pending : !pending || !contiguous;
+    if (broken) {
+      s.parts = [];
+      s.partBytes = 0;
+      if (pending || m.kind === 'frame') c.events.rejected(from, 'malformed-frame', `Dropped a frame from '${s.peer}': a piece of it never arrived (sequence ${piece.seq} follows a gap); the link stays up.`);
+      if (!piece.first) return;
+    }
+    if (s.partBytes + piece.payload.length > maxFrameBytes) {
       publish(from, encodeNatsMessage('bye', instance));
       return end(s, 'frame-too-large', `Peer '${s.peer}' sent a frame over maxFrameBytes ${maxFrameBytes}; raise maxFrameBytes on both nodes if such messages are intended.`);
     }
     if (m.kind === 'part') {
-      s.parts.push(Buffer.from(m.body));
-      s.partBytes += m.body.length;
+      s.parts.push(Buffer.from(piece.payload));
+      s.partBytes += piece.payload.length;
       return;
     }
-    let frame = m.body;
+    let frame = piece.payload;
     if (s.parts.length > 0) {
-      frame = Buffer.concat([...s.parts, m.body]);
+      frame = Buffer.concat([...s.parts, piece.payload]);
       s.parts = [];
       s.partBytes = 0;
     }
@@ -296,7 +333,7 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
       const c = ctx;
       if (stopped || !c || !nc || bytes.length > maxFrameBytes) return false;
       const s = sessions.get(endpoint);
-      if (s?.state === 'up') return publishFrame(endpoint, bytes);
+      if (s?.state === 'up') return publishFrame(s, bytes);
       if (s && s.queuedBytes + bytes.length > maxQueuedBytes) return false;
       if (!s && bytes.length > maxQueuedBytes) return false;
       const session = s ?? open(endpoint, c);

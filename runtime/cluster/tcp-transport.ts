@@ -1,15 +1,18 @@
-// The TCP transport: the default between local node processes. Authenticated, length-prefixed,
-// batched, backpressured one-way links per sender→receiver pair, reconnecting with backoff.
+// The TCP transport: the default between local node processes. Authenticated (optionally inside
+// TLS), length-prefixed, batched, backpressured one-way links per sender→receiver pair,
+// reconnecting with backoff; the listener caps connections per address and handshakes per second.
 
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, isIP, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { TroupeError } from '../errors.ts';
 import type { Random } from '../random.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES } from '../wire/frame.ts';
 import { createHandshake, MIN_SECRET_BYTES, type Handshake } from '../wire/handshake.ts';
-import { openTcpConnection, type TcpConnection } from './internal/tcp-connection.ts';
+import { createTcpAdmission, type TcpAdmissionControl } from './internal/tcp-admission.ts';
+import { openTcpConnection, socketErrorReason, type TcpConnection } from './internal/tcp-connection.ts';
 import { formatTcpEndpoint, parseTcpEndpoint, type TcpAddress } from './internal/tcp-endpoint.ts';
 import { createOutboundLink, type OutboundLink } from './internal/tcp-outbound-link.ts';
-import type { Transport, TransportContext } from './transport.ts';
+import type { LinkCloseReason, Transport, TransportContext } from './transport.ts';
 
 /** One line of the transport's own log (links, rejections, refused sends). */
 export interface TcpTransportLogEntry {
@@ -17,6 +20,36 @@ export interface TcpTransportLogEntry {
   readonly message: string;
   /** The endpoint or remote address concerned. */
   readonly endpoint?: string;
+}
+
+/**
+ * TLS for the TCP transport (node:tls): every link is encrypted and the listener's certificate is
+ * verified; with `mutual`, the dialler's too. The HMAC handshake still runs inside TLS, so a node
+ * needs both a trusted certificate and the cluster secret.
+ */
+export interface TcpTlsOptions {
+  /** This node's private key (PEM); required. */
+  readonly key: string | Buffer;
+  /** This node's certificate chain (PEM); required. It serves as the listener's and, with `mutual`, the dialler's certificate. */
+  readonly cert: string | Buffer;
+  /** CA certificate(s) that sign peers' certificates (PEM); default Node's bundled public root CAs. Set it to your cluster CA. */
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** Mutual TLS: the listener requires each dialler to present a certificate signed by `ca` and refuses others (`rejected(ip:port, 'auth-failed')`); default false. */
+  readonly mutual?: boolean;
+  /** Refuse a peer whose certificate does not verify against `ca` or (dialling) does not name the endpoint's host or `servername`; default true. false leaves encryption without certificate checks: tests only. */
+  readonly rejectUnauthorized?: boolean;
+  /** Name expected in the listener's certificate when dialling, also sent as SNI; default the endpoint's host (an IP must then be in the certificate's subjectAltName). */
+  readonly servername?: string;
+}
+
+/** Limits of the TCP listener, checked as a connection is accepted (before TLS and the handshake). */
+export interface TcpListenerLimits {
+  /** Connections open at once from one IP address (any port), handshaking or up; default 64. Nodes sharing one host share it. */
+  readonly maxConnectionsPerAddress?: number;
+  /** New connections accepted per second, sustained, all addresses together; default 50. */
+  readonly handshakesPerSecond?: number;
+  /** New connections accepted at once above that rate; default 100. */
+  readonly handshakeBurst?: number;
 }
 
 /** Options of {@link createTcpTransport}; every default is written out. */
@@ -39,6 +72,10 @@ export interface TcpTransportOptions {
   readonly reconnect?: { readonly minMs?: number; readonly maxMs?: number };
   /** Receives the transport's log lines; default: none. */
   readonly log?: (entry: TcpTransportLogEntry) => void;
+  /** TLS on every link, listening and dialling; default none (plain TCP: authenticated, not encrypted). Use the same on every node. */
+  readonly tls?: TcpTlsOptions;
+  /** Listener limits; over one, a new connection is closed at once and reported as `rejected(ip:port, 'over-limit')`. Defaults in {@link TcpListenerLimits}. */
+  readonly limits?: TcpListenerLimits;
 }
 
 const positiveInt = (name: string, v: number, min: number): number => {
@@ -75,6 +112,14 @@ const positiveInt = (name: string, v: number, min: number): number => {
  * and resolves when all are closed (unsent data gets at most `handshakeTimeoutMs` to drain).
  * Every timer runs on the context's scheduler.
  *
+ * Security: the handshake proves the cluster secret on each connection; the frames that follow
+ * ride that one socket. Without `tls` they travel in clear (loopback or a private network only).
+ * With `tls`, the socket is TLS (TLS 1.2+): the dialler verifies the listener's certificate, with
+ * `mutual` the listener verifies the dialler's, and the handshake runs inside. A TLS failure
+ * (untrusted or missing certificate, a peer that does not speak TLS) is `rejected(…,
+ * 'auth-failed')`. Limits: a connection over `limits` is closed before any TLS or handshake work
+ * and reported as `rejected(ip:port, 'over-limit')`; the node keeps serving the others.
+ *
  * @example
  * const transport = createTcpTransport({ secret: process.env.TROUPE_SECRET! });
  * const endpoint = await transport.start(ctx); // '127.0.0.1:41234'
@@ -95,6 +140,13 @@ export function createTcpTransport(options: TcpTransportOptions): Transport {
   const minMs = positiveInt('reconnect.minMs', options.reconnect?.minMs ?? 100, 0);
   const maxMs = positiveInt('reconnect.maxMs', options.reconnect?.maxMs ?? 5_000, minMs);
   const log = options.log ?? ((): void => {});
+  const tls = options.tls;
+  if (tls !== undefined && (!tls.key || !tls.cert)) throw new TroupeError('invalid-argument', 'tls needs this node\'s key and cert (PEM); add ca with your cluster CA certificate.');
+  const rejectUnauthorized = tls?.rejectUnauthorized ?? true;
+  const maxPerAddress = positiveInt('limits.maxConnectionsPerAddress', options.limits?.maxConnectionsPerAddress ?? 64, 1);
+  const handshakesPerSecond = options.limits?.handshakesPerSecond ?? 50;
+  if (!(handshakesPerSecond > 0) || !Number.isFinite(handshakesPerSecond)) throw new TroupeError('invalid-argument', `limits.handshakesPerSecond must be a positive number, got ${handshakesPerSecond}.`, { handshakesPerSecond });
+  const handshakeBurst = positiveInt('limits.handshakeBurst', options.limits?.handshakeBurst ?? 100, 1);
 
   let ctx: TransportContext | undefined;
   let server: Server | undefined;
@@ -103,6 +155,10 @@ export function createTcpTransport(options: TcpTransportOptions): Transport {
   let stopping: Promise<void> | undefined;
   const links = new Map<string, OutboundLink>();
   const inbound = new Set<TcpConnection>();
+  /** Accepted sockets still in their TLS handshake, by `ip:port`. */
+  const securing = new Map<string, { readonly raw: Socket; error: Error | undefined; timedOut: boolean }>();
+  let admission: TcpAdmissionControl | undefined;
+  let tlsServer: TlsServer | undefined;
 
   let newHandshake = (): Handshake => { throw new TroupeError('transport-closed', 'The TCP transport is not started; call start(ctx) first.'); };
   const backoffMs = (failures: number): number => Math.min(maxMs, minMs * 2 ** Math.min(30, failures - 1));
@@ -111,16 +167,71 @@ export function createTcpTransport(options: TcpTransportOptions): Transport {
     endpoint, scheduler: c.scheduler, events: c.events, maxQueuedBytes, backoffMs,
     log: (level, message) => log({ level, message, endpoint }),
     open: (hooks) => openTcpConnection({
-      role: 'outbound', socket: createConnection({ host: address.host, port: address.port }), handshake: newHandshake(),
+      role: 'outbound', socket: dial(address), handshake: newHandshake(),
       scheduler: c.scheduler, handshakeTimeoutMs, maxFrameBytes, localEndpoint, remoteEndpoint: endpoint,
       onFrame: () => {}, ...hooks,
     }),
   });
 
-  const accept = (socket: Socket): void => {
+  const dial = (address: TcpAddress): Socket => {
+    if (tls === undefined) return createConnection({ host: address.host, port: address.port });
+    const servername = tls.servername ?? (isIP(address.host) === 0 ? address.host : undefined);
+    return tlsConnect({ host: address.host, port: address.port, key: tls.key, cert: tls.cert, ca: tls.ca as string[] | undefined, rejectUnauthorized, servername });
+  };
+
+  const refuse = (remote: string, reason: LinkCloseReason, detail: string): void => {
+    log({ level: 'warn', message: `Rejected connection from ${remote} (${reason}): ${detail}`, endpoint: remote });
+    ctx?.events.rejected(remote, reason, detail);
+  };
+
+  /** A new TCP connection: limits first, then TLS (if configured), then the handshake. */
+  const onConnection = (raw: Socket): void => {
+    if (stopped || ctx === undefined || admission === undefined) { raw.destroy(); return; }
+    const ip = raw.remoteAddress ?? 'unknown';
+    const remote = formatTcpEndpoint(ip, raw.remotePort ?? 0);
+    const verdict = admission.admit(ip);
+    if (!verdict.admitted) {
+      raw.destroy();
+      refuse(remote, 'over-limit', verdict.detail);
+      return;
+    }
+    raw.once('close', verdict.release);
+    if (tlsServer === undefined) { accept(raw, remote); return; }
+    const pending = { raw, error: undefined as Error | undefined, timedOut: false };
+    securing.set(remote, pending);
+    const timer = ctx.scheduler.startTimer(handshakeTimeoutMs, () => { pending.timedOut = true; raw.destroy(); });
+    raw.once('close', () => {
+      ctx?.scheduler.cancelTimer(timer);
+      if (securing.get(remote) !== pending) return; // secured: the connection reports its own end
+      securing.delete(remote);
+      if (stopped) return;
+      const code = (pending.error as NodeJS.ErrnoException | undefined)?.code ?? '';
+      if (pending.timedOut) refuse(remote, 'handshake-timeout', `No TLS handshake within ${handshakeTimeoutMs} ms; the peer is slow or does not speak TLS.`);
+      else if (pending.error !== undefined) refuse(remote, socketErrorReason(code), `TLS handshake failed (${code || 'error'}): ${pending.error.message}. Is the peer configured with tls and a certificate from this cluster's CA?`);
+      else refuse(remote, 'closed', 'The peer closed the connection during the TLS handshake.');
+    });
+    tlsServer.emit('connection', raw);
+  };
+
+  const onSecure = (socket: TLSSocket): void => {
+    const remote = formatTcpEndpoint(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
+    const pending = securing.get(remote);
+    securing.delete(remote);
+    if (stopped || pending === undefined) { socket.destroy(); return; }
+    if (tls?.mutual === true && rejectUnauthorized && !socket.authorized) {
+      const presented = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+      socket.destroy();
+      refuse(remote, 'auth-failed', presented
+        ? `Mutual TLS: the client certificate was refused (${String(socket.authorizationError)}); it must be signed by a CA in tls.ca.`
+        : 'Mutual TLS: the client presented no certificate; give every node tls.key and tls.cert signed by the cluster CA.');
+      return;
+    }
+    accept(socket, remote);
+  };
+
+  const accept = (socket: Socket, remote: string): void => {
     const c = ctx as TransportContext;
     if (stopped) { socket.destroy(); return; }
-    const remote = formatTcpEndpoint(socket.remoteAddress ?? 'unknown', socket.remotePort ?? 0);
     let endpoint = '';
     let peerId = '';
     const conn = openTcpConnection({
@@ -166,8 +277,20 @@ export function createTcpTransport(options: TcpTransportOptions): Transport {
       const next = (): number => Buffer.from(c.nonceBytes(4)).readUInt32BE(0) / 4294967296;
       const random: Random = { seed: 0, next, int: (m) => Math.floor(next() * m), bytes: c.nonceBytes };
       newHandshake = () => createHandshake({ secret, nodeId: c.nodeId, system: c.system, random });
+      admission = createTcpAdmission({ maxConnectionsPerAddress: maxPerAddress, handshakesPerSecond, handshakeBurst, clock: c.scheduler.clock });
+      if (tls !== undefined) {
+        // Never listens: accepted sockets are injected after the limits (its documented 'connection'
+        // event). It does not refuse unauthorized clients itself, so that onSecure can report why.
+        const t = createTlsServer({ key: tls.key, cert: tls.cert, ca: tls.ca as string[] | undefined, requestCert: tls.mutual === true, rejectUnauthorized: false });
+        t.on('secureConnection', onSecure);
+        t.on('tlsClientError', (e: Error, socket: TLSSocket) => {
+          const pending = socket.remoteAddress === undefined ? undefined : securing.get(formatTcpEndpoint(socket.remoteAddress, socket.remotePort ?? 0));
+          if (pending !== undefined) pending.error = e;
+        });
+        tlsServer = t;
+      }
       return new Promise<string>((resolve, reject) => {
-        const s = createServer({ noDelay: true }, accept);
+        const s = createServer({ noDelay: true }, onConnection);
         server = s;
         const onListenError = (e: NodeJS.ErrnoException): void => {
           stopped = true;
@@ -226,6 +349,10 @@ export function createTcpTransport(options: TcpTransportOptions): Transport {
       for (const conn of [...inbound]) {
         conn.close('stopped', 'This transport stopped.', false);
         closing.push(conn.whenClosed);
+      }
+      for (const { raw } of [...securing.values()]) {
+        if (!raw.destroyed) closing.push(new Promise<void>((resolve) => raw.once('close', () => resolve())));
+        raw.destroy();
       }
       const s = server;
       if (s !== undefined && s.listening) closing.push(new Promise<void>((resolve) => s.close(() => resolve())));

@@ -16,6 +16,7 @@ export type LinkCloseReason =
   | 'handshake-timeout' // no complete handshake in time
   | 'refused'           // nothing listens at that endpoint (the node is not running there)
   | 'error'             // a socket or client error
+  | 'over-limit'        // refused by a listener's limits (connections per address, handshakes per second)
   | 'stopped';          // this transport stopped
 
 /** What a transport reports to the node that owns it. */

@@ -40,6 +40,18 @@ export interface HandshakePeer {
 }
 
 /**
+ * Keys for this connection only (32 bytes each), one per direction: `send` authenticates what this
+ * node sends to the peer, `receive` what the peer sends here (the peer's `send`). Derived as
+ * `HMAC-SHA256(secret, ['troupe-session-key', sender id, receiver id, sender nonce, receiver
+ * nonce, system, version])`: fresh per handshake, unknown to anyone without the secret even with
+ * every handshake message recorded, and different from every proof.
+ */
+export interface SessionKeys {
+  readonly send: Buffer;
+  readonly receive: Buffer;
+}
+
+/**
  * What one received message led to. `send` holds messages (unframed bytes) to write to the peer
  * in order, also on failure (a rejection telling the peer why, without secrets), then close.
  */
@@ -53,6 +65,8 @@ export interface Handshake {
   readonly state: HandshakeState;
   /** The authenticated peer once `established`. */
   readonly peer: HandshakePeer | undefined;
+  /** This connection's {@link SessionKeys} once `established`; undefined before. */
+  readonly sessionKeys: SessionKeys | undefined;
   /** Returns this side's hello to send first. Throws `invalid-argument` unless `idle`. */
   start(): Buffer;
   /**
@@ -79,7 +93,9 @@ const json = (o: object): Buffer => Buffer.from(JSON.stringify(o), 'utf8');
  * `timingSafeEqual`. Failures: `auth-failed` (wrong secret, tampered or out-of-order message,
  * other system, same node id, echoed nonce), `protocol-version`, `malformed-frame` (not a
  * handshake message). The transport frames the bytes, applies a timeout and closes on failure.
- * This authenticates the connect only; it does not encrypt or sign the frames that follow.
+ * This authenticates the connect only; it does not encrypt the frames that follow. Once
+ * established it offers per-direction {@link SessionKeys} for a transport that authenticates each
+ * frame itself (NATS does; TCP relies on the one socket it authenticated, and on TLS).
  *
  * @example
  * const a = createHandshake({ secret, nodeId: 'a', system: 'shop', random });
@@ -103,11 +119,17 @@ export function createHandshake(options: HandshakeOptions): Handshake {
   let nonce = '';
   let hello: Hello | undefined;
   let peer: HandshakePeer | undefined;
+  let sessionKeys: SessionKeys | undefined;
   let failure: HandshakeStep | undefined;
 
   const mac = (sender: string, receiver: string, receiverNonce: string, senderNonce: string): Buffer =>
     createHmac('sha256', key)
       .update(JSON.stringify(['troupe-handshake', sender, receiver, receiverNonce, senderNonce, system, version]))
+      .digest();
+
+  const sessionKey = (sender: string, receiver: string, senderNonce: string, receiverNonce: string): Buffer =>
+    createHmac('sha256', key)
+      .update(JSON.stringify(['troupe-session-key', sender, receiver, senderNonce, receiverNonce, system, version]))
       .digest();
 
   const start = (): Buffer => {
@@ -153,6 +175,7 @@ export function createHandshake(options: HandshakeOptions): Handshake {
       return authFailed(`peer '${h.nodeId}' did not prove the shared cluster secret (wrong secret or tampered handshake); check that both nodes use the same secret`, send, { peerNodeId: h.nodeId });
     }
     peer = { nodeId: h.nodeId, system: h.system, protocolVersion: h.protocolVersion };
+    sessionKeys = { send: sessionKey(nodeId, h.nodeId, nonce, h.nonce), receive: sessionKey(h.nodeId, nodeId, h.nonce, nonce) };
     state = 'established';
     return { outcome: 'established', send, peer };
   };
@@ -189,6 +212,7 @@ export function createHandshake(options: HandshakeOptions): Handshake {
   return {
     get state() { return state; },
     get peer() { return peer; },
+    get sessionKeys() { return sessionKeys; },
     start,
     receive,
   };

@@ -63,6 +63,17 @@ export interface TcpConnection {
 type Phase = 'handshake' | 'announce' | 'frames';
 
 const DROPPED = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+/** OpenSSL and Node codes of a TLS peer that could not be authenticated (or does not speak TLS). */
+const TLS_REFUSED = /^(ERR_SSL_|ERR_TLS_CERT|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_TLS_INVALID|ERR_TLS_PSK)/;
+
+/** How a socket error code (from a net or TLS socket) is reported. */
+export function socketErrorReason(code: string): LinkCloseReason {
+  if (DROPPED.has(code)) return 'closed';
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'handshake-timeout';
+  if (TLS_REFUSED.test(code)) return 'auth-failed';
+  return 'error';
+}
 
 const reasonOf = (e: unknown): LinkCloseReason => {
   if (isTroupeError(e, 'frame-too-large')) return 'frame-too-large';
@@ -202,11 +213,12 @@ export function openTcpConnection(o: TcpConnectionOptions): TcpConnection {
       close('malformed-frame', `Peer closed the connection inside a handshake message (${partial.length} bytes of it received).`, false);
       return;
     }
-    close('closed', trusted ? 'The peer closed the connection.' : 'The peer closed the connection before the handshake completed.', false);
+    const hint = 'encrypted' in socket ? ' (over TLS: the peer may have refused this node\'s certificate; see its log)' : '';
+    close('closed', trusted ? 'The peer closed the connection.' : `The peer closed the connection before the handshake completed${hint}.`, false);
   }));
   socket.on('error', guarded('error', (e: NodeJS.ErrnoException) => {
     const code = e.code ?? 'unknown';
-    close(DROPPED.has(code) ? 'closed' : code === 'ECONNREFUSED' ? 'refused' : 'error', `Socket error ${code}: ${e.message}`, false);
+    close(socketErrorReason(code), `Socket error ${code}: ${e.message}`, false);
   }));
   socket.on('close', () => {
     stopTimer();

@@ -113,6 +113,63 @@ if (url) {
     }
   });
 
+  test('every frame message is sealed: a tampered copy and a replayed copy are dropped and reported; the link keeps serving', async () => {
+    const nodes = natsNodes(url);
+    const raw = await connect({ servers: url });
+    try {
+      const ea = recordEvents(), eb = recordEvents();
+      const a = await nodes.start('a', ea);
+      const b = await nodes.start('b', eb);
+      // A raw client on a's subject sees what b sends there (as anyone allowed to subscribe would).
+      const seen: Array<{ data: Uint8Array; reply: string }> = [];
+      const sub = raw.subscribe(a.endpoint, { callback: (_e, m) => { if (m.data[1] === 2) seen.push({ data: Uint8Array.from(m.data), reply: m.reply ?? '' }); } });
+      await raw.flush();
+      b.transport.send(a.endpoint, Buffer.from('real 1'));
+      assert.ok(await nodes.settle(() => ea.count('b') === 1 && seen.length === 1));
+      sub.unsubscribe();
+      const original = seen[0];
+      assert.is(original.reply, b.endpoint);
+      assert.not.ok(Buffer.from(original.data).equals(encodeNatsMessage('frame', Buffer.from(original.data.subarray(2, 10)), Buffer.from('real 1'))), 'the frame goes with more than its payload');
+      const tampered = Buffer.from(original.data);
+      tampered[tampered.length - 17] ^= 0x01; // the payload's last byte
+      raw.publish(a.endpoint, tampered, { reply: b.endpoint });
+      await raw.flush();
+      assert.ok(await nodes.settle(() => ea.rejections.length === 1));
+      raw.publish(a.endpoint, original.data, { reply: b.endpoint }); // the untouched message, again
+      await raw.flush();
+      assert.ok(await nodes.settle(() => ea.rejections.length === 2));
+      assert.equal(ea.rejections.map((r) => [r.remote, r.reason]), [[b.endpoint, 'auth-failed'], [b.endpoint, 'auth-failed']]);
+      assert.match(ea.rejections[0].detail, /MAC does not verify/);
+      assert.match(ea.rejections[1].detail, /replayed/);
+      b.transport.send(a.endpoint, Buffer.from('real 2'));
+      assert.ok(await nodes.settle(() => ea.count('b') === 2));
+      assert.equal(ea.text.get('b'), ['real 1', 'real 2']);
+      assert.equal([...ea.downs, ...eb.downs], []);
+    } finally {
+      await raw.close();
+      await nodes.stopAll();
+    }
+  });
+
+  test('a frame larger than the server\'s max_payload goes in sealed pieces and arrives whole', async () => {
+    const nodes = natsNodes(url);
+    try {
+      const ea = recordEvents(true), eb = recordEvents(true);
+      const a = await nodes.start('a', ea);
+      const b = await nodes.start('b', eb);
+      const big = Buffer.alloc(2_500_000);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
+      assert.ok(a.transport.send(b.endpoint, big));
+      assert.ok(a.transport.send(b.endpoint, Buffer.from('after')));
+      assert.ok(await nodes.settle(() => eb.frames.length === 2));
+      assert.ok(eb.frames[0].bytes.equals(big), 'the big frame arrived byte for byte');
+      assert.is(eb.frames[1].bytes.toString(), 'after');
+      assert.equal(eb.rejections, []);
+    } finally {
+      await nodes.stopAll();
+    }
+  });
+
   test('a peer that lost its session (reset) takes the link down; the next send handshakes again on both sides', async () => {
     const nodes = natsNodes(url);
     const raw = await connect({ servers: url });

@@ -1,5 +1,5 @@
 // Runs the node behaviour contract against the three transports: the simulated network on
-// virtual time, TCP on loopback, and NATS against a real server (skipped without one).
+// virtual time, TCP on loopback (plain, and with mutual TLS), and NATS against a real server.
 
 import { randomBytes } from 'node:crypto';
 import { createNode, type ClusterNode } from '../../../runtime/cluster/node.ts';
@@ -10,6 +10,7 @@ import { createSimCluster, type SimCluster } from '../../../runtime/testing.ts';
 import type { MessageRegistry } from '../../../runtime/wire/message-registry.ts';
 import { nodeContract, type NodeHarness } from '../../helpers/node-contract.ts';
 import { serviceUrl } from '../../helpers/services.ts';
+import { hasOpenssl, makeTestCerts } from '../../helpers/test-certs.ts';
 
 nodeContract('simulated network', () => {
   let sim: SimCluster | undefined;
@@ -52,6 +53,10 @@ function realHarness(makeTransport: () => Transport): NodeHarness {
 
 const secret = randomBytes(32).toString('base64url');
 nodeContract('tcp', () => realHarness(() => createTcpTransport({ secret })));
+if (hasOpenssl()) {
+  const certs = makeTestCerts();
+  nodeContract('tcp+tls', () => realHarness(() => createTcpTransport({ secret, tls: { key: certs.a.key, cert: certs.a.cert, ca: certs.ca, mutual: true } })));
+}
 
 const natsUrl = serviceUrl('nats', 'node contract: nats');
 if (natsUrl) {

@@ -50,6 +50,27 @@ test('two nodes with the same secret authenticate each other', () => {
   assert.equal(last.a, { outcome: 'established', send: [], peer: a.peer });
 });
 
+test('session keys: one per direction, matching across the two sides, fresh per handshake, never on the wire', () => {
+  const a = side('node-a', 1), b = side('node-b', 2);
+  assert.is(a.sessionKeys, undefined);
+  const { sent } = run(a, b);
+  const ka = a.sessionKeys!, kb = b.sessionKeys!;
+  assert.is(ka.send.length, 32);
+  assert.ok(ka.send.equals(kb.receive), "a's send key is b's receive key");
+  assert.ok(ka.receive.equals(kb.send), "a's receive key is b's send key");
+  assert.not.ok(ka.send.equals(ka.receive), 'the two directions differ');
+  const wire = Buffer.concat(sent.map((m) => m.msg)).toString('utf8');
+  for (const k of [ka.send, ka.receive]) {
+    assert.not.ok(wire.includes(k.toString('base64url')) || wire.includes(k.toString('base64')) || wire.includes(k.toString('hex')), 'a session key was sent');
+  }
+  const a2 = side('node-a', 3), b2 = side('node-b', 4);
+  run(a2, b2);
+  assert.not.ok(a2.sessionKeys!.send.equals(ka.send), 'new nonces give new keys');
+  const c = side('node-a', 1, { secret: OTHER }), d = side('node-b', 2, { secret: OTHER });
+  run(c, d);
+  assert.not.ok(c.sessionKeys!.send.equals(ka.send), 'another secret gives other keys');
+});
+
 test('a side that receives before starting sends its hello first, then its proof', () => {
   const a = side('node-a', 1), b = side('node-b', 2);
   const step = b.receive(a.start());
