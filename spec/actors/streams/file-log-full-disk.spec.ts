@@ -52,7 +52,8 @@ if (disk !== undefined) {
     assert.ok(after.offset >= 1);
     const seen: number[] = [];
     t.subscribe((e) => { seen.push(e.data.n); }, { id: 'audit', maxBuffered: 5_000 });
-    for (let i = 0; i < 200 && seen.length < acked.length + 1; i++) await kit.advance(50);
+    // Virtual time for the consumer's timers, real time for the file reads.
+    for (let i = 0; i < 2_000 && seen.length < acked.length + 1; i++) { await kit.advance(50); await new Promise((r) => setTimeout(r, 5)); }
     assert.equal(seen, [...acked, 9_999], 'every acknowledged event, once, in order; no refused one');
     } finally {
       await bus.close();
