@@ -57,8 +57,9 @@ export function readAcked(file: string): number[] {
 /**
  * Checks one consumer's effect records against the acknowledged publishes:
  * (1) every acknowledged seq has a record (none lost); (2) no event id has two records (none applied
- * twice in effect); (3) per key, the records (in the order they were applied) have increasing seqs
- * (publish order kept; a redelivered event is suppressed by the effect store, so it leaves no record);
+ * twice in effect); (3) per key, first applications (in the order they were applied) have
+ * increasing seqs: publish order kept (a redelivery repeats events already applied; the effect
+ * store suppresses it, so it leaves no record — a repeat that did leave one is counted by (2));
  * plus every record names a seq that was published (≤ `maxPublished`) with its own key and id.
  * Returns the problems found (empty = all good), each naming the event.
  */
@@ -71,17 +72,20 @@ export function checkEffects(consumer: string, acked: readonly number[], records
   const twice = [...count].filter(([, n]) => n > 1);
   if (twice.length > 0) problems.push(`${consumer}: ${twice.length} event(s) applied more than once: ${twice.slice(0, 20).map(([id, n]) => `${id}×${n}`).join(', ')}`);
   const last = new Map<string, EffectRecord>();
-  const sorted = [...records].sort((a, b) => a.position - b.position);
-  for (const r of sorted) {
+  const seen = new Set<string>();
+  for (const r of [...records].sort((a, b) => a.position - b.position)) {
     if (!(r.seq >= 1 && r.seq <= maxPublished) || r.id !== eventId(r.seq) || r.key !== keyOf(r.seq)) {
       problems.push(`${consumer}: record at position ${r.position} is not an event that was published: ${JSON.stringify(r)}`);
       continue;
     }
+    if (seen.has(r.id)) continue; // a repeat: reported above as applied twice, not as an order break
+    seen.add(r.id);
     const before = last.get(r.key);
-    if (before !== undefined && before.seq >= r.seq) {
+    if (before !== undefined && before.seq > r.seq) {
       problems.push(`${consumer}: key ${r.key} out of order: ${r.id} (by ${r.by}, attempt ${r.attempt}, position ${r.position}) applied after ${before.id} (by ${before.by}, position ${before.position})`);
+    } else {
+      last.set(r.key, r);
     }
-    if (before === undefined || r.seq > before.seq) last.set(r.key, r);
   }
   return problems;
 }

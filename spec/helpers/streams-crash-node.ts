@@ -38,7 +38,8 @@ interface LedgerApply {
 
 // The parent is gone (the spec process died): do not outlive it.
 process.on('disconnect', () => process.exit(3));
-const phase = (p: string): void => { try { process.send?.({ type: 'crash.phase', phase: p }); } catch { /* parent gone */ } };
+/** Tells the parent how far the setup got and the node's membership status then (`joining` until the cluster took it in). */
+const phase = (node: ClusterNode, p: string): void => { try { process.send?.({ type: 'crash.phase', phase: `${p}:${node.cluster.self.status}` }); } catch { /* parent gone */ } };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const registry = () => registerReceptionistMessages(registerEventBusMessages(createMessageRegistry())).define(LEDGER_APPLY, {
@@ -60,7 +61,9 @@ async function applyOnce(journal: Journal, data: EffectData): Promise<LedgerOutc
     await journal.append(effectStream(data.id), [{ type: 'applied', data }], { expectedVersion: 0 });
     return 'applied';
   } catch (e) {
-    return isTroupeError(e, 'concurrency-conflict') ? 'duplicate' : 'failed';
+    if (!isTroupeError(e, 'concurrency-conflict')) return 'failed';
+    state.suppressed++;
+    return 'duplicate';
   }
 }
 
@@ -86,9 +89,11 @@ const state: {
   published: number;
   publishFailures: number;
   publisherDone: boolean;
+  /** Applications the effect store refused as already applied (redeliveries, republished ids) since this process started. */
+  suppressed: number;
   applied?: Set<number>;
   subs: Subscription[];
-} = { published: 0, publishFailures: 0, publisherDone: false, subs: [] };
+} = { published: 0, publishFailures: 0, publisherDone: false, suppressed: 0, subs: [] };
 
 /**
  * The publisher: publishes seqs 1…TOTAL in batches (one atomic, durable append each; ids and keys
@@ -160,8 +165,9 @@ export async function setup(node: ClusterNode): Promise<void> {
   const name = node.system.node;
   const dir = join(env.CRASH_DIR!, name);
   mkdirSync(dir, { recursive: true });
-  phase('joining');
+  phase(node, 'setup');
   const backend = await openBackend(node, dir);
+  phase(node, 'backend');
   const bus = createEventBus(node, { backend, pollMs: 200, requestTimeoutMs: 2_000 });
   state.bus = bus;
   const topic = bus.topic<CrashEvent>(CRASH_TOPIC);
@@ -184,12 +190,12 @@ export async function setup(node: ClusterNode): Promise<void> {
   } else {
     state.subs.push(member(node, topic));
   }
-  phase('subscribed');
+  phase(node, 'subscribed');
 }
 
 export const control = {
   /** Progress as seen by this node: the publisher's, and the seqs its effect store holds (audit on n2, the ledger on n1). */
-  progress: () => ({ published: state.published, publisherDone: state.publisherDone, publishFailures: state.publishFailures, applied: state.applied === undefined ? null : [...state.applied] }),
+  progress: () => ({ published: state.published, suppressed: state.suppressed, publisherDone: state.publisherDone, publishFailures: state.publishFailures, applied: state.applied === undefined ? null : [...state.applied] }),
   /** The consumers' status (for the failure report). */
   status: async () => Promise.all(state.subs.map((s) => s.status())),
   /** Dead letters of both consumers (every one would be an event given up on). */
