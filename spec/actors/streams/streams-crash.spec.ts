@@ -72,7 +72,8 @@ class NodeProc {
   constructor(readonly name: NodeName, private readonly env: Record<string, string>, private readonly pids: Set<number>) {}
 
   get alive(): boolean { return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null; }
-  get isUp(): boolean { return this.alive && this.up.includes(this.name); }
+  /** Up in its own view and done with its setup (only then does local-node-main answer calls). */
+  get isUp(): boolean { return this.alive && this.up.includes(this.name) && this.phases.some((p) => p.startsWith('subscribed')); }
 
   start(seeds: string[]): void {
     this.endpoint = ''; this.up = []; this.phases = [];
@@ -103,12 +104,15 @@ class NodeProc {
     });
   }
 
+  /** Calls `control[name]` in the node; rejects if it exits or does not answer within 10 s. */
   call<T>(name: string, ...args: unknown[]): Promise<T> {
     if (!this.alive || this.child === undefined) return Promise.reject(new Error(`node ${this.name} is not running`));
     const id = ++this.nextCall;
     const child = this.child;
     return new Promise<T>((resolve, reject) => {
-      this.calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const timer = setTimeout(() => { this.calls.delete(id); reject(new Error(`node ${this.name} did not answer ${name}`)); }, 10_000);
+      const settle = <A>(f: (a: A) => void) => (a: A): void => { clearTimeout(timer); f(a); };
+      this.calls.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
       child.send({ type: 'call', id, name, args } satisfies ToChild);
     });
   }
@@ -228,7 +232,7 @@ async function runScenario(s: Scenario): Promise<void> {
       suppressed = `suppressed as already applied since the last restart: audit ${p2.suppressed}, ledger ${p1.suppressed}`;
       last = `publisher at ${p1.published}/${s.events} (done ${p1.publisherDone}, ${p1.publishFailures} failed publishes), acked ${acked.length}; ledger misses ${missL.length} [${missL.slice(0, 5).map(eventId)}], audit misses ${missA.length} [${missA.slice(0, 5).map(eventId)}]`;
       return p1.publisherDone && missL.length === 0 && missA.length === 0;
-    }, 'drain', 60_000, () => last).catch(async (e: Error) => {
+    }, 'drain', 40_000, () => last).catch(async (e: Error) => {
       const status = await Promise.all(['n2', 'n3'].map((n) => run.nodes.get(n as NodeName)!.call('status').catch((x: Error) => x.message)));
       throw new Error(`${e.message}\nconsumer status: ${JSON.stringify(status)}`);
     });
@@ -289,10 +293,10 @@ checker.run();
 
 // ---- the scenario, per backend ---------------------------------------------------------------------
 
-const scenarios = suite('streams crash: SIGKILLed nodes lose, double and reorder nothing', undefined, { limitMs: 150_000 });
+const scenarios = suite('streams crash: SIGKILLed nodes lose, double and reorder nothing', undefined, { limitMs: 90_000 });
 
 scenarios('embedded file backend (each node\'s log in its own file journal)', async () => {
-  await runScenario({ backend: 'file', events: Number(process.env.TROUPE_CRASH_EVENTS ?? 2_000), env: {} });
+  await runScenario({ backend: 'file', events: Number(process.env.TROUPE_CRASH_EVENTS ?? 1_500), env: {} });
 });
 
 const pgUrl = serviceUrl('postgres', 'streams crash (PostgreSQL)');
