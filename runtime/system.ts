@@ -27,7 +27,7 @@ import type { SupervisionOptions } from '../supervisors/strategy.ts';
  * 5 ms of dispatch before yielding to timers and I/O, `askTimeoutMs` 5 000, and the guardian's
  * supervision of top-level actors (default: one-for-one, restart, 3 restarts within 5 000 ms).
  *
- * Actors run on microtasks; the dispatcher yields a macrotask (`setImmediate`) once it has run
+ * Actors run on microtasks; the dispatcher yields a macrotask (the scheduler's `yieldThen`) once it has run
  * `yieldEvery` messages or for `yieldAfterMs` (on the scheduler's clock) since the last
  * macrotask, whichever comes first. Both count across drains, so a loop that awaits local asks
  * yields too. The time is read between actor turns (a turn is at most `throughput` messages), so

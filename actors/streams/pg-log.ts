@@ -3,6 +3,7 @@
 // DELETE and watch by LISTEN/NOTIFY. SQL: internal/pg-log-sql.ts.
 
 import pg from 'pg';
+import { inTransaction as inPoolTransaction } from '../journal/internal/pg-transaction.ts';
 import type { Scheduler } from '../../runtime/clock.ts';
 import { TroupeError } from '../../runtime/errors.ts';
 import { createRealScheduler } from '../../runtime/real-clock.ts';
@@ -79,29 +80,7 @@ export async function createPgLogBackend(options: PgLogOptions): Promise<LogBack
     return p;
   };
 
-  /**
-   * BEGIN, `work`, COMMIT on one pooled client (ROLLBACK on failure). Unlike a bare checkout, the
-   * client has an error listener while it is out, so a connection lost mid-transaction rejects the
-   * work instead of crashing the process, and the broken client is destroyed on release.
-   */
-  const inTransaction = async <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const c = await pool.connect();
-    let lost: Error | undefined;
-    const onError = (e: Error): void => { lost = e; };
-    c.on('error', onError);
-    try {
-      await c.query('BEGIN');
-      const out = await work(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.off('error', onError);
-      c.release(lost);
-    }
-  };
+  const inTransaction = <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => inPoolTransaction(pool, work);
 
   const lasts = async (topics: string[]): Promise<Map<string, number>> => {
     const out = new Map<string, number>();
