@@ -5,26 +5,15 @@
 import { suite } from './uvu.ts';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { defineActor, type ActorRef, type SystemEvent } from '../../runtime/index.ts';
+import type { SystemEvent } from '../../runtime/index.ts';
 import { REF_KEY } from '../../runtime/cluster/ref-codec.ts';
 import { createNode, type ClusterNode } from '../../runtime/cluster/node.ts';
 import type { Transport, TransportEvents } from '../../runtime/cluster/transport.ts';
 import { createRealScheduler, secureRandomBytes } from '../../runtime/real-clock.ts';
 import { createRealTimeSettle, recordEvents, within } from './transport-contract.ts';
-import { createMessageRegistry } from '../../runtime/wire/message-registry.ts';
 import { badInput, FUZZ_SEED, rawPacket, systemFields, userPacket, type Report, type Target } from './malformed-input.ts';
+import { notes, registry, type NoteMsg } from './notes-actor.ts';
 
-type NoteMsg = { type: 'note'; text: string } | { type: 'notes'; replyTo: ActorRef<string[]> };
-const notes = defineActor<NoteMsg, string[]>({
-  name: 'notes',
-  init: () => [],
-  receive: (s, m) => {
-    if (m.type === 'note') return [...s, m.text];
-    m.replyTo.tell(s);
-    return s;
-  },
-});
-const registry = () => createMessageRegistry().define('note', { version: 1 }).define('notes', { version: 1 });
 
 interface Pair {
   /** Node 'a', whose own transport sends the bad frames. */

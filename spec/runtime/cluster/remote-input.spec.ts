@@ -5,29 +5,18 @@
 import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { defineActor, type ActorRef, type SystemEvent } from '../../../runtime/index.ts';
+import type { ActorRef, SystemEvent } from '../../../runtime/index.ts';
 import { tryParseAddress } from '../../../runtime/address.ts';
 import { decodeWatchMessage } from '../../../runtime/cluster/internal/watch-message.ts';
 import type { ClusterEvent } from '../../../runtime/cluster/membership.ts';
 import { createNode, type ClusterNode } from '../../../runtime/cluster/node.ts';
 import type { Transport, TransportContext } from '../../../runtime/cluster/transport.ts';
 import { decodePacket } from '../../../runtime/wire/codec.ts';
-import { createMessageRegistry } from '../../../runtime/wire/message-registry.ts';
 import { badInput, FUZZ_SEED, userPacket, type Report } from '../../helpers/malformed-input.ts';
+import { notes, registry, type NoteMsg } from '../../helpers/notes-actor.ts';
 
 const test = suite('remote input is decoded totally');
 
-type NoteMsg = { type: 'note'; text: string } | { type: 'notes'; replyTo: ActorRef<string[]> };
-const notes = defineActor<NoteMsg, string[]>({
-  name: 'notes',
-  init: () => [],
-  receive: (s, m) => {
-    if (m.type === 'note') return [...s, m.text];
-    m.replyTo.tell(s);
-    return s;
-  },
-});
-const registry = () => createMessageRegistry().define('note', { version: 1 }).define('notes', { version: 1 });
 
 /** A transport that only hands its context out: the spec plays the trusted peer by raising `frame` itself. */
 function capturingTransport(): { transport: Transport; ctx: () => TransportContext } {
