@@ -38,11 +38,14 @@ async function rescan(index: JournalIndex, segment: number, { seg, summary }: La
   for (let k = 1; k < start.length; k++) start[k] = start[k - 1] + summary.counts[k - 1];
   const fill = start.slice();
   const off = new Uint32Array(n), len = new Uint32Array(n), byStream = new Uint32Array(n), sid = new Uint32Array(n);
+  const version = new Map<string, number>();
   let i = 0, mismatch: string | undefined;
   const r = scanSegment(buf, size, {
     firstPosition: summary.firstPosition, base: 0, lastFlushSeq: 0,
-    versionOf: (stream) => index.lazyFrom(stream, segment) ?? -1, // a stream the summary does not name fails the version check
-    onRecord: (stream, _version, position, offset, length) => {
+    // A stream the summary does not name fails the scan's version check.
+    versionOf: (stream) => version.get(stream) ?? index.lazyFrom(stream, segment) ?? -1,
+    onRecord: (stream, v, position, offset, length) => {
+      version.set(stream, v);
       const k = local.get(stream);
       if (k === undefined || i >= n || fill[k] >= start[k] + summary.counts[k]) { mismatch ??= `record at byte ${offset} is not in the checkpoint's summary`; return; }
       off[i] = offset; len[i] = length; sid[i] = k; i++;
