@@ -2,14 +2,16 @@
 // `coveredBytes` bytes (offset, length and stream of each record), written when the segment is
 // sealed and, for the active segment, every 8 MiB it grows and at close. Open reads only a
 // checkpoint's header and summary (each stream's event count in the segment), so its cost does not
-// grow with the log; the rest (16 bytes per event) is read when a read first touches the segment.
+// grow with the log; the rest (8 bytes per event) is read when a read first touches the segment.
+// Records lie back to back from the segment header on, so a record's length is the distance to the
+// next one's offset (the last one's: to `coveredBytes`) and is not stored.
 //
 //   header (80 bytes): "TRPJIDX\n" | u32 format 2 | u32 records | f64 first position |
 //     f64 coveredBytes | u32 last flush seq | u32 streams | u32 name bytes | u32 last record length |
-//     u32 last record's stream id | u32 crc of S | u32 crc of offsets | u32 crc of lengths |
+//     u32 last record's stream id | u32 crc of S | u32 crc of offsets | u32 0 |
 //     u32 crc of positions | u32 crc of stream ids | u32 0 | u32 crc32 of the first 76 bytes
 //   S: u32 counts[streams] | names, '\n'-joined                (read at open: the summary)
-//   A: u32 offsets[records] | u32 lengths[records]             (read on first access)
+//   A: u32 offsets[records]                                    (read on first access)
 //   B: u32 positions[records], grouped by stream id             (read on first access)
 //   C: u32 stream ids[records]                                  (read only for the active segment)
 //
@@ -19,7 +21,7 @@
 
 import { open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { crc32 } from './crc32.ts';
-import { checkFrame, readHead } from './record-format.ts';
+import { checkFrame, FRAME_BYTES, MIN_PAYLOAD_BYTES, readHead } from './record-format.ts';
 import { SEGMENT_HEADER_BYTES } from './segment-format.ts';
 import { StringCache } from './string-cache.ts';
 
@@ -44,7 +46,7 @@ export interface CheckpointSummary {
   readonly lastLength: number;
   /** File offset of section A; CRCs of the body sections, as the header recorded them. */
   readonly bodyAt: number;
-  readonly crcs: { readonly off: number; readonly len: number; readonly pos: number; readonly sid: number };
+  readonly crcs: { readonly off: number; readonly pos: number; readonly sid: number };
 }
 
 /** A checkpoint's body: offsets and lengths by record, positions grouped by stream, stream ids when asked for. */
@@ -95,12 +97,11 @@ export async function writeCheckpoint(segmentFile: string, d: CheckpointData): P
   h.writeUInt32LE(n > 0 ? d.sid[n - 1] : 0, 48);
   h.writeUInt32LE(crc32(s, 0, s.length), 52);
   h.writeUInt32LE(crc32(bytesOf(d.off)), 56);
-  h.writeUInt32LE(crc32(bytesOf(d.len)), 60);
   h.writeUInt32LE(crc32(bytesOf(byStream)), 64);
   h.writeUInt32LE(crc32(bytesOf(d.sid)), 68);
   h.writeUInt32LE(crc32(h, 0, 76), 76);
   const file = checkpointFile(segmentFile);
-  await writeFile(`${file}.tmp`, Buffer.concat([h, s, bytesOf(d.off), bytesOf(d.len), bytesOf(byStream), bytesOf(d.sid)]));
+  await writeFile(`${file}.tmp`, Buffer.concat([h, s, bytesOf(d.off), bytesOf(byStream), bytesOf(d.sid)]));
   await rename(`${file}.tmp`, file); // a reader sees the old checkpoint or the new one, never half of one
 }
 
@@ -146,7 +147,7 @@ export async function loadSummary(segmentFile: string, firstPosition: number, se
     const lastLength = h.readUInt32LE(44);
     const lastSid = h.readUInt32LE(48);
     if (h.readDoubleLE(16) !== firstPosition) return 'it names another first position';
-    if (size !== HEADER + 4 * streams + nameBytes + 16 * n) return 'wrong size';
+    if (size !== HEADER + 4 * streams + nameBytes + 12 * n) return 'wrong size';
     if (coveredBytes > segmentSize) return `it covers ${coveredBytes} bytes but the segment has ${segmentSize}`;
     if (n === 0) return 'it is empty';
     const s = Buffer.from(new ArrayBuffer(4 * streams + nameBytes)); // own, aligned memory
@@ -163,11 +164,26 @@ export async function loadSummary(segmentFile: string, firstPosition: number, se
     return {
       file, records: n, firstPosition, coveredBytes, lastFlushSeq: h.readUInt32LE(32), counts, names, lastLength,
       bodyAt: HEADER + s.length,
-      crcs: { off: h.readUInt32LE(56), len: h.readUInt32LE(60), pos: h.readUInt32LE(64), sid: h.readUInt32LE(68) },
+      crcs: { off: h.readUInt32LE(56), pos: h.readUInt32LE(64), sid: h.readUInt32LE(68) },
     };
   } finally {
     await fh.close();
   }
+}
+
+/** Each record's framed length: the distance to the next one's offset; undefined if one is too short. */
+function lengthsOf(off: Uint32Array, lastLength: number): Uint32Array | undefined {
+  const n = off.length;
+  const len = new Uint32Array(n);
+  const min = FRAME_BYTES + MIN_PAYLOAD_BYTES;
+  let bad = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const l = off[i + 1] - off[i];
+    bad |= l < min ? 1 : 0;
+    len[i] = l;
+  }
+  len[n - 1] = lastLength;
+  return bad === 0 ? len : undefined;
 }
 
 /**
@@ -179,19 +195,22 @@ export async function loadBody(s: CheckpointSummary, withStreamIds: boolean): Pr
   try { fh = await open(s.file, 'r'); } catch { return 'it is gone'; }
   try {
     const n = s.records;
-    const off = new Uint32Array(n), len = new Uint32Array(n), byStream = new Uint32Array(n);
     const short = 'shorter than its header says';
-    if (!(await readInto(fh, u8(off), s.bodyAt)) || !(await readInto(fh, u8(len), s.bodyAt + 4 * n))) return short;
-    if (crc32(u8(off)) !== s.crcs.off || crc32(u8(len)) !== s.crcs.len) return 'bad CRC (offsets)';
-    if (!(await readInto(fh, u8(byStream), s.bodyAt + 8 * n))) return short;
+    // One read of offsets and positions, into memory the two views share.
+    const body = new Uint32Array(2 * n);
+    if (!(await readInto(fh, u8(body), s.bodyAt))) return short;
+    const off = body.subarray(0, n), byStream = body.subarray(n);
+    if (crc32(u8(off)) !== s.crcs.off) return 'bad CRC (offsets)';
     if (crc32(u8(byStream)) !== s.crcs.pos) return 'bad CRC (positions)';
     let sid: Uint32Array | undefined;
     if (withStreamIds) {
       sid = new Uint32Array(n);
-      if (!(await readInto(fh, u8(sid), s.bodyAt + 12 * n))) return short;
+      if (!(await readInto(fh, u8(sid), s.bodyAt + 8 * n))) return short;
       if (crc32(u8(sid)) !== s.crcs.sid) return 'bad CRC (stream ids)';
     }
-    if (off[0] !== SEGMENT_HEADER_BYTES || len[n - 1] !== s.lastLength || off[n - 1] + len[n - 1] !== s.coveredBytes) return 'inconsistent';
+    if (off[0] !== SEGMENT_HEADER_BYTES || off[n - 1] + s.lastLength !== s.coveredBytes) return 'inconsistent';
+    const len = lengthsOf(off, s.lastLength);
+    if (!len) return 'inconsistent';
     return { off, len, byStream, sid };
   } finally {
     await fh.close();
