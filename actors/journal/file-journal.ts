@@ -73,7 +73,7 @@ export interface FileJournalOptions extends JournalDeps {
    * report it, and open with the events before it.
    */
   readonly onDamage?: DamagePolicy;
-  /** Called for each thing open reports (bytes cut, data lost, a checkpoint ignored); default none. */
+  /** Called for each thing open reports (bytes cut, data lost, a checkpoint ignored; that last also on a first read); default none. */
   readonly onRecovery?: (event: RecoveryEvent) => void;
   /** Receives a line for each recovery event; default writes it to stderr. */
   readonly log?: (entry: FileJournalLogEntry) => void;

@@ -19,7 +19,8 @@ import { readFully, type Segment, SegmentSet, syncDir, writeAll } from './segmen
  * to `quarantine`) — a torn tail, or corruption the caller chose to quarantine; a whole segment
  * moved aside has `offset` 0. `data-lost`: the log ends before the position the HEAD marker
  * recorded as durable (a segment deleted or shortened outside the journal).
- * `checkpoint-ignored`: an index checkpoint was unusable, so its segment was scanned instead.
+ * `checkpoint-ignored`: an index checkpoint was unusable, so its segment was scanned instead — at
+ * open, or on the first read of a sealed segment whose summary open used but whose body is damaged.
  */
 export type RecoveryEvent =
   | { readonly type: 'truncated'; readonly reason: 'torn-tail' | 'corruption'; readonly file: string; readonly offset: number;
