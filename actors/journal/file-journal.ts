@@ -1,6 +1,6 @@
 // The file journal, Troupe's embedded default: append-only segment files with CRC-framed records,
-// group commit (one write + fsync per batch), an in-memory index loaded from checkpoints on open,
-// and recovery that cuts only a torn tail and reports it. Format: internal/segment-format.ts,
+// group commit (one write + fsync per batch), an in-memory index from checkpoints (sealed segments'
+// summaries on open, their records on first read), and recovery that cuts only a torn tail and reports it. Format: internal/segment-format.ts,
 // internal/record-format.ts, internal/index-checkpoint.ts, internal/head-marker.ts.
 //
 //   <dir>/LOCK                        holder of the journal: pid, start time, boot id, token (dir-lock.ts)
@@ -73,13 +73,14 @@ export interface FileJournalOptions extends JournalDeps {
    * report it, and open with the events before it.
    */
   readonly onDamage?: DamagePolicy;
-  /** Called for each thing open reports (bytes cut, data lost, a checkpoint ignored); default none. */
+  /** Called for each thing open reports (bytes cut, data lost, a checkpoint ignored; that last also on a first read); default none. */
   readonly onRecovery?: (event: RecoveryEvent) => void;
   /** Receives a line for each recovery event; default writes it to stderr. */
   readonly log?: (entry: FileJournalLogEntry) => void;
   /**
-   * Default `true`: persist the index of each segment when it is sealed (and of the active one at
-   * close) and load it on open instead of scanning. `false` scans and CRC-checks every record on
+   * Default `true`: persist the index of each segment when it is sealed (and of the active one every
+   * 8 MiB and at close); open then reads only each sealed segment's summary (its events per stream)
+   * and loads the rest of its index on the first read that touches it, instead of scanning. `false` scans and CRC-checks every record on
    * every open (slower; finds damage in old segments at open rather than when they are read).
    */
   readonly indexCheckpoints?: boolean;
@@ -212,12 +213,16 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
       assertStreamName(stream);
       checkOptionalInt(opts.fromVersion, 'fromVersion', 0);
       checkOptionalInt(opts.maxCount, 'maxCount', 0);
-      const positions = index.streams.get(stream)?.positions;
-      if (!positions) return [];
+      const entry = index.streams.get(stream);
+      if (!entry) return [];
+      const { positions } = entry;
       const from = Math.max(1, opts.fromVersion ?? 1) - 1;
       const to = Math.min(positions.length, from + (opts.maxCount ?? Infinity));
       if (to <= from) return [];
-      return tracked(readRecords(index, segments, { length: to - from, at: (i) => positions.at(from + i) }, stream));
+      return tracked((async () => {
+        await index.readyStream(entry, from, to);
+        return readRecords(index, segments, { length: to - from, at: (i) => positions.at(from + i) }, stream);
+      })());
     },
 
     async readAll(opts: ReadAllOptions = {}): Promise<StoredEvent[]> {
@@ -227,7 +232,10 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
       const from = Math.max(1, opts.fromPosition ?? 1);
       const to = Math.min(index.count, from - 1 + (opts.maxCount ?? Infinity));
       if (to < from) return [];
-      return tracked(readRecords(index, segments, { length: to - from + 1, at: (i) => from + i }));
+      return tracked((async () => {
+        await index.readyPositions(from, to);
+        return readRecords(index, segments, { length: to - from + 1, at: (i) => from + i });
+      })());
     },
 
     async streamVersion(stream: string): Promise<number> {

@@ -43,18 +43,30 @@ async function openOnce(dir: string, extra: Partial<FileJournalOptions>, expect:
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const c = process.cpuUsage(c0);
   if (j.stats().lastPosition !== expect) throw new Error(`opened ${j.stats().lastPosition} events, expected ${expect}`);
+  // First access right after open: one whole stream, then the first 1 000 events of the log.
+  const t1 = process.hrtime.bigint();
+  const one = await j.readStream('stream-7');
+  const t2 = process.hrtime.bigint();
+  const first = await j.readAll({ maxCount: 1000 });
+  const t3 = process.hrtime.bigint();
+  if (one.length !== Math.floor(expect / (BATCH * STREAMS)) * BATCH) throw new Error(`stream-7 read ${one.length} events`);
+  if (first.length !== Math.min(1000, expect)) throw new Error(`readAll read ${first.length} events`);
   await j.close();
-  console.log(`${ms} ${(c.user + c.system) / 1e3}`);
+  console.log(`${ms} ${(c.user + c.system) / 1e3} ${Number(t2 - t1) / 1e6} ${Number(t3 - t2) / 1e6}`);
 }
 
-function timeOpen(dir: string, extra: Partial<FileJournalOptions>, expect: number): [number, number] {
+/** `[open wall ms, open cpu ms, readStream ms, readAll(1 000) ms]`, measured in a fresh process. */
+type Timing = [number, number, number, number];
+
+function timeOpen(dir: string, extra: Partial<FileJournalOptions>, expect: number): Timing {
   const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--open', dir, String(expect), JSON.stringify(extra)], { encoding: 'utf8' });
-  const [wall, cpu] = out.trim().split(' ').map(Number);
-  return [wall, cpu];
+  const [wall, cpu, stream, all] = out.trim().split(' ').map(Number);
+  return [wall, cpu, stream, all];
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (xs: [number, number][]): string => `${median(xs.map((x) => x[0])).toFixed(0)} ms (cpu ${median(xs.map((x) => x[1])).toFixed(0)} ms)`;
+const fmt = (xs: Timing[]): string => `${median(xs.map((x) => x[0])).toFixed(0)} ms (cpu ${median(xs.map((x) => x[1])).toFixed(0)} ms; ` +
+  `then readStream ${median(xs.map((x) => x[2])).toFixed(0)} ms, readAll 1000 ${median(xs.map((x) => x[3])).toFixed(0)} ms)`;
 
 async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
@@ -70,7 +82,7 @@ async function main(): Promise<void> {
       const lastIdx = join(dir, segs[segs.length - 1].replace(/\.seg$/, '.idx'));
       const periodic = existsSync(lastIdx);
       if (periodic) copyFileSync(lastIdx, `${lastIdx}.crash`);
-      const clean: [number, number][] = [], crash: [number, number][] = [], full: [number, number][] = [];
+      const clean: Timing[] = [], crash: Timing[] = [], full: Timing[] = [];
       for (let r = 0; r < RUNS; r++) {
         if (periodic) copyFileSync(`${lastIdx}.crash`, lastIdx); else if (existsSync(lastIdx)) unlinkSync(lastIdx);
         crash.push(timeOpen(dir, {}, n));

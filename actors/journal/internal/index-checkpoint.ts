@@ -1,45 +1,61 @@
 // Index checkpoints: beside each segment, `<segment>.idx` holds the index of its first
 // `coveredBytes` bytes (offset, length and stream of each record), written when the segment is
-// sealed and, for the active segment, every 8 MiB it grows and at close. Open loads them instead of scanning — 16 bytes per
-// event copied into the index with no per-event JavaScript — and scans only the bytes after them.
+// sealed and, for the active segment, every 8 MiB it grows and at close. Open reads only a
+// checkpoint's header and summary (each stream's event count in the segment), so its cost does not
+// grow with the log; the rest (8 bytes per event) is read when a read first touches the segment.
+// Records lie back to back from the segment header on, so a record's length is the distance to the
+// next one's offset (the last one's: to `coveredBytes`) and is not stored.
 //
-//   header (64 bytes): "TRPJIDX\n" | u32 format 1 | u32 records | f64 first position |
-//     f64 coveredBytes | u32 last flush seq | u32 streams | u32 name bytes | u32 crc of offsets |
-//     u32 crc of lengths | u32 crc of B | u32 crc of C | u32 crc32 of the first 60 bytes
-//   A: u32 offsets[records] | u32 lengths[records]           (read straight into the index)
-//   B: u32 positions[records], grouped by stream id | u32 counts[streams] | names, '\n'-joined
-//   C: u32 stream ids[records]                               (read only for the active segment)
+//   header (80 bytes): "TRPJIDX\n" | u32 format 2 | u32 records | f64 first position |
+//     f64 coveredBytes | u32 last flush seq | u32 streams | u32 name bytes | u32 last record length |
+//     u32 last record's stream id | u32 crc of S | u32 crc of offsets | u32 0 |
+//     u32 crc of positions | u32 crc of stream ids | u32 0 | u32 crc32 of the first 76 bytes
+//   S: u32 counts[streams] | names, '\n'-joined                (read at open: the summary)
+//   A: u32 offsets[records]                                    (read on first access)
+//   B: u32 positions[records], grouped by stream id             (read on first access)
+//   C: u32 stream ids[records]                                  (read only for the active segment)
 //
 // A checkpoint is only an accelerator: one that is missing, damaged, or does not match its segment
-// (size, last record) is ignored and the segment is scanned. Written without fsync for that reason.
+// (size, last record) is ignored and the segment is scanned — at open, or on first access when only
+// its body is damaged. Written without fsync for that reason.
 
 import { open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { crc32 } from './crc32.ts';
-import { checkFrame, readHead } from './record-format.ts';
+import { checkFrame, FRAME_BYTES, MIN_PAYLOAD_BYTES, readHead } from './record-format.ts';
 import { SEGMENT_HEADER_BYTES } from './segment-format.ts';
 import { StringCache } from './string-cache.ts';
 
 const MAGIC = Buffer.from('TRPJIDX\n', 'latin1');
-const HEADER = 64;
-const VERSION = 1;
+const HEADER = 80;
+const VERSION = 2;
 
 /** The checkpoint file of segment file `segmentFile`. */
 export const checkpointFile = (segmentFile: string): string => segmentFile.replace(/\.seg$/, '.idx');
 
-/** A loaded checkpoint, verified against its segment. */
-export interface Checkpoint {
+/** A checkpoint's header and summary, verified against its segment; the body is read by {@link loadBody}. */
+export interface CheckpointSummary {
+  readonly file: string;
   readonly records: number;
+  readonly firstPosition: number;
   readonly coveredBytes: number;
   readonly lastFlushSeq: number;
-  /** Views of where the offsets and lengths were read to (see {@link loadCheckpoint}'s `into`). */
-  readonly off: Uint32Array;
-  readonly len: Uint32Array;
-  /** Each record's stream id, when asked for. */
-  readonly sid: Uint32Array | undefined;
-  /** Each stream's positions: `byStream[start_k, start_k + counts[k])`, streams in id order. */
-  readonly byStream: Uint32Array;
+  /** Events of each stream in the segment, streams in id order. */
   readonly counts: Uint32Array;
   readonly names: readonly string[];
+  /** Framed length of the last record. */
+  readonly lastLength: number;
+  /** File offset of section A; CRCs of the body sections, as the header recorded them. */
+  readonly bodyAt: number;
+  readonly crcs: { readonly off: number; readonly pos: number; readonly sid: number };
+}
+
+/** A checkpoint's body: offsets and lengths by record, positions grouped by stream, stream ids when asked for. */
+export interface CheckpointBody {
+  readonly off: Uint32Array;
+  readonly len: Uint32Array;
+  /** Each stream's positions: `byStream[start_k, start_k + counts[k])`, streams in id order. */
+  readonly byStream: Uint32Array;
+  readonly sid: Uint32Array | undefined;
 }
 
 /** What to write: the index of the segment's first `coveredBytes` bytes. */
@@ -49,6 +65,7 @@ export interface CheckpointData {
   readonly lastFlushSeq: number;
   readonly off: Uint32Array;
   readonly len: Uint32Array;
+  /** Local stream id of each record (an index in `names`). */
   readonly sid: Uint32Array;
   readonly names: readonly string[];
 }
@@ -66,9 +83,7 @@ export async function writeCheckpoint(segmentFile: string, d: CheckpointData): P
   const byStream = new Uint32Array(n);
   for (let i = 0; i < n; i++) byStream[start[d.sid[i]]++] = d.firstPosition + i;
   const names = Buffer.from(d.names.join('\n'), 'latin1');
-  const a = Buffer.concat([bytesOf(d.off), bytesOf(d.len)]);
-  const b = Buffer.concat([bytesOf(byStream), bytesOf(counts), names]);
-  const c = bytesOf(d.sid);
+  const s = Buffer.concat([bytesOf(counts), names]);
   const h = Buffer.alloc(HEADER);
   MAGIC.copy(h, 0);
   h.writeUInt32LE(VERSION, 8);
@@ -76,15 +91,17 @@ export async function writeCheckpoint(segmentFile: string, d: CheckpointData): P
   h.writeDoubleLE(d.firstPosition, 16);
   h.writeDoubleLE(d.coveredBytes, 24);
   h.writeUInt32LE(d.lastFlushSeq >>> 0, 32);
-  h.writeUInt32LE(d.names.length, 36);
+  h.writeUInt32LE(k, 36);
   h.writeUInt32LE(names.length, 40);
-  h.writeUInt32LE(crc32(a, 0, 4 * n), 44);
-  h.writeUInt32LE(crc32(a, 4 * n, 8 * n), 48);
-  h.writeUInt32LE(crc32(b, 0, b.length), 52);
-  h.writeUInt32LE(crc32(c, 0, c.length), 56);
-  h.writeUInt32LE(crc32(h, 0, 60), 60);
+  h.writeUInt32LE(n > 0 ? d.len[n - 1] : 0, 44);
+  h.writeUInt32LE(n > 0 ? d.sid[n - 1] : 0, 48);
+  h.writeUInt32LE(crc32(s, 0, s.length), 52);
+  h.writeUInt32LE(crc32(bytesOf(d.off)), 56);
+  h.writeUInt32LE(crc32(bytesOf(byStream)), 64);
+  h.writeUInt32LE(crc32(bytesOf(d.sid)), 68);
+  h.writeUInt32LE(crc32(h, 0, 76), 76);
   const file = checkpointFile(segmentFile);
-  await writeFile(`${file}.tmp`, Buffer.concat([h, a, b, c]));
+  await writeFile(`${file}.tmp`, Buffer.concat([h, s, bytesOf(d.off), bytesOf(byStream), bytesOf(d.sid)]));
   await rename(`${file}.tmp`, file); // a reader sees the old checkpoint or the new one, never half of one
 }
 
@@ -106,55 +123,95 @@ async function readInto(fh: FileHandle, dst: Uint8Array, position: number): Prom
 const u8 = (a: Uint32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /**
- * Loads the checkpoint of `segmentFile` (whose first record is `firstPosition` and which is
- * `segmentSize` bytes long): `undefined` when there is none, a string saying why when it cannot be
- * used. Offsets and lengths are read straight into the views `into(records)` returns (so a
- * rejected checkpoint may leave bytes there); stream ids only when `withStreamIds`. The last
- * record it names is read back from the segment and checked.
+ * Loads the header and summary of `segmentFile`'s checkpoint (whose first record is
+ * `firstPosition` and which is `segmentSize` bytes long): `undefined` when there is none, a string
+ * saying why when it cannot be used. The last record it names is read back from the segment and
+ * checked. Reads O(streams in the segment) bytes, not O(records).
  */
-export async function loadCheckpoint(segmentFile: string, firstPosition: number, segmentSize: number,
-  readSegment: (offset: number, length: number) => Promise<Buffer>,
-  into: (records: number) => { off: Uint32Array; len: Uint32Array }, withStreamIds: boolean): Promise<Checkpoint | string | undefined> {
+export async function loadSummary(segmentFile: string, firstPosition: number, segmentSize: number,
+  readSegment: (offset: number, length: number) => Promise<Buffer>): Promise<CheckpointSummary | string | undefined> {
+  const file = checkpointFile(segmentFile);
   let fh: FileHandle;
-  try { fh = await open(checkpointFile(segmentFile), 'r'); } catch { return undefined; }
+  try { fh = await open(file, 'r'); } catch { return undefined; }
   try {
     const size = (await fh.stat()).size;
     const h = Buffer.alloc(HEADER);
     if (size < HEADER || !(await readInto(fh, h, 0))) return 'shorter than its header';
-    if (!h.subarray(0, 8).equals(MAGIC) || crc32(h, 0, 60) !== h.readUInt32LE(60)) return 'bad header';
+    if (!h.subarray(0, 8).equals(MAGIC)) return 'bad header';
     if (h.readUInt32LE(8) !== VERSION) return `format version ${h.readUInt32LE(8)}`;
+    if (crc32(h, 0, 76) !== h.readUInt32LE(76)) return 'bad header';
     const n = h.readUInt32LE(12);
     const coveredBytes = h.readDoubleLE(24);
     const streams = h.readUInt32LE(36);
     const nameBytes = h.readUInt32LE(40);
+    const lastLength = h.readUInt32LE(44);
+    const lastSid = h.readUInt32LE(48);
     if (h.readDoubleLE(16) !== firstPosition) return 'it names another first position';
-    if (size !== HEADER + 16 * n + 4 * streams + nameBytes) return 'wrong size';
+    if (size !== HEADER + 4 * streams + nameBytes + 12 * n) return 'wrong size';
     if (coveredBytes > segmentSize) return `it covers ${coveredBytes} bytes but the segment has ${segmentSize}`;
     if (n === 0) return 'it is empty';
-    const { off, len } = into(n);
-    if (!(await readInto(fh, u8(off), HEADER)) || !(await readInto(fh, u8(len), HEADER + 4 * n))) return 'shorter than its header says';
-    if (crc32(u8(off)) !== h.readUInt32LE(44) || crc32(u8(len)) !== h.readUInt32LE(48)) return 'bad CRC (offsets)';
-    const b = Buffer.from(new ArrayBuffer(4 * n + 4 * streams + nameBytes)); // own, aligned memory
-    if (!(await readInto(fh, b, HEADER + 8 * n))) return 'shorter than its header says';
-    if (crc32(b, 0, b.length) !== h.readUInt32LE(52)) return 'bad CRC (streams)';
+    const s = Buffer.from(new ArrayBuffer(4 * streams + nameBytes)); // own, aligned memory
+    if (!(await readInto(fh, s, HEADER))) return 'shorter than its header says';
+    if (crc32(s, 0, s.length) !== h.readUInt32LE(52)) return 'bad CRC (summary)';
+    const counts = new Uint32Array(s.buffer, 0, streams);
+    const names = s.toString('latin1', 4 * streams).split('\n');
+    let total = 0;
+    for (let j = 0; j < streams; j++) total += counts[j];
+    if (names.length !== streams || total !== n || lastSid >= streams || lastLength > coveredBytes - SEGMENT_HEADER_BYTES) return 'inconsistent';
+    const last = await readSegment(coveredBytes - lastLength, lastLength);
+    const head = checkFrame(last, 0, last.length) < 0 ? undefined : readHead(last, 0, new StringCache());
+    if (!head || head.position !== firstPosition + n - 1 || head.stream !== names[lastSid]) return 'its last record does not match the segment';
+    return {
+      file, records: n, firstPosition, coveredBytes, lastFlushSeq: h.readUInt32LE(32), counts, names, lastLength,
+      bodyAt: HEADER + s.length,
+      crcs: { off: h.readUInt32LE(56), pos: h.readUInt32LE(64), sid: h.readUInt32LE(68) },
+    };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Each record's framed length: the distance to the next one's offset; undefined if one is too short. */
+function lengthsOf(off: Uint32Array, lastLength: number): Uint32Array | undefined {
+  const n = off.length;
+  const len = new Uint32Array(n);
+  const min = FRAME_BYTES + MIN_PAYLOAD_BYTES;
+  let bad = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const l = off[i + 1] - off[i];
+    bad |= l < min ? 1 : 0;
+    len[i] = l;
+  }
+  len[n - 1] = lastLength;
+  return bad === 0 ? len : undefined;
+}
+
+/**
+ * Loads the body of the checkpoint `s` describes (stream ids only when `withStreamIds`), checked
+ * against the CRCs its header had when `s` was loaded: a string saying why when it cannot be used.
+ */
+export async function loadBody(s: CheckpointSummary, withStreamIds: boolean): Promise<CheckpointBody | string> {
+  let fh: FileHandle;
+  try { fh = await open(s.file, 'r'); } catch { return 'it is gone'; }
+  try {
+    const n = s.records;
+    const short = 'shorter than its header says';
+    // One read of offsets and positions, into memory the two views share.
+    const body = new Uint32Array(2 * n);
+    if (!(await readInto(fh, u8(body), s.bodyAt))) return short;
+    const off = body.subarray(0, n), byStream = body.subarray(n);
+    if (crc32(u8(off)) !== s.crcs.off) return 'bad CRC (offsets)';
+    if (crc32(u8(byStream)) !== s.crcs.pos) return 'bad CRC (positions)';
     let sid: Uint32Array | undefined;
     if (withStreamIds) {
       sid = new Uint32Array(n);
-      if (!(await readInto(fh, u8(sid), HEADER + 12 * n + 4 * streams + nameBytes))) return 'shorter than its header says';
-      if (crc32(u8(sid)) !== h.readUInt32LE(56)) return 'bad CRC (stream ids)';
+      if (!(await readInto(fh, u8(sid), s.bodyAt + 8 * n))) return short;
+      if (crc32(u8(sid)) !== s.crcs.sid) return 'bad CRC (stream ids)';
     }
-    const byStream = new Uint32Array(b.buffer, 0, n);
-    const counts = new Uint32Array(b.buffer, 4 * n, streams);
-    const names = b.toString('latin1', 4 * n + 4 * streams).split('\n');
-    let total = 0;
-    for (let j = 0; j < streams; j++) total += counts[j];
-    if (names.length !== streams || total !== n || off[0] !== SEGMENT_HEADER_BYTES || off[n - 1] + len[n - 1] !== coveredBytes) return 'inconsistent';
-    const last = await readSegment(off[n - 1], len[n - 1]);
-    const head = checkFrame(last, 0, last.length) < 0 ? undefined : readHead(last, 0, new StringCache());
-    let lastStream: string | undefined;
-    for (let k = 0, at = 0; k < streams; k++) { at += counts[k]; if (counts[k] > 0 && byStream[at - 1] === firstPosition + n - 1) lastStream = names[k]; }
-    if (!head || head.position !== firstPosition + n - 1 || head.stream !== lastStream) return 'its last record does not match the segment';
-    return { records: n, coveredBytes, lastFlushSeq: h.readUInt32LE(32), off, len, sid, byStream, counts, names };
+    if (off[0] !== SEGMENT_HEADER_BYTES || off[n - 1] + s.lastLength !== s.coveredBytes) return 'inconsistent';
+    const len = lengthsOf(off, s.lastLength);
+    if (!len) return 'inconsistent';
+    return { off, len, byStream, sid };
   } finally {
     await fh.close();
   }

@@ -1,4 +1,5 @@
-// Opening a journal directory: load index checkpoints, scan what they do not cover, classify damage
+// Opening a journal directory: load index checkpoints (of sealed segments only their summaries; see
+// lazy-load.ts), scan what they do not cover, classify damage
 // (segment-scan.ts), compare the result with the HEAD marker, and only then change anything on
 // disk — every byte cut is first copied to a quarantine file beside its segment and reported.
 
@@ -6,8 +7,9 @@ import { open, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TroupeError } from '../../../runtime/errors.ts';
 import { HeadMarker } from './head-marker.ts';
-import { checkpointFile, loadCheckpoint, removeCheckpoint, writeCheckpoint } from './index-checkpoint.ts';
+import { checkpointFile, loadBody, loadSummary, removeCheckpoint, writeCheckpoint } from './index-checkpoint.ts';
 import type { JournalIndex } from './journal-index.ts';
+import { lazyLoader, type LazySegment } from './lazy-load.ts';
 import { parseSegmentName, SEGMENT_HEADER_BYTES, segmentHeader, segmentName } from './segment-format.ts';
 import { scanSegment, type ScanDamage } from './segment-scan.ts';
 import { readFully, type Segment, SegmentSet, syncDir, writeAll } from './segment-set.ts';
@@ -17,7 +19,8 @@ import { readFully, type Segment, SegmentSet, syncDir, writeAll } from './segmen
  * to `quarantine`) — a torn tail, or corruption the caller chose to quarantine; a whole segment
  * moved aside has `offset` 0. `data-lost`: the log ends before the position the HEAD marker
  * recorded as durable (a segment deleted or shortened outside the journal).
- * `checkpoint-ignored`: an index checkpoint was unusable, so its segment was scanned instead.
+ * `checkpoint-ignored`: an index checkpoint was unusable, so its segment was scanned instead — at
+ * open, or on the first read of a sealed segment whose summary open used but whose body is damaged.
  */
 export type RecoveryEvent =
   | { readonly type: 'truncated'; readonly reason: 'torn-tail' | 'corruption'; readonly file: string; readonly offset: number;
@@ -79,7 +82,7 @@ export async function recover(o: RecoverOptions): Promise<Recovered> {
   let nextPosition = 1;
   let lastFlushSeq = 0;
   let tornBytes = 0;
-  if (names.length > 0) index.ensure((parseSegmentName(names[names.length - 1]) as number) + 1024); // the log holds at least this many records
+  const lazy = new Map<number, LazySegment>();
   const fail = async (e: unknown): Promise<never> => {
     await Promise.allSettled([...segments.map((s) => s.fh.close()), head.close()]);
     throw e;
@@ -98,15 +101,31 @@ export async function recover(o: RecoverOptions): Promise<Recovered> {
       segments.push(seg);
       let start = 0;
       if (o.checkpoints) {
-        const cp = await loadCheckpoint(file, firstPosition, size, (off, len) => readAt(fh, off, len, file), (n) => index.bulkTarget(n), isLast);
+        const readSeg = (off: number, len: number): Promise<Buffer> => readAt(fh, off, len, file);
+        let cp = await loadSummary(file, firstPosition, size, readSeg);
+        if (cp && typeof cp !== 'string' && !isLast && cp.coveredBytes === size) {
+          // A sealed segment it covers whole: only the summary now, the rest on first read.
+          index.addLazy(i, cp.records, cp.counts, cp.names);
+          lazy.set(i, { seg, summary: cp });
+          lastFlushSeq = seg.lastFlushSeq = cp.lastFlushSeq;
+          nextPosition = index.count + 1;
+          continue;
+        }
+        if (cp && typeof cp !== 'string') {
+          // The last segment (which takes appends and checkpoints again), or one with records after its checkpoint.
+          const summary = cp;
+          const body = await loadBody(summary, true);
+          if (typeof body === 'string') cp = body;
+          else {
+            index.addBulk(i, summary.records, { ...body, counts: summary.counts, names: summary.names });
+            start = summary.coveredBytes;
+            lastFlushSeq = seg.lastFlushSeq = summary.lastFlushSeq;
+            nextPosition = index.count + 1;
+          }
+        }
         if (typeof cp === 'string') {
           ignored.push(file);
           o.report({ type: 'checkpoint-ignored', file: checkpointFile(file), why: cp });
-        } else if (cp) {
-          index.addBulk(i, cp.records, cp);
-          start = cp.coveredBytes;
-          lastFlushSeq = seg.lastFlushSeq = cp.lastFlushSeq;
-          nextPosition = index.count + 1;
         }
       }
       if (start === size) continue;
@@ -179,6 +198,7 @@ export async function recover(o: RecoverOptions): Promise<Recovered> {
     return fail(e);
   }
 
+  index.loader = lazyLoader(index, lazy, (file, why) => o.report({ type: 'checkpoint-ignored', file, why }));
   const set = new SegmentSet(dir, o.segmentBytes, o.fsync, segments, head);
   try {
     if (segments.length === 0) await set.create(1);

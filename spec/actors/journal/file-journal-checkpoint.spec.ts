@@ -160,4 +160,80 @@ test('a checkpoint that does not match its segment (stale, or naming other recor
   assert.ok(segs.length > 2);
 });
 
+const readFile = async (file: string): Promise<Buffer> => { const h = await openFile(file, 'r'); try { return await h.readFile(); } finally { await h.close(); } };
+/** Flips two bytes inside the positions table of a checkpoint (its body, not read at open). */
+const damageBody = async (idxFile: string): Promise<void> => {
+  const b = await readFile(idxFile);
+  const records = b.readUInt32LE(12);
+  const fh = await openFile(idxFile, 'r+');
+  await fh.write(Buffer.from([0xff, 0xee]), 0, 2, b.length - 4 * records - 8); // the last positions, before the stream ids
+  await fh.close();
+};
+
+test('open reads sealed segments\' summaries only: versions are exact at once, a damaged body is found on first read, reported, and scanned', async (ctx) => {
+  const j = await ctx.open();
+  await write(j, 0, 300);
+  const before = await summary(j);
+  const versions = await Promise.all(Array.from({ length: 7 }, (_, k) => j.streamVersion(`s-${k}`)));
+  await j.close();
+  const [firstIdx] = await files(ctx.dir, '.idx');
+  await damageBody(firstIdx);
+  const j2 = await ctx.open();
+  assert.equal(ctx.events, [], 'nothing reported at open: the body is not read');
+  assert.equal(await Promise.all(Array.from({ length: 7 }, (_, k) => j2.streamVersion(`s-${k}`))), versions);
+  await j2.append('s-3', [{ type: 'checked', data: 0 }], { expectedVersion: versions[3] });
+  const stale = await j2.append('s-4', [{ type: 'stale', data: 0 }], { expectedVersion: versions[4] - 1 }).then(() => undefined, (e: unknown) => e);
+  assert.is((stale as { code?: string }).code, 'concurrency-conflict');
+  const after = await summary(j2) as { all: unknown[]; streams: unknown[][] };
+  assert.equal(after.all.slice(0, 300), (before as { all: unknown[] }).all);
+  assert.equal(ctx.events.map((e) => e.type === 'checkpoint-ignored' && e.file), [firstIdx], 'reported when first read');
+  assert.equal(j2.stats().recovery.length, 1);
+  await j2.close();
+  ctx.events.length = 0;
+  const j3 = await ctx.open();
+  assert.equal(await summary(j3), after);
+  assert.equal(ctx.events, [], 'the scan rewrote the checkpoint');
+});
+
+test('a sealed segment changed behind an intact summary is corrupt-record when first read; open and other segments are unaffected', async (ctx) => {
+  const j = await ctx.open();
+  await write(j, 0, 300);
+  const expected = (await j.readAll()).filter((e) => e.position > 100).map((e) => e.position);
+  await j.close();
+  const [firstSeg] = await files(ctx.dir, '.seg');
+  const [firstIdx] = await files(ctx.dir, '.idx');
+  await damageBody(firstIdx);
+  const seg = await readFile(firstSeg);
+  const fh = await openFile(firstSeg, 'r+');
+  await fh.write(Buffer.from([seg[200] ^ 0xff]), 0, 1, 200); // inside an early record
+  await fh.close();
+  const j2 = await ctx.open();
+  const err = await j2.readAll({ maxCount: 5 }).then(() => undefined, (e: unknown) => e);
+  assert.is((err as { code?: string }).code, 'corrupt-record');
+  assert.is((err as { data?: { file?: string } }).data?.file, firstSeg);
+  const later = (await j2.readAll({ fromPosition: 101 })).map((e) => e.position);
+  assert.ok(later.length > 0);
+  assert.equal(later.filter((p) => expected.includes(p)).length, later.length);
+});
+
+test('a sealed segment with records after its checkpoint (a crash between its last periodic checkpoint and its seal) opens with every event', async (ctx) => {
+  const j = await ctx.open({ segmentBytes: 8192 });
+  await write(j, 0, 10);
+  await j.close(); // the active first segment's checkpoint covers 10 events
+  const [firstIdx] = await files(ctx.dir, '.idx');
+  const partial = await readFile(firstIdx);
+  const j2 = await ctx.open({ segmentBytes: 8192 });
+  await write(j2, 10, 200); // seals the first segment (its checkpoint now covers it whole)
+  const expected = await summary(j2);
+  await j2.close();
+  assert.ok((await files(ctx.dir, '.seg')).length > 2);
+  await writeFile(firstIdx, partial); // as if the seal's checkpoint was never written
+  const j3 = await ctx.open({ segmentBytes: 8192 });
+  assert.equal(await summary(j3), expected);
+  assert.equal(ctx.events, []);
+  await j3.close();
+  const j4 = await ctx.open({ segmentBytes: 8192 });
+  assert.equal(await summary(j4), expected);
+});
+
 test.run();
