@@ -1,5 +1,5 @@
 // The shared request/reply workload: sequential asks timed one by one (p50/p99), sequential asks
-// timed in bulk (rate), and asks with a fixed number in flight (pipelined rate).
+// timed in bulk (rate, and CPU time per ask), and asks with a fixed number in flight (pipelined rate).
 
 import { percentile } from '../harness/stats.ts';
 import type { CaseOption } from '../harness/suite.ts';
@@ -12,6 +12,8 @@ export interface AskFigures {
   askP99Us: number;
   asksPerSec: number;
   pipelinedAsksPerSec: number;
+  /** CPU time (process, user + system) per sequential ask: unlike the rates, not inflated by preemption on a busy machine. */
+  seqCpuNsPerAsk: number;
 }
 
 /** Reads the `inFlight` case option (asks outstanding in the pipelined phase); default 1000. */
@@ -41,7 +43,8 @@ async function pipelined(n: number, inFlight: number, ask: () => Promise<unknown
 
 /**
  * Runs `n` asks three ways through `ask`: one at a time with each latency taken by
- * `process.hrtime.bigint()`, one at a time timed in bulk, and with `inFlight` outstanding.
+ * `process.hrtime.bigint()`, one at a time timed in bulk (wall and process CPU time), and with
+ * `inFlight` outstanding.
  * The server must reply with the number of asks it has served; after the three phases the last
  * reply must be `3 * n`, or this throws (asks lost or doubled).
  */
@@ -53,10 +56,13 @@ export async function measureAsks(n: number, inFlight: number, ask: () => Promis
     samples[i] = Number(process.hrtime.bigint() - t0) / 1e3;
   }
   samples.sort();
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) lastReply = await ask();
   const asksPerSec = n / secondsSince(t0);
+  const cpu = process.cpuUsage(cpu0);
+  const seqCpuNsPerAsk = ((cpu.user + cpu.system) * 1e3) / n;
   const pipelinedAsksPerSec = await pipelined(n, inFlight, ask);
   if (lastReply !== 3 * n) throw new Error(`the server answered ${String(lastReply)} last, expected ${3 * n}: asks were lost or doubled`);
-  return { askP50Us: percentile(samples, 50), askP99Us: percentile(samples, 99), asksPerSec, pipelinedAsksPerSec };
+  return { askP50Us: percentile(samples, 50), askP99Us: percentile(samples, 99), asksPerSec, pipelinedAsksPerSec, seqCpuNsPerAsk };
 }

@@ -10,6 +10,8 @@ const asksPerSec: MetricSpec = { name: 'asksPerSec', unit: 'ask/s', better: 'hig
 const askP50Us: MetricSpec = { name: 'askP50Us', unit: 'µs', better: 'lower' };
 const askP99Us: MetricSpec = { name: 'askP99Us', unit: 'µs', better: 'lower' };
 const pipelinedAsksPerSec: MetricSpec = { name: 'pipelinedAsksPerSec', unit: 'ask/s', better: 'higher' };
+/** CPU per sequential ask: compare versions with it when the machine is busy (preemption inflates wall time, not this). */
+const seqCpuNsPerAsk: MetricSpec = { name: 'seqCpuNsPerAsk', unit: 'ns', better: 'lower' };
 const bytesPerActor: MetricSpec = { name: 'bytesPerActor', unit: 'B', better: 'lower' };
 const spawnPerSec: MetricSpec = { name: 'spawnPerSec', unit: 'actor/s', better: 'higher' };
 const restartP50Us: MetricSpec = { name: 'restartP50Us', unit: 'µs', better: 'lower' };
@@ -84,7 +86,7 @@ export const localSuite: Suite = {
     {
       id: 'ask',
       title: 'Ask from outside: sequential (rate, p50/p99) and 1000 in flight',
-      metrics: [asksPerSec, askP50Us, askP99Us, pipelinedAsksPerSec],
+      metrics: [asksPerSec, askP50Us, askP99Us, pipelinedAsksPerSec, seqCpuNsPerAsk],
       cases: askCases,
       baseline: 'queue-ask',
       targets: [
