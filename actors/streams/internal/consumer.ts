@@ -126,6 +126,8 @@ interface State {
   readonly tokens: Map<string, { src: Src; part: Part; entry: Entry }>;
   inFlight: number;
   buffered: number;
+  /** Entries waiting to be handed to the handler (state 'queued'). */
+  queued: number;
   seq: number;
   epochs: number;
   delivered: number;
@@ -151,6 +153,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
   const handlerIsActor = handler instanceof ActorRef;
   const window = guarantee === 'at-least-once' && handlerIsActor ? settings.maxUnacked : 1;
   const allPartitions = Array.from({ length: setup.partitions }, (_, i) => i);
+  const lowWater = Math.min(setup.readBatch, Math.ceil(settings.maxBuffered / 2));
 
   const desired = (s: State): Set<number> => {
     if (setup.joinGroup === null) return new Set(allPartitions);
@@ -233,6 +236,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
   const dropPart = (s: State, src: Src, part: Part): void => {
     for (const e of part.queue) {
       if (e.state !== 'done') s.buffered--;
+      if (e.state === 'queued') s.queued--;
       if (e.state === 'inflight') s.inFlight--;
       s.tokens.delete(e.token);
     }
@@ -284,6 +288,9 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     if (from === Infinity) return;
     const room = settings.maxBuffered - s.buffered;
     if (room <= 0) return;
+    // While events wait to be handled, wait for room for a whole batch (else a full buffer would
+    // read one record per handled event); handling them frees the room and calls here again.
+    if (s.queued > 0 && room < lowWater) return;
     src.fetching = true;
     src.again = false;
     const max = Math.min(room, setup.readBatch);
@@ -305,6 +312,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
       if (high) part.highPending++;
       part.queue.push({ record: r, seq: ++s.seq, high, state: 'queued', attempt: 0, token: '', lastError: '' });
       s.buffered++;
+      s.queued++;
     }
     for (const part of src.parts.values()) {
       if (part.status === 'owned' && part.readThrough + 1 >= from && part.readThrough < last) part.readThrough = last;
@@ -356,6 +364,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     entry.token = `${src.handle.name}#${src.epoch}#${entry.record.offset}#${entry.attempt}`;
     entry.state = 'inflight';
     s.inFlight++;
+    s.queued--;
     s.tokens.set(entry.token, { src, part, entry });
     const token = entry.token;
     let event: BusEvent<unknown>;
@@ -481,7 +490,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     name: 'bus-consumer',
     init: (ctx) => {
       const s: State = {
-        sources: new Map(), members: [], tokens: new Map(), inFlight: 0, buffered: 0, seq: 0, epochs: 0, delivered: 0, deadLettered: 0,
+        sources: new Map(), members: [], tokens: new Map(), inFlight: 0, buffered: 0, queued: 0, seq: 0, epochs: 0, delivered: 0, deadLettered: 0,
         stopSources: () => undefined, leaveGroup: () => undefined, self: ctx.self.toString(), stopped: false,
       };
       if (setup.joinGroup !== null) s.leaveGroup = setup.joinGroup(ctx.self as ActorRef<never>, (ids) => post(ctx, { type: 'c.members', ids }));
@@ -589,6 +598,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
           s.tokens.delete(m.token);
           if (found.entry.attempt >= settings.maxAttempts) { found.entry.state = 'inflight'; s.inFlight++; s.tokens.set(m.token, found); s.inFlight--; deadLetter(s, found.src, found.part, found.entry, ctx); return; }
           found.entry.state = 'queued';
+          s.queued++;
           dispatch(s, ctx);
           return;
         }
