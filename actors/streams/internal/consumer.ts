@@ -92,6 +92,8 @@ interface Entry {
   attempt: number;
   token: string;
   lastError: string;
+  /** Whether an ack-timeout timer runs for the current delivery. */
+  timed: boolean;
 }
 
 interface Part {
@@ -124,6 +126,8 @@ interface State {
   readonly tokens: Map<string, { src: Src; part: Part; entry: Entry }>;
   inFlight: number;
   buffered: number;
+  /** Entries waiting to be handed to the handler (state 'queued'). */
+  queued: number;
   seq: number;
   epochs: number;
   delivered: number;
@@ -135,6 +139,8 @@ interface State {
 }
 
 const TICK = 'tick';
+/** Outcomes known at once that one dispatch settles before it lets other messages in. */
+const INLINE_SETTLES = 128;
 
 /** Tells the consumer a result that arrived asynchronously; after the system terminated there is nobody to tell. */
 function post(ctx: ActorContext<ConsumerMsg>, msg: ConsumerMsg): void {
@@ -149,6 +155,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
   const handlerIsActor = handler instanceof ActorRef;
   const window = guarantee === 'at-least-once' && handlerIsActor ? settings.maxUnacked : 1;
   const allPartitions = Array.from({ length: setup.partitions }, (_, i) => i);
+  const lowWater = Math.min(setup.readBatch, Math.ceil(settings.maxBuffered / 2));
 
   const desired = (s: State): Set<number> => {
     if (setup.joinGroup === null) return new Set(allPartitions);
@@ -231,6 +238,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
   const dropPart = (s: State, src: Src, part: Part): void => {
     for (const e of part.queue) {
       if (e.state !== 'done') s.buffered--;
+      if (e.state === 'queued') s.queued--;
       if (e.state === 'inflight') s.inFlight--;
       s.tokens.delete(e.token);
     }
@@ -282,6 +290,9 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     if (from === Infinity) return;
     const room = settings.maxBuffered - s.buffered;
     if (room <= 0) return;
+    // While events wait to be handled, wait for room for a whole batch (else a full buffer would
+    // read one record per handled event); handling them frees the room and calls here again.
+    if (s.queued > 0 && room < lowWater) return;
     src.fetching = true;
     src.again = false;
     const max = Math.min(room, setup.readBatch);
@@ -299,8 +310,9 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
       part.readThrough = r.offset;
       const replayFor = r.headers?.[REPLAY_FOR];
       if (replayFor !== undefined && replayFor !== (consumer ?? setup.subscription)) continue;
-      part.queue.push({ record: r, seq: ++s.seq, high: r.headers?.['troupe-priority'] === 'high', state: 'queued', attempt: 0, token: '', lastError: '' });
+      part.queue.push({ record: r, seq: ++s.seq, high: r.headers?.['troupe-priority'] === 'high', state: 'queued', attempt: 0, token: '', lastError: '', timed: false });
       s.buffered++;
+      s.queued++;
     }
     for (const part of src.parts.values()) {
       if (part.status === 'owned' && part.readThrough + 1 >= from && part.readThrough < last) part.readThrough = last;
@@ -338,18 +350,28 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
   };
 
   const dispatch = (s: State, ctx: ActorContext<ConsumerMsg>): void => {
+    // Outcomes known at once (a handler function that returned or threw) are settled here, in a
+    // loop bounded by INLINE_SETTLES so other messages get their turn; the rest arrive as messages.
+    let inline = 0;
     while (!s.stopped && s.inFlight < window) {
       const next = pick(s);
       if (next === undefined) return;
-      deliver(s, next.src, next.part, next.entry, ctx);
+      const outcome = deliver(s, next.src, next.part, next.entry, ctx);
+      if (outcome === undefined) continue;
+      const token = next.entry.token;
+      if (++inline > INLINE_SETTLES) { post(ctx, outcome === null ? { type: 'c.handled', token } : { type: 'c.handled', token, error: outcome }); return; }
+      settleEntry(s, token, outcome ?? undefined, ctx);
+      for (const src of s.sources.values()) maybeFetch(s, src, ctx);
     }
   };
 
-  const deliver = (s: State, src: Src, part: Part, entry: Entry, ctx: ActorContext<ConsumerMsg>): void => {
+  /** Hands `entry` to the handler. Returns its outcome when known at once (null: handled, a string: the error), undefined when it will arrive as a message. */
+  const deliver = (s: State, src: Src, part: Part, entry: Entry, ctx: ActorContext<ConsumerMsg>): string | null | undefined => {
     entry.attempt++;
     entry.token = `${src.handle.name}#${src.epoch}#${entry.record.offset}#${entry.attempt}`;
     entry.state = 'inflight';
     s.inFlight++;
+    s.queued--;
     s.tokens.set(entry.token, { src, part, entry });
     const token = entry.token;
     let event: BusEvent<unknown>;
@@ -358,39 +380,51 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     } catch (e) {
       // A payload this node cannot read never becomes readable by retrying: dead-letter it now.
       entry.attempt = Math.max(entry.attempt, settings.maxAttempts);
-      post(ctx, { type: 'c.handled', token, error: `cannot decode: ${errorText(e)}` });
-      return;
+      return `cannot decode: ${errorText(e)}`;
     }
     if (setup.filter !== undefined) {
       let pass: boolean;
-      try { pass = setup.filter(event); } catch (e) { post(ctx, { type: 'c.handled', token, error: `filter threw: ${errorText(e)}` }); return; }
-      if (!pass) { post(ctx, { type: 'c.handled', token }); return; }
+      try { pass = setup.filter(event); } catch (e) { return `filter threw: ${errorText(e)}`; }
+      if (!pass) return null;
     }
     s.delivered++;
-    if (guarantee === 'at-least-once') ctx.timers.startSingle(`ack:${token}`, { type: 'c.ack-timeout', token }, settings.ackTimeoutMs);
     if (handlerIsActor) {
+      if (guarantee === 'at-least-once') armAckTimeout(entry, ctx);
       (handler as ActorRef<Delivery<unknown>>).tell({ type: 'bus.delivery', subscription: setup.subscription, event, attempt: entry.attempt, guarantee, token, ackTo: ctx.self as ActorRef<AckMsg> });
-      if (guarantee === 'at-most-once') post(ctx, { type: 'c.handled', token });
-      return;
+      return guarantee === 'at-most-once' ? null : undefined;
     }
     let r: void | Promise<void>;
     try {
       r = (handler as EventHandler<unknown>)(event, { topic, subscription: setup.subscription, attempt: entry.attempt });
     } catch (e) {
-      post(ctx, { type: 'c.handled', token, error: errorText(e) });
-      return;
+      return errorText(e);
     }
-    if (r === undefined || typeof (r as Promise<void>).then !== 'function') { post(ctx, { type: 'c.handled', token }); return; }
+    if (r === undefined || typeof (r as Promise<void>).then !== 'function') return null;
+    // A handler that returned synchronously cannot time out; one that returned a promise can.
+    if (guarantee === 'at-least-once') armAckTimeout(entry, ctx);
     (r as Promise<void>).then(() => post(ctx, { type: 'c.handled', token }), (e: unknown) => post(ctx, { type: 'c.handled', token, error: errorText(e) }));
+    return undefined;
+  };
+
+  const armAckTimeout = (entry: Entry, ctx: ActorContext<ConsumerMsg>): void => {
+    entry.timed = true;
+    ctx.timers.startSingle(`ack:${entry.token}`, { type: 'c.ack-timeout', token: entry.token }, settings.ackTimeoutMs);
   };
 
   const settle = (s: State, token: string, error: string | undefined, ctx: ActorContext<ConsumerMsg>): void => {
+    if (!settleEntry(s, token, error, ctx)) return;
+    dispatch(s, ctx);
+    for (const src2 of s.sources.values()) maybeFetch(s, src2, ctx);
+  };
+
+  /** Records the outcome of the delivery `token` (false when it is late: timed out, revoked or lost). */
+  const settleEntry = (s: State, token: string, error: string | undefined, ctx: ActorContext<ConsumerMsg>): boolean => {
     const found = s.tokens.get(token);
-    if (found === undefined || found.entry.state !== 'inflight') return; // late: timed out, revoked or lost
+    if (found === undefined || found.entry.state !== 'inflight') return false;
     const { src, part, entry } = found;
     s.tokens.delete(token);
     s.inFlight--;
-    ctx.timers.cancel(`ack:${token}`);
+    if (entry.timed) { entry.timed = false; ctx.timers.cancel(`ack:${token}`); }
     if (error === undefined || guarantee === 'at-most-once') {
       entry.state = 'done';
       s.buffered--;
@@ -407,8 +441,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
         s.tokens.set(token, { src, part, entry });
       }
     }
-    dispatch(s, ctx);
-    for (const src2 of s.sources.values()) maybeFetch(s, src2, ctx);
+    return true;
   };
 
   const deadLetter = (s: State, src: Src, part: Part, entry: Entry, ctx: ActorContext<ConsumerMsg>): void => {
@@ -474,7 +507,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     name: 'bus-consumer',
     init: (ctx) => {
       const s: State = {
-        sources: new Map(), members: [], tokens: new Map(), inFlight: 0, buffered: 0, seq: 0, epochs: 0, delivered: 0, deadLettered: 0,
+        sources: new Map(), members: [], tokens: new Map(), inFlight: 0, buffered: 0, queued: 0, seq: 0, epochs: 0, delivered: 0, deadLettered: 0,
         stopSources: () => undefined, leaveGroup: () => undefined, self: ctx.self.toString(), stopped: false,
       };
       if (setup.joinGroup !== null) s.leaveGroup = setup.joinGroup(ctx.self as ActorRef<never>, (ids) => post(ctx, { type: 'c.members', ids }));
@@ -581,6 +614,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
           s.tokens.delete(m.token);
           if (found.entry.attempt >= settings.maxAttempts) { found.entry.state = 'inflight'; s.inFlight++; s.tokens.set(m.token, found); s.inFlight--; deadLetter(s, found.src, found.part, found.entry, ctx); return; }
           found.entry.state = 'queued';
+          s.queued++;
           dispatch(s, ctx);
           return;
         }
