@@ -70,6 +70,7 @@ export type ConsumerMsg =
   | { readonly type: 'c.sources'; readonly handles: readonly SourceHandle[] }
   | { readonly type: 'c.members'; readonly ids: readonly string[] }
   | { readonly type: 'c.fetched'; readonly source: string; readonly epoch: number; readonly from: number; readonly records?: readonly LogRecord[]; readonly error?: string }
+  | { readonly type: 'c.head'; readonly source: string; readonly epoch: number; readonly last: number }
   | { readonly type: 'c.claimed'; readonly source: string; readonly epoch: number; readonly partition: number; readonly state?: CursorState; readonly error?: string }
   | { readonly type: 'c.committed'; readonly source: string; readonly epoch: number; readonly partition: number; readonly offset: number; readonly error?: string; readonly stale?: boolean }
   | { readonly type: 'c.released'; readonly source: string; readonly epoch: number; readonly partition: number }
@@ -192,24 +193,24 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
       (e: unknown) => post(ctx, { type: 'c.claimed', source: src.handle.name, epoch: src.epoch, partition: part.partition, error: errorText(e) }));
   };
 
+  /** An ephemeral consumer owns every partition of a source from `last` on; its position lives here only. */
+  const ownAll = (s: State, src: Src, last: number, ctx: ActorContext<ConsumerMsg>): void => {
+    if (s.sources.get(src.handle.name) !== src) return;
+    for (const p of allPartitions) {
+      const part = newPart(p);
+      part.status = 'owned'; part.committed = last; part.readThrough = last;
+      src.parts.set(p, part);
+    }
+    maybeFetch(s, src, ctx);
+  };
+
   const ephemeralStart = (s: State, src: Src, ctx: ActorContext<ConsumerMsg>): void => {
-    // An ephemeral consumer owns every partition from where it starts; its position lives here.
     if (src.headKnown) return;
     src.headKnown = true;
-    const begin = (last: number): void => {
-      if (s.sources.get(src.handle.name) !== src) return;
-      for (const p of allPartitions) {
-        const part = newPart(p);
-        part.status = 'owned'; part.committed = last; part.readThrough = last;
-        src.parts.set(p, part);
-      }
-      maybeFetch(s, src, ctx);
-    };
-    if (checked.startAt === 'earliest') { begin(0); return; }
+    if (checked.startAt === 'earliest') { ownAll(s, src, 0, ctx); return; }
     src.handle.log.head(topic).then(
-      (h) => post(ctx, { type: 'c.claimed', source: src.handle.name, epoch: src.epoch, partition: -1, state: { offset: h.last, generation: 0, owner: null } }),
-      () => { src.headKnown = false; });
-    void begin;
+      (h) => post(ctx, { type: 'c.head', source: src.handle.name, epoch: src.epoch, last: h.last }),
+      () => { src.headKnown = false; }); // asked again on the next tick
   };
 
   const reconcile = (s: State, src: Src, ctx: ActorContext<ConsumerMsg>): void => {
@@ -540,18 +541,14 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
           onFetched(s, src, m.from, m.records, ctx);
           return;
         }
+        case 'c.head': {
+          const src = lookup(s, m.source, m.epoch);
+          if (src !== undefined && !s.stopped) ownAll(s, src, m.last, ctx);
+          return;
+        }
         case 'c.claimed': {
           const src = lookup(s, m.source, m.epoch);
           if (src === undefined || s.stopped) return;
-          if (m.partition === -1) { // an ephemeral consumer learned where the log ends
-            for (const p of allPartitions) {
-              const part = newPart(p);
-              part.status = 'owned'; part.committed = m.state!.offset; part.readThrough = m.state!.offset;
-              src.parts.set(p, part);
-            }
-            maybeFetch(s, src, ctx);
-            return;
-          }
           const part = src.parts.get(m.partition);
           if (part === undefined) return;
           part.claimInFlight = false;
@@ -612,7 +609,8 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
           const found = s.tokens.get(m.token);
           if (found === undefined || found.entry.state !== 'retry') return;
           s.tokens.delete(m.token);
-          if (found.entry.attempt >= settings.maxAttempts) { found.entry.state = 'inflight'; s.inFlight++; s.tokens.set(m.token, found); s.inFlight--; deadLetter(s, found.src, found.part, found.entry, ctx); return; }
+          // A retry after a failed dead-letter write writes it again; any other retry redelivers.
+          if (found.entry.attempt >= settings.maxAttempts) { deadLetter(s, found.src, found.part, found.entry, ctx); return; }
           found.entry.state = 'queued';
           s.queued++;
           dispatch(s, ctx);
