@@ -2,6 +2,8 @@
 // node: durable, fsynced, group-committed), both a journal underneath, one log per node.
 
 import { isTroupeError, TroupeError } from '../../runtime/errors.ts';
+import { createIdSource } from '../../runtime/ids.ts';
+import { createRealRandom, wallClockMs } from '../../runtime/real-clock.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { IdSource } from '../../runtime/ids.ts';
 import { createFileJournal, type FileJournal, type FileJournalOptions } from '../journal/file-journal.ts';
@@ -32,7 +34,9 @@ export interface FileLogOptions extends EmbeddedLogOptions {
   readonly journal?: Journal;
   /** Folder of a journal the backend opens and owns (closed with the backend). */
   readonly dir?: string;
+  /** Time stamps of the journal it opens; default the wall clock (`{ now: wallClockMs }`). */
   readonly clock?: Clock;
+  /** Ids of the journal's own events (cursor changes, dead letters); default random ids. */
   readonly ids?: IdSource;
   /** Passed to the file journal it opens (segment size, fsync…). */
   readonly journalOptions?: Partial<Omit<FileJournalOptions, 'dir' | 'clock' | 'ids'>>;
@@ -120,10 +124,10 @@ export async function createFileLogBackend(options: FileLogOptions): Promise<Log
   if (options.journal === undefined && (typeof options.dir !== 'string' || options.dir.length === 0)) {
     throw new TroupeError('invalid-argument', 'createFileLogBackend: give `dir` (a folder for the log) or `journal` (a journal to borrow, e.g. the node\'s own).');
   }
-  let n = 0;
-  const open = (): Promise<FileJournal> => createFileJournal({
-    ...options.journalOptions, dir: options.dir!, clock: options.clock ?? { now: () => 0 }, ids: options.ids ?? (() => `f${++n}`),
-  });
+  // A file log lives on a real disk: without a clock and ids from a system, it uses the real ones.
+  const clock = options.clock ?? { now: wallClockMs };
+  const ids = options.ids ?? createIdSource(createRealRandom());
+  const open = (): Promise<FileJournal> => createFileJournal({ ...options.journalOptions, dir: options.dir!, clock, ids });
   const journal = options.journal ?? reopeningJournal(open, await open());
   const local = createJournalLog({ name: options.name ?? 'local', journal, derived: options.derived, partitions: options.partitions });
   return {
