@@ -268,6 +268,9 @@ export function createNatsTransport(options: NatsTransportOptions): Transport {
     const c = ctx;
     if (err || stopped || !c) return;
     const from = msg.reply;
+    // The server's own status messages are not peer input: a 503 "no responders" comes back to this
+    // subject when a message sent with it as reply (a reset to a stale subject) found no subscriber.
+    if (!from && msg.data.length === 0 && (msg.headers?.code ?? 0) > 0) return;
     const m = decodeNatsMessage(msg.data);
     if (!m || !from) {
       c.events.rejected(from ?? '(no reply subject)', 'malformed-frame', `A message on '${subject}' is not a Troupe NATS message; keep other publishers off this subject.`);
