@@ -91,6 +91,6 @@ const VALIDATORS: Record<(typeof RECEPTIONIST_MESSAGE_TYPES)[number], (payload: 
  * const receptionist = createReceptionist(node);
  */
 export function registerReceptionistMessages(registry: MessageRegistry): MessageRegistry {
-  for (const type of RECEPTIONIST_MESSAGE_TYPES) registry.define(type, { version: 1, validate: VALIDATORS[type] });
+  for (const type of RECEPTIONIST_MESSAGE_TYPES) if (!registry.has(type)) registry.define(type, { version: 1, validate: VALIDATORS[type] });
   return registry;
 }

@@ -3,6 +3,7 @@
 
 import type { ActorRef } from '../../../runtime/actor-ref.ts';
 import type { MessageRegistry } from '../../../runtime/wire/message-registry.ts';
+import { registerReceptionistMessages } from '../../internal/receptionist-protocol.ts';
 import type { CursorState, DeadLetterRecord, LogHead, LogRecord, Retention } from '../log-source.ts';
 
 /** One operation on the server's log, as data (the LogSource method and its arguments). */
@@ -48,11 +49,13 @@ export const STREAM_MESSAGE_TYPES: Readonly<Record<string, (p: Record<string, un
 });
 
 /**
- * Declares the event bus's remote message types in `registry` (do it on every node of a cluster
- * that creates a bus; a bus created on a node declares them itself when they are missing).
+ * Declares the event bus's remote message types in `registry`, and the receptionist's (groups
+ * find their members through one); do it on every node of a cluster that creates a bus.
+ * Declaring them twice is harmless.
  * @example const registry = registerEventBusMessages(createMessageRegistry());
  */
 export function registerEventBusMessages(registry: MessageRegistry): MessageRegistry {
+  registerReceptionistMessages(registry);
   for (const [type, check] of Object.entries(STREAM_MESSAGE_TYPES)) {
     if (registry.has(type)) continue;
     registry.define(type, {
