@@ -12,7 +12,10 @@ export interface Bulkhead {
   readonly maxConcurrent: number;
 }
 
-/** Something that can wait for a permit and be woken when one frees. */
+/**
+ * Something that can wait for a permit and be woken when one frees. `wake` hands it the permit:
+ * it must release it exactly once (at once, if it can no longer use it).
+ */
 export interface PermitWaiter {
   wake(): void;
 }
@@ -36,12 +39,18 @@ export class BulkheadGate {
     return false;
   }
 
+  /**
+   * Gives a permit back. If someone waits, the permit passes straight to the first waiter and
+   * stays counted: that waiter now holds it (it must not acquire another) and releases it when
+   * its turn is done. Only with nobody waiting does the count drop.
+   */
   release(): void {
-    this.inFlight--;
     if (this.waitHead < this.waiting.length) {
       const w = this.waiting[this.waitHead++];
       if (this.waitHead > 1024 && this.waitHead * 2 > this.waiting.length) { this.waiting = this.waiting.slice(this.waitHead); this.waitHead = 0; }
       w.wake();
+      return;
     }
+    this.inFlight--;
   }
 }

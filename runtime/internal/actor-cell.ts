@@ -133,7 +133,9 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (msg.type === 'watch') msg.watcher.deliverSystem({ type: 'terminated', ref: this.ref as ActorRef<never>, reason: this.x?.stopReason ?? NORMAL });
   }
 
+  /** The gate hands this cell a permit (already counted); a cell that died while parked gives it back. */
   wake(): void {
+    if ((this.flags & DEAD) !== 0) { this.gate!.release(); return; }
     this.flags = (this.flags & ~PARKED) | PERMIT;
     if ((this.flags & SCHEDULED) === 0) {
       this.flags |= SCHEDULED;
@@ -149,8 +151,12 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   runTurn(): number {
     this.flags &= ~SCHEDULED;
     if (this.sysq !== null) this.processSystem();
-    if ((this.flags & NOT_RUNNABLE) !== 0 || this.mailbox.size === 0) return 0;
     const gate = this.gate;
+    if ((this.flags & NOT_RUNNABLE) !== 0 || this.mailbox.size === 0) {
+      // a permit handed over by wake() that this turn cannot use goes back to the gate
+      if (gate !== null && (this.flags & (PERMIT | BUSY)) === PERMIT) { this.flags &= ~PERMIT; gate.release(); }
+      return 0;
+    }
     if (gate !== null && (this.flags & PERMIT) === 0) {
       if (!gate.acquire(this)) { this.flags |= PARKED; return 0; }
       this.flags |= PERMIT;

@@ -88,4 +88,48 @@ test('at most maxConcurrent actors of the subtree run async work at once; the ot
   assert.is(peak, 2);
 });
 
+test('an actor stopped while it waits for a permit does not keep it: the next one in line runs', async () => {
+  const kit = createTestSystem();
+  const started: string[] = [];
+  const gates: (() => void)[] = [];
+  const worker = defineActor<JobMsg, undefined>({
+    name: 'worker',
+    init: () => undefined,
+    receive: async (_s, _m, ctx) => {
+      started.push(ctx.path.slice(ctx.path.lastIndexOf('/') + 1));
+      await new Promise<void>((r) => gates.push(r));
+    },
+  });
+  // a parent that declares the bulkhead is not under it, so it can stop a child that waits for a permit
+  const host = defineActor<{ type: 'stop'; name: string }, undefined>({
+    name: 'host',
+    supervision: { bulkhead: { maxMailbox: 10, maxConcurrent: 1 } },
+    init: (ctx) => { for (const n of ['a', 'b', 'c']) ctx.spawn(worker, n); return undefined; },
+    receive: (_s, m, ctx) => { ctx.stop(ctx.child(m.name)!); },
+  });
+  const pool = kit.spawn(host, 'pool');
+  await kit.runUntilIdle();
+  const ref = (n: string) => kit.lookup<JobMsg>(`/user/pool/${n}`)!;
+  ref('a').tell({ type: 'job', id: 1 });
+  await kit.runUntilIdle();
+  ref('b').tell({ type: 'job', id: 2 }); // waits behind a
+  await kit.runUntilIdle();
+  pool.tell({ type: 'stop', name: 'b' });
+  await kit.runUntilIdle();
+  assert.is(kit.lookup('/user/pool/b'), undefined);
+  ref('c').tell({ type: 'job', id: 3 }); // waits behind a (and the stopped b)
+  await kit.runUntilIdle();
+  assert.equal(started, ['a']);
+  gates.shift()!(); // a's permit passes to b, which is dead and hands it on to c
+  await kit.runUntilIdle();
+  assert.equal(started, ['a', 'c']);
+  gates.shift()!();
+  await kit.runUntilIdle();
+  ref('a').tell({ type: 'job', id: 4 }); // the permit is free again
+  await kit.runUntilIdle();
+  assert.equal(started, ['a', 'c', 'a']);
+  gates.shift()!();
+  await kit.runUntilIdle();
+});
+
 test.run();
