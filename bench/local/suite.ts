@@ -14,6 +14,8 @@ const pipelinedAsksPerSec: MetricSpec = { name: 'pipelinedAsksPerSec', unit: 'as
 const seqCpuNsPerAsk: MetricSpec = { name: 'seqCpuNsPerAsk', unit: 'ns', better: 'lower' };
 const bytesPerActor: MetricSpec = { name: 'bytesPerActor', unit: 'B', better: 'lower' };
 const spawnPerSec: MetricSpec = { name: 'spawnPerSec', unit: 'actor/s', better: 'higher' };
+const terminateMs: MetricSpec = { name: 'terminateMs', unit: 'ms', better: 'lower' };
+const terminatePerSec: MetricSpec = { name: 'terminatePerSec', unit: 'actor/s', better: 'higher' };
 const restartP50Us: MetricSpec = { name: 'restartP50Us', unit: 'µs', better: 'lower' };
 const restartP99Us: MetricSpec = { name: 'restartP99Us', unit: 'µs', better: 'lower' };
 const restartsPerSec: MetricSpec = { name: 'restartsPerSec', unit: 'round/s', better: 'higher' };
@@ -50,6 +52,13 @@ const spawnCases: BenchCase[] = [
   { id: 'troupe-spawn', label: 'Troupe system.spawn', role: 'subject', module: caseUrl('troupe-spawn.ts'), size: 100_000, exposeGc: true },
   { id: 'xstate-spawn', label: 'xstate v5 createActor().start()', role: 'baseline', module: caseUrl('xstate-spawn.ts'), size: 100_000, exposeGc: true },
   { id: 'record-spawn', label: 'floor: ring(8)+state+closure record', role: 'baseline', module: caseUrl('record-spawn.ts'), size: 100_000, exposeGc: true },
+];
+
+/** Stopping idle actors must be linear in their number: 1M under one parent is the headline size. */
+const terminateCases: BenchCase[] = [
+  { id: 'troupe-terminate-1m', label: 'Troupe system.terminate, 1M children', role: 'subject', module: caseUrl('troupe-terminate.ts'), size: 1_000_000 },
+  { id: 'troupe-terminate', label: 'Troupe system.terminate, 100k children', role: 'subject', module: caseUrl('troupe-terminate.ts'), size: 100_000 },
+  { id: 'xstate-terminate', label: 'xstate v5 actor.stop() ×100k', role: 'baseline', module: caseUrl('xstate-terminate.ts'), size: 100_000 },
 ];
 
 const restartCases: BenchCase[] = [
@@ -101,6 +110,16 @@ export const localSuite: Suite = {
       baseline: 'xstate-spawn',
       targets: [
         { case: 'troupe-spawn', metric: 'bytesPerActor', op: '<=', value: 500, aim: 400, text: '<= 500 bytes per idle actor (aim 400)' },
+      ],
+    },
+    {
+      id: 'terminate',
+      title: 'Terminate N idle children of one parent (newest first, one at a time) until the last is gone',
+      metrics: [terminateMs, terminatePerSec],
+      cases: terminateCases,
+      baseline: 'xstate-terminate',
+      targets: [
+        { case: 'troupe-terminate-1m', metric: 'terminateMs', op: '<=', value: 2000, text: 'terminate 1M idle actors in <= 2 s' },
       ],
     },
     {

@@ -39,6 +39,8 @@ interface Extras {
   stopByItself: boolean;
   restarting: { cause: unknown; delayMs: number } | null;
   autoName: number;
+  /** Children still to stop, oldest first (newest on top); built when a stop or restart starts. */
+  stopOrder: ActorCell[] | null;
 }
 
 export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
@@ -87,6 +89,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     return this.x ??= {
       watchers: null, watching: null, timers: null, stash: null, restartTimes: [], restarts: 0,
       shutdownTimers: null, stopReason: NORMAL, stopByItself: false, restarting: null, autoName: 0,
+      stopOrder: null,
     };
   }
 
@@ -357,6 +360,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     const opts = resolveSpawnOptions(options, defaultRestart, `spawn "${n}" under ${this.path}`);
     const cell = new ActorCell(h, this, n, def, opts, h.random.int(0x3fffffff));
     kids.set(n, cell);
+    this.x?.stopOrder?.push(cell); // spawned by a hook while restarting: newest, so stopped next
     if (h.observed) h.emit({ type: 'spawned', path: cell.path, atMs: h.clock.now() });
     cell.start();
     return cell;
@@ -371,23 +375,37 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     child.deliverSystem({ type: 'stop', reason, byItself: false });
   }
 
-  /** Stops children one at a time, newest first (OTP order); the last one's termination continues the caller. */
+  /**
+   * Stops children one at a time, newest first (OTP order); the last one's termination continues
+   * the caller. Linear overall: the children are listed once, in spawn order, and taken off the top;
+   * entries whose child already left the map (stopped by itself, replaced) are skipped.
+   */
   private stopChildrenThen(): void {
     if ((this.flags & BUSY) !== 0) return; // continued when the in-flight handler settles
     const kids = this.kids;
     if (kids === null || kids.size === 0) {
+      if (this.x !== null) this.x.stopOrder = null;
       if ((this.flags & STOPPING) !== 0) this.finishStop();
       else if (this.x?.restarting) this.finishRestart();
       return;
     }
-    let last: ActorCell | undefined;
-    for (const c of kids.values()) last = c;
-    this.stopChild(last!, NORMAL);
+    const x = this.extras();
+    let order = x.stopOrder ??= [...kids.values()];
+    let top = order[order.length - 1];
+    // Only a dead entry can have left the map (childTerminated pops the usual one): one lookup then.
+    while (top === undefined || ((top.flags & DEAD) !== 0 && kids.get(top.name) !== top)) {
+      order.pop();
+      if (order.length === 0) order = x.stopOrder = [...kids.values()]; // not reached while spawns push; kept as a guard
+      top = order[order.length - 1];
+    }
+    this.stopChild(top, NORMAL);
   }
 
   private childTerminated(child: ActorCell, reason: TerminationReason, byItself: boolean): void {
     if (this.kids?.get(child.name) !== child) return;
     this.kids.delete(child.name);
+    const order = this.x?.stopOrder;
+    if (order && order[order.length - 1] === child) order.pop();
     const t = this.x?.shutdownTimers?.get(child);
     if (t !== undefined) { this.host.scheduler.cancelTimer(t as never); this.x!.shutdownTimers!.delete(child); }
     if ((this.flags & STOPPING) !== 0 || this.x?.restarting) { this.stopChildrenThen(); return; }
@@ -451,6 +469,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     const h = this.host;
     const x = this.x;
     this.extras().stopReason = reason; // read by watches that arrive after death
+    this.x!.stopOrder = null;
     if (x !== null) {
       x.timers?.cancelAll();
       if (x.shutdownTimers) for (const t of x.shutdownTimers.values()) h.scheduler.cancelTimer(t as never);
