@@ -36,8 +36,8 @@ export function busRecord(id: string, partition: number, data: unknown, publishe
   return { id, partition, type: '', schemaVersion: 1, data, publishedAtMs };
 }
 
-/** `TROUPE_NATS_URL` (default `nats://127.0.0.1:14222`). */
-export const natsUrl = (): string => process.env.TROUPE_NATS_URL || 'nats://127.0.0.1:14222';
+/** `TROUPE_NATS_URL` (default `nats://127.0.0.1:14222`), as the remote suite reads it. */
+export { natsUrl } from '../remote/workload.ts';
 
 /** Seconds elapsed since `t0` (from `process.hrtime.bigint()`). */
 export const secondsSince = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;

@@ -1,16 +1,11 @@
 // Troupe: terminating a system whose user guardian has N idle children (stopped newest first,
 // one at a time, each with its own shutdown — the path a parent's stop takes).
 
-import { createSystem, defineActor } from '../../../runtime/index.ts';
+import { createSystem } from '../../../runtime/index.ts';
+import { idleCounter as counter } from '../idle-actors.ts';
 import type { CaseParams, Metrics } from '../../harness/suite.ts';
 import { measureTerminate } from '../terminate-workload.ts';
 
-type Msg = { type: 'n'; v: number };
-
-const counter = defineActor<Msg, { n: number }>({
-  init: () => ({ n: 0 }),
-  receive: (s, m) => { s.n += m.v; return s; },
-});
 
 /** Spawns `size` actors named `a<i>`, then times `system.terminate()`; reports `terminatePerSec` and `terminateMs`. */
 export async function run({ size }: CaseParams): Promise<Metrics> {

@@ -1,16 +1,10 @@
 // Baseline: stopping N idle xstate v5 actors one by one (`actor.stop()`, newest first).
 
-import { createActor, createMachine, type Actor } from 'xstate';
+import { createActor, type Actor } from 'xstate';
+import { idleMachine as machine } from '../idle-actors.ts';
 import type { CaseParams, Metrics } from '../../harness/suite.ts';
 import { measureTerminate } from '../terminate-workload.ts';
 
-type Msg = { type: 'n'; v: number };
-
-const machine = createMachine({
-  types: {} as { context: { n: number }; events: Msg },
-  context: { n: 0 },
-  on: { n: { actions: ({ context, event }) => { context.n += event.v; } } },
-});
 
 /** Starts `size` actors of one machine, then times stopping them all; reports `terminatePerSec` and `terminateMs`. */
 export async function run({ size }: CaseParams): Promise<Metrics> {

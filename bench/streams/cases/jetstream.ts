@@ -4,7 +4,7 @@
 // 'troupe' (event bus on createJetStreamLogBackend, durable subscription) or 'raw' (js.publish of
 // the record's JSON with Nats-Msg-Id, a durable pull consumer with explicit acks, `consume()`).
 
-import '../require-nats.ts';
+import '../../remote/require-nats.ts';
 import { AckPolicy, connect, StorageType, type NatsConnection } from 'nats';
 import { createEventBus, createJetStreamLogBackend } from '../../../actors/streams/index.ts';
 import { createSystem } from '../../../runtime/index.ts';
