@@ -77,9 +77,10 @@ const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}$/;
  *    transaction, so after a crash no event is applied twice; on a non-atomic store the handlers
  *    must be idempotent;
  * 3. when a read comes back short it is live, and polls every `pollMs` (or at once on a hint).
- * A failing handler, store or journal fails the actor: its supervisor restarts it, and it
- * resumes from the stored checkpoint. One instance per name: a second one is fenced off by the
- * store's checkpoint check (`concurrency-conflict`).
+ * A failing handler, store or journal fails the batch: it is rolled back and retried from the
+ * stored checkpoint after `retry`'s backoff (status `failed` meanwhile); the failure never goes
+ * to the supervisor. One instance per name: a second one is fenced off by the store's checkpoint
+ * check (`concurrency-conflict`).
  *
  * @example
  * const store = createMemoryProjectionStore<number>();

@@ -19,7 +19,7 @@ export type ProjectionMsg =
 /**
  * Where a projection is: `starting` (loading its checkpoint), `catching-up` (reading full batches),
  * `rebuilding` (catching up after a reset), `live` (at the head, polling), `paused`, `failed`
- * (a failure went to the supervisor; `error` says which), `stopped`.
+ * (a batch failed and waits for its retry; `error` says why, `failures` how often), `stopped`.
  */
 export type ProjectionPhase = 'starting' | 'catching-up' | 'rebuilding' | 'live' | 'paused' | 'failed' | 'stopped';
 
