@@ -8,12 +8,31 @@ import { validateMailboxOptions, type MailboxOptions } from '../mailboxes/mailbo
 import { UNBOUNDED } from '../mailboxes/create-mailbox.ts';
 import { resolveSupervision, type Supervision, type SupervisionOptions } from '../supervisors/strategy.ts';
 
-/** Why an actor stopped: a normal stop, a failure its supervisor chose to stop, a kill after its shutdown timeout, or its node going down. */
+/**
+ * Why an actor stopped (OTP's exit reasons): `normal` — it stopped itself; `shutdown` — its
+ * supervisor stopped it (or it gave up / shut down automatically); `failure` — it failed and was not
+ * restarted (the error is kept); `killed` — brutal kill or a shutdown timeout; `node-down` — its node
+ * is gone (remote watches).
+ */
 export type TerminationReason =
   | { readonly kind: 'normal' }
+  | { readonly kind: 'shutdown' }
   | { readonly kind: 'failure'; readonly error: unknown }
   | { readonly kind: 'killed' }
   | { readonly kind: 'node-down' };
+
+declare const IGNORE_BRAND: unique symbol;
+/** The type of {@link IGNORE}. */
+export type Ignore = { readonly [IGNORE_BRAND]: true };
+/**
+ * Returned from `init` to start nothing (OTP's `ignore`): the spawn succeeds with a ref that is not
+ * alive; a supervisor keeps the child's spec (not running) unless it is temporary.
+ * @example init: (ctx) => (config.enabled ? { count: 0 } : IGNORE)
+ */
+export const IGNORE: Ignore = Object.freeze({ troupe: 'ignore' }) as unknown as Ignore;
+
+/** Whether an actor is a worker or a supervisor (defineSupervisor, definePool): supervisors default to shutdown `'infinity'`. */
+export type ChildType = 'worker' | 'supervisor';
 
 /**
  * Lifecycle signals an actor's `signal` handler receives. `started` after init; `pre-restart`
@@ -36,8 +55,11 @@ export type Next<S> = S | void | Promise<S | void>;
 export interface ActorSpec<M, S> {
   /** Names the behavior in inspection and traces. */
   readonly name?: string;
-  /** Builds the initial state; runs at start and again at each restart. */
-  init(ctx: ActorContext<M>): S;
+  /**
+   * Builds the initial state; runs at start and again at each restart. Throwing on the first start
+   * fails the spawn (`start-failed`); on a restart it counts as a failure. Return {@link IGNORE} to start nothing.
+   */
+  init(ctx: ActorContext<M>): S | Ignore;
   /** Handles one message; messages are processed strictly one at a time, async ones included. */
   receive(state: S, msg: M, ctx: ActorContext<M>): Next<S>;
   /** Handles lifecycle signals; may return a new state. Errors here are reported, not escalated. */
@@ -54,7 +76,8 @@ export interface ActorSpec<M, S> {
 export interface ActorDefinition<M, S = unknown> {
   readonly kind: 'actor';
   readonly name: string;
-  init(ctx: ActorContext<M>): S;
+  readonly type: ChildType;
+  init(ctx: ActorContext<M>): S | Ignore;
   receive(state: S, msg: M, ctx: ActorContext<M>): Next<S>;
   signal?(state: S, signal: Signal, ctx: ActorContext<M>): S | void;
   readonly supervision: Supervision;
@@ -90,6 +113,7 @@ export function defineActor<M, S = undefined>(spec: ActorSpec<M, S>): ActorDefin
   return Object.freeze({
     kind: 'actor' as const,
     name: spec.name ?? 'actor',
+    type: 'worker' as const,
     init: spec.init,
     receive: spec.receive,
     signal: spec.signal,

@@ -4,7 +4,7 @@ import type { TerminationReason } from './behavior.ts';
 
 /** Why a message could not be delivered. */
 export type DeadLetterReason =
-  | 'actor-stopped' | 'mailbox-full' | 'mailbox-evicted' | 'unknown-recipient' | 'stash-dropped' | 'undeliverable'
+  | 'actor-stopped' | 'mailbox-full' | 'mailbox-evicted' | 'unknown-recipient' | 'stash-dropped' | 'backoff-overflow' | 'undeliverable'
   // remote delivery
   | 'unknown-message-type' | 'unsupported-version' | 'schema-invalid' | 'node-unreachable' | 'link-overflow'
   | 'malformed-payload'; // a payload from a peer that cannot be read (e.g. a ref that is not an address)

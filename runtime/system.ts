@@ -123,7 +123,7 @@ class System implements ActorSystem, SystemCore {
     this.dispatcher = new Dispatcher(this.scheduler, throughput, yieldEvery, yieldAfterMs, internals.picker ?? null, internals.tracer ? (a) => internals.tracer!.turn(a) : null);
     this.whenTerminated = new Promise((r) => { this.resolveTerminated = r; });
     const guardianDef = defineActor<never, undefined>({ name: 'guardian', init: () => undefined, receive: () => undefined, supervision: o.guardian });
-    this.guardian = new ActorCell(this, null, 'user', guardianDef as ActorDefinition<unknown, unknown>, { restart: 'permanent', shutdownMs: Infinity, mailbox: undefined }, 0);
+    this.guardian = new ActorCell(this, null, 'user', guardianDef as ActorDefinition<unknown, unknown>, { restart: 'permanent', shutdownMs: Infinity, significant: false, keep: false, mailbox: undefined }, 0);
   }
 
   get api(): ActorSystem { return this; }

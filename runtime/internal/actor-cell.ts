@@ -2,11 +2,12 @@
 // and carries out lifecycle (start, restart, stop) and supervision of its children. It is also
 // the `ctx` its behavior sees (one object per actor keeps idle actors small).
 // Over 400 lines on purpose: delivery, turn and lifecycle share the flags and must be read together.
+// The supervisor side (directives, group restarts, the dynamic child API) is in supervision.ts.
 
 import { ActorRef } from '../actor-ref.ts';
 import type { Address } from '../address.ts';
 import { askProcess, type AskOptions } from '../ask.ts';
-import type { ActorDefinition, Signal, TerminationReason } from '../behavior.ts';
+import { IGNORE, type ActorDefinition, type Signal, type TerminationReason } from '../behavior.ts';
 import type { ActorContext, TimerScheduler } from '../context.ts';
 import { TroupeError } from '../errors.ts';
 import type { Random } from '../random.ts';
@@ -15,32 +16,50 @@ import type { ActorSystem } from '../system.ts';
 import type { Mailbox } from '../../mailboxes/mailbox.ts';
 import { createMailbox } from '../../mailboxes/create-mailbox.ts';
 import { BulkheadGate, type PermitWaiter } from '../../supervisors/bulkhead.ts';
-import { backoffDelay } from '../../supervisors/backoff.ts';
-import { recordRestart } from '../../supervisors/restart-window.ts';
-import { directiveFor, restartTargets } from '../../supervisors/decide.ts';
 import { CellTimers } from './cell-timers.ts';
 import { DELIVERED_DEAD, type DeliveryResult, type Process, type SystemMessage } from './process.ts';
 import type { SystemCore } from './system-core.ts';
+import { Supervising, type GroupRestart } from './supervision.ts';
 
-const SCHEDULED = 1, BUSY = 2, SUSPENDED = 4, STOPPING = 8, DEAD = 16, PARKED = 32, PERMIT = 64;
-const NOT_RUNNABLE = BUSY | SUSPENDED | STOPPING | DEAD | PARKED;
-const NORMAL: TerminationReason = Object.freeze({ kind: 'normal' });
+/** Cell flags. INITED: init ran and its state is live. GROUP: a group restart of its children is stopping them (OTP's supervisor is busy then). */
+export const SCHEDULED = 1, BUSY = 2, SUSPENDED = 4, STOPPING = 8, DEAD = 16, PARKED = 32, PERMIT = 64, INITED = 128, GROUP = 256;
+const NOT_RUNNABLE = BUSY | SUSPENDED | STOPPING | DEAD | PARKED | GROUP;
+export const NORMAL: TerminationReason = Object.freeze({ kind: 'normal' });
+export const SHUTDOWN: TerminationReason = Object.freeze({ kind: 'shutdown' });
+const KILLED: TerminationReason = Object.freeze({ kind: 'killed' });
 
 /** Rarely used parts of a cell, allocated on first use so idle actors stay small. */
-interface Extras {
+export interface Extras {
   watchers: Set<Process> | null;
   watching: Map<Process, unknown> | null;
   timers: CellTimers | null;
   stash: unknown[] | null;
+  /** As a supervisor: times of recent restarts (intensity window); emptied when this actor restarts. */
   restartTimes: number[];
   restarts: number;
   shutdownTimers: Map<ActorCell, unknown> | null;
   stopReason: TerminationReason;
   stopByItself: boolean;
-  restarting: { cause: unknown; delayMs: number } | null;
+  /** Its supervisor asked it to tear down for a restart (set by the supervisor, cleared when done or forced). */
+  tearDownRequested: boolean;
+  /** The cause of the tear-down in progress. */
+  restarting: { cause: unknown } | null;
   autoName: number;
   /** Children still to stop, oldest first (newest on top); built when a stop or restart starts. */
   stopOrder: ActorCell[] | null;
+  /** As a supervisor: the group restart in its stop phase, and system messages put off until it ends. */
+  group: GroupRestart | null;
+  deferred: SystemMessage[] | null;
+  /** As a child: the group restart whose start it waits for (backoff), and its backoff counters. */
+  pendingStart: GroupRestart | null;
+  backoffAttempts: number;
+  lastStartMs: number;
+  /** While waiting out a backoff: how many messages it keeps (-1: not waiting). */
+  backoffCap: number;
+  /** `terminated` signals that arrived while it had no live state (restarting); given to the new state. */
+  pendingSignals: Signal[] | null;
+  /** As a supervisor: callbacks waiting for a child's termination (terminateChild). */
+  onTerminated: Map<ActorCell, (() => void)[]> | null;
 }
 
 export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
@@ -50,7 +69,9 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   flags = 0;
   private sysq: SystemMessage[] | null = null;
   kids: Map<string, ActorCell> | null = null;
-  private x: Extras | null = null;
+  x: Extras | null = null;
+  /** Incarnation: bumped at each (re)start, so failures and async results of an old one are ignored. */
+  epoch = 0;
   private addr: Address | null = null;
   readonly gate: BulkheadGate | null;
 
@@ -85,13 +106,18 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   get restarts(): number { return this.x?.restarts ?? 0; }
   get stashSize(): number { return this.x?.stash?.length ?? 0; }
 
-  private extras(): Extras {
+  extras(): Extras {
     return this.x ??= {
       watchers: null, watching: null, timers: null, stash: null, restartTimes: [], restarts: 0,
-      shutdownTimers: null, stopReason: NORMAL, stopByItself: false, restarting: null, autoName: 0,
-      stopOrder: null,
+      shutdownTimers: null, stopReason: NORMAL, stopByItself: false, tearDownRequested: false, restarting: null, autoName: 0,
+      stopOrder: null, group: null, deferred: null, pendingStart: null, backoffAttempts: 0, lastStartMs: 0, backoffCap: -1,
+      pendingSignals: null, onTerminated: null,
     };
   }
+
+  /** The supervisor side of this cell (children, directives, group restarts); one per cell that has children. */
+  private sup: Supervising | null = null;
+  get supervising(): Supervising { return this.sup ??= new Supervising(this); }
 
   /** The bulkhead gate that governs this actor's children: its own if it declares one, else its parent's. */
   private gateCache: BulkheadGate | null | undefined = undefined;
@@ -106,9 +132,17 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   // ---- delivery ----------------------------------------------------------------------------
 
   deliverUser(msg: unknown): DeliveryResult {
-    if ((this.flags & (DEAD | STOPPING)) !== 0) {
-      this.host.deadLetter(this, msg, 'actor-stopped');
-      return DELIVERED_DEAD;
+    if ((this.flags & (DEAD | STOPPING | SUSPENDED)) !== 0) {
+      if ((this.flags & (DEAD | STOPPING)) !== 0) {
+        this.host.deadLetter(this, msg, 'actor-stopped');
+        return DELIVERED_DEAD;
+      }
+      // waiting out a restart backoff: keep at most the backoff's stash capacity (Pekko drops beyond it)
+      const cap = this.x?.backoffCap ?? -1;
+      if (cap >= 0 && this.mailbox.size >= cap) {
+        this.host.deadLetter(this, msg, 'backoff-overflow');
+        return 2;
+      }
     }
     const r = this.mailbox.offer(msg);
     if (r === 0 || r === 3) {
@@ -197,20 +231,22 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (r === undefined) return;
     if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
       this.flags |= BUSY;
+      const epoch = this.epoch;
       (r as PromiseLike<unknown>).then(
-        (s) => this.asyncDone(s, undefined, false),
-        (e) => this.asyncDone(undefined, e, true),
+        (s) => this.asyncDone(s, undefined, false, epoch),
+        (e) => this.asyncDone(undefined, e, true, epoch),
       );
       return;
     }
     this.state = r;
   }
 
-  private asyncDone(s: unknown, error: unknown, failed: boolean): void {
-    if ((this.flags & DEAD) !== 0) return;
+  private asyncDone(s: unknown, error: unknown, failed: boolean, epoch: number): void {
+    if ((this.flags & DEAD) !== 0 || epoch !== this.epoch) return; // an abandoned (killed) handler's result
     this.flags &= ~BUSY;
     if (this.gate !== null && (this.flags & PERMIT) !== 0) { this.flags &= ~PERMIT; this.gate.release(); }
     if (this.x?.restarting) { this.proceedRestart(); return; }
+    if ((this.flags & STOPPING) !== 0 && failed) { this.x!.stopReason = { kind: 'failure', error }; this.continueStop(); return; }
     if (failed) { this.fail(error); return; }
     if (s !== undefined) this.state = s;
     if ((this.flags & STOPPING) !== 0) { this.continueStop(); return; }
@@ -230,31 +266,61 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (this.sysq !== null) this.processSystem();
   }
 
-  private handleSystem(m: SystemMessage): void {
+  handleSystem(m: SystemMessage): void {
     switch (m.type) {
-      case 'failed': return this.supervise(m.child as ActorCell, m.error);
-      case 'child-terminated': return this.childTerminated(m.child as ActorCell, m.reason, m.byItself);
+      case 'failed': return this.supervising.childFailed(m.child as ActorCell, m.error, m.epoch, m);
+      case 'child-terminated': return this.supervising.childTerminated(m.child as ActorCell, m.reason, m.byItself, m);
+      case 'child-torn-down': return this.supervising.childTornDown(m.child as ActorCell);
       case 'stop': return this.beginStop(m.reason, m.byItself);
       case 'watch': (this.extras().watchers ??= new Set()).add(m.watcher); return;
       case 'unwatch': this.x?.watchers?.delete(m.watcher); return;
       case 'terminated': return this.watchedTerminated(m.ref, m.reason);
       case 'resume':
-        if ((this.flags & (STOPPING | DEAD)) === 0) this.flags &= ~SUSPENDED;
+        if ((this.flags & (STOPPING | DEAD)) === 0 && (this.flags & INITED) !== 0) this.flags &= ~SUSPENDED;
         return;
-      case 'restart': return this.beginRestart(m.cause, m.delayMs);
+      case 'restart': return this.beginRestart(m.cause);
     }
   }
 
-  // ---- start, failure, supervision ---------------------------------------------------------
+  // ---- start, failure, restart (the child side) --------------------------------------------
 
-  /** Runs init and the `started` signal; a failure here goes to the supervisor like any other. */
-  start(): void {
+  /**
+   * First start: init and the `started` signal. Returns undefined when it runs, {@link IGNORE} when
+   * init chose not to start, or `{ error }` when init or the signal threw.
+   */
+  firstStart(): undefined | 'ignored' | { error: unknown } {
+    let r: unknown;
     try {
-      this.state = this.def.init(this);
+      r = this.def.init(this);
+    } catch (e) {
+      return { error: e };
+    }
+    if (r === IGNORE) return 'ignored';
+    this.state = r;
+    this.flags |= INITED;
+    try {
       this.signal({ type: 'started' });
     } catch (e) {
-      this.fail(e);
+      return { error: e };
     }
+    return undefined;
+  }
+
+  /**
+   * A start that failed: nothing is left running. The cell stops the children its init spawned
+   * (their hooks run) and dies with the failure; its supervisor has already let go of it.
+   */
+  abandonStart(error: unknown): void {
+    const h = this.host;
+    this.flags = (this.flags & ~INITED) | SUSPENDED;
+    if (h.observed) h.emit({ type: 'failed', path: this.path, error, atMs: h.clock.now() });
+    this.beginStop({ kind: 'failure', error }, false);
+  }
+
+  /** init chose not to start: the cell is dead from the outset (no hooks), its watchers see `normal`. */
+  abandonIgnored(): void {
+    this.flags |= DEAD;
+    this.release(NORMAL);
   }
 
   fail(error: unknown): void {
@@ -262,198 +328,179 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     this.flags |= SUSPENDED;
     const h = this.host;
     if (h.observed) h.emit({ type: 'failed', path: this.path, error, atMs: h.clock.now() });
-    if ((this.flags & STOPPING) !== 0) { this.continueStop(); return; }
-    if (this.parentCell !== null) this.parentCell.deliverSystem({ type: 'failed', child: this, error });
+    if ((this.flags & STOPPING) !== 0) { this.x!.stopReason = { kind: 'failure', error }; this.continueStop(); return; }
+    if (this.parentCell !== null) this.parentCell.deliverSystem({ type: 'failed', child: this, error, epoch: this.epoch });
     else h.guardianFailed(error);
   }
 
-  private supervise(child: ActorCell, error: unknown): void {
-    if (!child.alive || this.kids?.get(child.name) !== child || (this.flags & (STOPPING | DEAD)) !== 0) return;
-    const sup = this.def.supervision;
-    const h = this.host;
-    switch (directiveFor(sup.decider, child.opts.restart, error)) {
-      case 'resume':
-        child.deliverSystem({ type: 'resume' });
-        return;
-      case 'stop':
-        this.stopChild(child, { kind: 'failure', error });
-        return;
-      case 'escalate':
-        if (h.observed) h.emit({ type: 'escalated', path: this.path, child: child.path, why: 'decider', error, atMs: h.clock.now() });
-        this.fail(new TroupeError('escalated', `${child.path} failed and its supervisor ${this.path} escalated: ${describe(error)}`, { child: child.path }, { cause: error }));
-        return;
-      case 'restart': {
-        const x = this.extras();
-        const { recent, exceeded } = recordRestart(x.restartTimes, h.clock.now(), sup.intensity);
-        x.restartTimes = recent;
-        if (exceeded) {
-          if (h.observed) h.emit({ type: 'escalated', path: this.path, child: child.path, why: 'intensity', error, atMs: h.clock.now() });
-          this.fail(new TroupeError('restart-intensity',
-            `${this.path} gave up: more than ${sup.intensity.maxRestarts} restarts within ${sup.intensity.withinMs} ms (last failure in ${child.path}: ${describe(error)}). ` +
-            'Fix the failing child, or raise the supervisor\'s intensity.', { child: child.path, ...sup.intensity }, { cause: error }));
-          return;
-        }
-        const delayMs = sup.backoff ? backoffDelay(sup.backoff, recent.length, h.random.next()) : 0;
-        const siblings = [...this.kids!.values()].filter((c) => c === child || (c.alive && (c.flags & STOPPING) === 0));
-        for (const t of restartTargets(sup.strategy, siblings, child)) t.deliverSystem({ type: 'restart', cause: error, delayMs });
-        return;
-      }
-    }
-  }
-
-  private beginRestart(cause: unknown, delayMs: number): void {
-    if ((this.flags & (STOPPING | DEAD)) !== 0) return;
+  /** Its supervisor asks it to tear down for a restart: pre-restart hook, children stopped, then it reports back. */
+  private beginRestart(cause: unknown): void {
+    const x = this.x;
+    if ((this.flags & (STOPPING | DEAD)) !== 0 || x === null || !x.tearDownRequested || x.restarting !== null) return;
     this.flags |= SUSPENDED;
-    this.extras().restarting = { cause, delayMs };
+    x.restarting = { cause };
     // A sibling's failure can restart this actor while its async handler is in flight: the
-    // restart goes on when that handler settles, and its result is discarded.
+    // restart goes on when that handler settles (or its shutdown expires), and its result is discarded.
     if ((this.flags & BUSY) === 0) this.proceedRestart();
   }
 
   private proceedRestart(): void {
     const x = this.x!;
     x.timers?.cancelAll();
-    this.signal({ type: 'pre-restart', cause: x.restarting!.cause });
+    if ((this.flags & INITED) !== 0) this.signal({ type: 'pre-restart', cause: x.restarting!.cause });
     if (x.stash !== null && x.stash.length > 0) { this.mailbox.prepend(x.stash); x.stash = null; }
     this.stopChildrenThen();
   }
 
-  private finishRestart(): void {
+  /** Tear-down done: no state, no children; the supervisor starts it again when the whole group is down. */
+  private tornDown(): void {
     const x = this.x!;
-    const { cause, delayMs } = x.restarting!;
     x.restarting = null;
-    const run = (): void => {
-      if ((this.flags & (STOPPING | DEAD)) !== 0) return;
-      x.restarts++;
-      try {
-        this.state = this.def.init(this);
-      } catch (e) {
-        this.fail(e);
-        return;
-      }
-      const h = this.host;
-      if (h.observed) h.emit({ type: 'restarted', path: this.path, cause, restarts: x.restarts, atMs: h.clock.now() });
+    x.tearDownRequested = false;
+    this.flags &= ~INITED;
+    this.state = undefined;
+    this.parentCell!.deliverSystem({ type: 'child-torn-down', child: this });
+  }
+
+  /**
+   * The tear-down's shutdown expired, or the child is brutal-kill: its subtree is killed without
+   * hooks and an in-flight handler is abandoned; then it reports torn down like a finished one.
+   */
+  forceTearDown(): void {
+    const x = this.extras();
+    if ((this.flags & (DEAD | STOPPING)) !== 0 || !x.tearDownRequested) return;
+    if (this.kids !== null) for (const c of [...this.kids.values()]) c.killQuietly();
+    this.kids = null;
+    this.sup?.reset();
+    if ((this.flags & BUSY) !== 0) {
+      this.flags &= ~BUSY;
+      if (this.gate !== null && (this.flags & PERMIT) !== 0) { this.flags &= ~PERMIT; this.gate.release(); }
+    }
+    this.epoch++;
+    x.timers?.cancelAll();
+    if (x.stash !== null && x.stash.length > 0) { this.mailbox.prepend(x.stash); x.stash = null; }
+    x.stopOrder = null;
+    this.flags |= SUSPENDED;
+    this.tornDown();
+  }
+
+  /**
+   * Starts a torn-down (or fresh) incarnation in place: init, the `restarted` signal, then its
+   * mailbox runs again. Returns the error when init or the signal threw (the supervisor counts it as
+   * a failure of the restart), or undefined. A restarted supervisor starts with an empty restart history.
+   */
+  restartInit(cause: unknown): unknown {
+    const x = this.extras();
+    const h = this.host;
+    x.tearDownRequested = false;
+    x.pendingStart = null;
+    x.backoffCap = -1;
+    x.restarts++;
+    x.lastStartMs = h.clock.now();
+    x.restartTimes = [];
+    this.epoch++;
+    let r: unknown;
+    try {
+      r = this.def.init(this);
+    } catch (e) {
+      if (h.observed) h.emit({ type: 'failed', path: this.path, error: e, atMs: h.clock.now() });
+      return e;
+    }
+    if (r === IGNORE) { this.abandonIgnored(); return undefined; }
+    this.state = r;
+    this.flags |= INITED;
+    if (h.observed) h.emit({ type: 'restarted', path: this.path, cause, restarts: x.restarts, atMs: h.clock.now() });
+    try {
       this.signal({ type: 'restarted', cause });
-      this.flags &= ~SUSPENDED;
-      if ((this.flags & SCHEDULED) === 0 && this.mailbox.size > 0) { this.flags |= SCHEDULED; h.dispatcher.schedule(this); }
-    };
-    if (delayMs > 0) this.host.scheduler.startTimer(delayMs, run);
-    else run();
+    } catch (e) {
+      if (h.observed) h.emit({ type: 'failed', path: this.path, error: e, atMs: h.clock.now() });
+      return e;
+    }
+    this.flags &= ~SUSPENDED;
+    const pending = x.pendingSignals;
+    if (pending !== null) { x.pendingSignals = null; for (const s of pending) this.signal(s); }
+    if ((this.flags & (SCHEDULED | NOT_RUNNABLE)) === 0 && this.mailbox.size > 0) { this.flags |= SCHEDULED; h.dispatcher.schedule(this); }
+    return undefined;
   }
 
   // ---- children ----------------------------------------------------------------------------
 
-  spawnChild(def: ActorDefinition<unknown, unknown>, name: string | undefined, options: SpawnOptions | undefined, defaultRestart: 'transient' | 'permanent'): ActorCell {
-    const h = this.host;
-    if (h.terminated) throw new TroupeError('system-terminated', `Cannot spawn under ${this.path}: system "${h.name}" has terminated.`);
-    if ((this.flags & (STOPPING | DEAD)) !== 0) throw new TroupeError('actor-dead', `Cannot spawn under ${this.path}: it is stopping or stopped.`);
-    if (def === null || typeof def !== 'object' || def.kind !== 'actor') {
-      throw new TroupeError('invalid-spec', `spawn under ${this.path}: expected a definition from defineActor/defineSupervisor/defineMachineActor.`);
-    }
-    let n: string;
-    if (name === undefined) n = `$${(++this.extras().autoName).toString(36)}`;
-    else { validateName(name, `spawn under ${this.path}`); n = name; }
-    const kids = this.kids ??= new Map();
-    if (kids.has(n)) {
-      throw new TroupeError('duplicate-name', `"${n}" already names a child of ${this.path}; choose another name, or stop that child and wait for its termination first.`, { parent: this.path, name: n });
-    }
-    const opts = resolveSpawnOptions(options, defaultRestart, `spawn "${n}" under ${this.path}`);
-    const cell = new ActorCell(h, this, n, def, opts, h.random.int(0x3fffffff));
-    kids.set(n, cell);
-    this.x?.stopOrder?.push(cell); // spawned by a hook while restarting: newest, so stopped next
-    if (h.observed) h.emit({ type: 'spawned', path: cell.path, atMs: h.clock.now() });
-    cell.start();
-    return cell;
-  }
-
-  /** Asks a child to stop and arms its shutdown timer (after which it is killed). */
-  private stopChild(child: ActorCell, reason: TerminationReason): void {
-    if ((child.flags & (STOPPING | DEAD)) !== 0) return;
-    const x = this.extras();
-    const timer = this.host.scheduler.startTimer(child.opts.shutdownMs, () => child.kill());
-    (x.shutdownTimers ??= new Map()).set(child, timer);
-    child.deliverSystem({ type: 'stop', reason, byItself: false });
+  spawnChild(def: ActorDefinition<unknown, unknown>, name: string | undefined, options: SpawnOptions | undefined, defaultRestart: 'transient' | 'permanent', keep = false): ActorCell {
+    return this.supervising.spawn(def, name, options, defaultRestart, keep);
   }
 
   /**
-   * Stops children one at a time, newest first (OTP order); the last one's termination continues
-   * the caller. Linear overall: the children are listed once, in spawn order, and taken off the top;
-   * entries whose child already left the map (stopped by itself, replaced) are skipped.
+   * Stops children one at a time, newest first (OTP order) — or all at once for a pool — and then
+   * finishes this actor's stop or tear-down. Linear overall: the children are listed once, in spawn
+   * order, and taken off the top; entries that are no longer live are skipped.
    */
-  private stopChildrenThen(): void {
+  stopChildrenThen(): void {
     if ((this.flags & BUSY) !== 0) return; // continued when the in-flight handler settles
     const kids = this.kids;
-    if (kids === null || kids.size === 0) {
-      if (this.x !== null) this.x.stopOrder = null;
-      if ((this.flags & STOPPING) !== 0) this.finishStop();
-      else if (this.x?.restarting) this.finishRestart();
-      return;
-    }
-    const x = this.extras();
-    let order = x.stopOrder ??= [...kids.values()];
-    let top = order[order.length - 1];
-    // Only a dead entry can have left the map (childTerminated pops the usual one): one lookup then.
-    while (top === undefined || ((top.flags & DEAD) !== 0 && kids.get(top.name) !== top)) {
-      order.pop();
-      if (order.length === 0) order = x.stopOrder = [...kids.values()]; // not reached while spawns push; kept as a guard
-      top = order[order.length - 1];
-    }
-    this.stopChild(top, NORMAL);
-  }
-
-  private childTerminated(child: ActorCell, reason: TerminationReason, byItself: boolean): void {
-    if (this.kids?.get(child.name) !== child) return;
-    this.kids.delete(child.name);
-    const order = this.x?.stopOrder;
-    if (order && order[order.length - 1] === child) order.pop();
-    const t = this.x?.shutdownTimers?.get(child);
-    if (t !== undefined) { this.host.scheduler.cancelTimer(t as never); this.x!.shutdownTimers!.delete(child); }
-    if ((this.flags & STOPPING) !== 0 || this.x?.restarting) { this.stopChildrenThen(); return; }
-    if (child.opts.restart === 'permanent' && byItself && reason.kind === 'normal' && (this.flags & DEAD) === 0) {
-      // OTP: a permanent child is restarted even after a normal exit; it comes back as a new incarnation.
+    if (kids !== null && kids.size > 0) {
       const x = this.extras();
-      const { recent, exceeded } = recordRestart(x.restartTimes, this.host.clock.now(), this.def.supervision.intensity);
-      x.restartTimes = recent;
-      if (exceeded) { this.fail(new TroupeError('restart-intensity', `${this.path} gave up: permanent child ${child.path} keeps exiting.`, { child: child.path })); return; }
-      this.spawnChild(child.def, child.name, child.opts, 'permanent');
+      if (this.def.supervision.parallelStop) {
+        if (x.stopOrder === null) {
+          x.stopOrder = [];
+          for (const c of [...kids.values()]) if ((c.flags & DEAD) === 0) this.supervising.stopChild(c, SHUTDOWN);
+        }
+        for (const c of kids.values()) if ((c.flags & DEAD) === 0) return; // not reached often: terminations delete entries first
+      } else {
+        const order = x.stopOrder ??= [...kids.values()];
+        while (order.length > 0) {
+          const top = order[order.length - 1];
+          if ((top.flags & DEAD) !== 0 || kids.get(top.name) !== top) { order.pop(); continue; }
+          this.supervising.stopChild(top, SHUTDOWN);
+          return;
+        }
+      }
     }
+    this.kids = null; // a stopped or restarted actor forgets its children's specs (init makes them again)
+    this.sup?.reset();
+    if (this.x !== null) this.x.stopOrder = null;
+    if ((this.flags & STOPPING) !== 0) this.finishStop();
+    else if (this.x?.restarting) this.tornDown();
   }
 
   // ---- stop ----------------------------------------------------------------------------------
 
-  private beginStop(reason: TerminationReason, byItself: boolean): void {
+  beginStop(reason: TerminationReason, byItself: boolean): void {
     if ((this.flags & (STOPPING | DEAD)) !== 0) return;
     this.flags |= STOPPING;
     const x = this.extras();
     x.stopReason = reason;
     x.stopByItself = byItself;
     x.restarting = null;
+    x.tearDownRequested = false;
+    x.pendingStart = null;
     x.timers?.cancelAll();
-    this.signal({ type: 'stopping' });
+    if ((this.flags & INITED) !== 0) this.signal({ type: 'stopping' });
     this.continueStop();
   }
 
-  private continueStop(): void {
+  continueStop(): void {
     if ((this.flags & BUSY) !== 0 || (this.flags & DEAD) !== 0) return;
     this.stopChildrenThen();
   }
 
   private finishStop(): void {
-    this.signal({ type: 'stopped' });
+    if ((this.flags & INITED) !== 0) this.signal({ type: 'stopped' });
     this.die(this.x?.stopReason ?? NORMAL, this.x?.stopByItself ?? false);
   }
 
-  /** Brutal kill after a shutdown timeout: no hooks, the whole subtree at once. */
+  /** Brutal kill (brutal-kill shutdown, or after a shutdown timeout): no hooks, the whole subtree at once. */
   kill(): void {
     if ((this.flags & DEAD) !== 0) return;
     if (this.kids !== null) for (const c of [...this.kids.values()]) c.killQuietly();
-    this.die({ kind: 'killed' }, false);
+    this.kids = null;
+    this.die(KILLED, false);
   }
 
-  private killQuietly(): void {
+  killQuietly(): void {
+    if ((this.flags & DEAD) !== 0) return;
     if (this.kids !== null) for (const c of [...this.kids.values()]) c.killQuietly();
     this.flags |= DEAD;
-    this.release({ kind: 'killed' });
+    this.release(KILLED);
     this.kids = null;
   }
 
@@ -473,6 +520,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (x !== null) {
       x.timers?.cancelAll();
       if (x.shutdownTimers) for (const t of x.shutdownTimers.values()) h.scheduler.cancelTimer(t as never);
+      x.pendingSignals = null;
     }
     if (this.gate !== null && (this.flags & PERMIT) !== 0) { this.flags &= ~PERMIT; this.gate.release(); }
     for (const m of this.mailbox.drain()) h.deadLetter(this, m, 'actor-stopped');
@@ -493,6 +541,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     const custom = watching.get(ref.proc);
     watching.delete(ref.proc);
     if (custom !== undefined) this.deliverUser(custom);
+    else if ((this.flags & INITED) === 0) (this.extras().pendingSignals ??= []).push({ type: 'terminated', ref, reason }); // restarting: for the new state
     else this.signal({ type: 'terminated', ref, reason });
   }
 
@@ -524,17 +573,21 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   }
 
   child(name: string): ActorRef<unknown> | undefined {
-    return this.kids?.get(name)?.ref;
+    const c = this.kids?.get(name);
+    return c !== undefined && (c.flags & DEAD) === 0 ? c.ref : undefined;
   }
 
   children(): ActorRef<unknown>[] {
-    return this.kids === null ? [] : [...this.kids.values()].map((c) => c.ref);
+    if (this.kids === null) return [];
+    const out: ActorRef<unknown>[] = [];
+    for (const c of this.kids.values()) if ((c.flags & DEAD) === 0) out.push(c.ref);
+    return out;
   }
 
   stop(ref: ActorRef<never>): void {
     const p = ref.proc;
     if (p === this) { this.deliverSystem({ type: 'stop', reason: NORMAL, byItself: true }); return; }
-    if (p instanceof ActorCell && p.parentCell === this) { this.stopChild(p, NORMAL); return; }
+    if (p instanceof ActorCell && p.parentCell === this) { this.supervising.stopChild(p, SHUTDOWN); return; }
     throw new TroupeError('invalid-argument', `${this.path} can stop only itself or its own children, not ${ref.path}; send that actor a message asking it to stop.`);
   }
 

@@ -12,14 +12,15 @@ export const DELIVERED_DEAD = 4;
 
 /** Messages of the system lane; they always drain before the user lane. */
 export type SystemMessage =
-  | { readonly type: 'failed'; readonly child: Process; readonly error: unknown }
+  | { readonly type: 'failed'; readonly child: Process; readonly error: unknown; readonly epoch: number }
+  | { readonly type: 'child-torn-down'; readonly child: Process }
   | { readonly type: 'child-terminated'; readonly child: Process; readonly reason: TerminationReason; readonly byItself: boolean }
   | { readonly type: 'stop'; readonly reason: TerminationReason; readonly byItself: boolean }
   | { readonly type: 'watch'; readonly watcher: Process }
   | { readonly type: 'unwatch'; readonly watcher: Process }
   | { readonly type: 'terminated'; readonly ref: ActorRef<never>; readonly reason: TerminationReason }
   | { readonly type: 'resume' }
-  | { readonly type: 'restart'; readonly cause: unknown; readonly delayMs: number };
+  | { readonly type: 'restart'; readonly cause: unknown };
 
 export interface Process {
   readonly host: SystemCore;

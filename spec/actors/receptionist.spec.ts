@@ -40,7 +40,7 @@ test('service keys are plain serializable data; bad ids and bad metadata are rej
   const w = kit.spawn(worker, 'w');
   assert.throws(() => r.register(Work, w, { weight: -1 }), (e: unknown) => isTroupeError(e, 'invalid-argument') && /weight/.test((e as Error).message));
   assert.throws(() => r.register(Work, w, { health: 'sick' as never }), (e: unknown) => isTroupeError(e, 'invalid-argument'));
-  assert.throws(() => createReceptionist(kit, { name: '$r' }), (e: unknown) => isTroupeError(e, 'invalid-spec'));
+  assert.throws(() => createReceptionist(kit, { name: '$r' }), (e: unknown) => isTroupeError(e, 'invalid-name'));
 });
 
 test('on one system: register is visible at once with defaults, deregister removes it', async () => {

@@ -92,7 +92,7 @@ export function nodeContract(name: string, harness: () => NodeHarness): void {
       await h.settle(() => false, 100);
       nodes.get('b')!.system.stop(target as ActorRef<never>);
       assert.ok(await h.settle(() => seen.length > 0, 5_000));
-      assert.equal(seen, ['true:normal']);
+      assert.equal(seen, ['true:shutdown']); // stopped by its supervisor (the guardian): OTP's `shutdown`
     } finally {
       await h.shutdown();
     }

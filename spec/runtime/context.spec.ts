@@ -60,7 +60,7 @@ function parentOf(kids: { name: string; shutdownMs?: number }[], decider?: () =>
   return defineActor<ParentMsg, undefined>({
     name: 'parent',
     supervision: decider ? { decider } : undefined,
-    init: (ctx) => { for (const k of kids) ctx.spawn(worker, k.name, { shutdownMs: k.shutdownMs }); return undefined; },
+    init: (ctx) => { for (const k of kids) ctx.spawn(worker, k.name, { shutdown: k.shutdownMs }); return undefined; },
     receive: (_s, m, ctx) => {
       if (m.type === 'stop-child') { ctx.stop(ctx.child(m.name) as Any); return; }
       try { ctx.stop(m.ref); ctx.send(m.replyTo, 'stopped'); } catch (e) { ctx.send(m.replyTo, isTroupeError(e) ? `${e.code}: ${e.message}` : String(e)); }
@@ -70,7 +70,7 @@ function parentOf(kids: { name: string; shutdownMs?: number }[], decider?: () =>
 
 const watch = suite('context: watch');
 
-watch('watch gives a terminated signal with reason normal when the actor stops', async () => {
+watch('watch gives a terminated signal with reason shutdown when its supervisor stops it', async () => {
   const kit = createTestSystem();
   const probe = kit.createProbe<Report>();
   const w = kit.spawn(watcher(probe), 'w');
@@ -79,7 +79,7 @@ watch('watch gives a terminated signal with reason normal when the actor stops',
   await kit.runUntilIdle();
   kit.stop(any(target));
   const r = await probe.expectMessage();
-  assert.equal(r, { type: 'terminated', path: '/user/target', reason: { kind: 'normal' } });
+  assert.equal(r, { type: 'terminated', path: '/user/target', reason: { kind: 'shutdown' } }); // stopped by its supervisor (OTP)
 });
 
 watch('watch gives reason failure, with the error, when the supervisor stops a failed child', async () => {
@@ -166,7 +166,7 @@ watch('watching an actor that is already dead delivers terminated at once, with 
   await kit.runUntilIdle();
   assert.is(kit.now(), t0);
   assert.equal(probe.pending, [
-    { type: 'terminated', path: '/user/target', reason: { kind: 'normal' } },
+    { type: 'terminated', path: '/user/target', reason: { kind: 'shutdown' } },
     { type: 'terminated', path: '/user/p/c', reason: { kind: 'failure', error: boomError } },
     { type: 'gone', who: 'again' },
   ]);
@@ -180,7 +180,7 @@ watch('a late watch of an actor killed with its stuck parent reports killed, as 
   const leaf = defineActor<never, undefined>({ init: () => undefined, receive: () => undefined });
   const mid = defineActor<WorkMsg, undefined>({ init: (ctx) => { ctx.spawn(leaf, 'leaf'); return undefined; }, receive: () => new Promise<undefined>(() => {}) });
   const top = defineActor<{ type: 'stop-mid' }, undefined>({
-    init: (ctx) => { ctx.spawn(mid, 'mid', { shutdownMs: 100 }); return undefined; },
+    init: (ctx) => { ctx.spawn(mid, 'mid', { shutdown: 100 }); return undefined; },
     receive: (_s, _m, ctx) => { ctx.stop(ctx.child('mid') as Any); },
   });
   const t = kit.spawn(top, 't');
@@ -563,7 +563,7 @@ children('ctx.stop(child) stops it; it leaves children() and its name can be use
   kit.spawn(watcher(probe), 'w').tell({ type: 'watch', ref: any(a) });
   await kit.runUntilIdle();
   f.tell({ type: 'stop-child', name: 'a' });
-  assert.equal(await probe.expectMessage(), { type: 'terminated', path: '/user/f/a', reason: { kind: 'normal' } });
+  assert.equal(await probe.expectMessage(), { type: 'terminated', path: '/user/f/a', reason: { kind: 'shutdown' } });
   const names = kit.createProbe<string[]>();
   f.tell({ type: 'list', replyTo: names.ref });
   assert.equal(await names.expectMessage(), ['/user/f/b', '/user/f/$1']);
@@ -612,11 +612,11 @@ const invalidDefinitions: [string, unknown][] = [
   ['a string', 'worker'],
 ];
 for (const [name, def] of invalidDefinitions) {
-  children(`spawning ${name} throws invalid-spec, from the system and from a context`, async () => {
+  children(`spawning ${name} throws invalid-child, from the system and from a context`, async () => {
     const kit = createTestSystem();
     let error: unknown;
     try { kit.spawn(def as typeof worker, 'x'); } catch (e) { error = e; }
-    assert.ok(isTroupeError(error, 'invalid-spec'), `system.spawn: expected invalid-spec, got ${String(error)}`);
+    assert.ok(isTroupeError(error, 'invalid-child'), `system.spawn: expected invalid-child, got ${String(error)}`);
     assert.match((error as Error).message, /defineActor/);
     const answer = kit.createProbe<string>();
     kit.spawn(defineActor<{ type: 'go' }, undefined>({
@@ -625,22 +625,24 @@ for (const [name, def] of invalidDefinitions) {
         try { ctx.spawn(def as typeof worker, 'x'); ctx.send(answer.ref, 'spawned'); } catch (e) { ctx.send(answer.ref, isTroupeError(e) ? e.code : String(e)); }
       },
     }), 'spawner').tell({ type: 'go' });
-    assert.is(await answer.expectMessage(), 'invalid-spec');
+    assert.is(await answer.expectMessage(), 'invalid-child');
     assert.is(kit.lookup('/user/x'), undefined);
   });
 }
 
-const invalidOptions: [string, object][] = [
-  ['a negative shutdownMs', { shutdownMs: -1 }],
-  ['an unknown restart type', { restart: 'sometimes' }],
-  ['a mailbox with capacity 0', { mailbox: { kind: 'bounded', capacity: 0 } }],
+const invalidOptions: [string, object, string][] = [
+  ['a negative shutdown', { shutdown: -1 }, 'invalid-shutdown'],
+  ['a zero shutdown (brutal-kill says it)', { shutdown: 0 }, 'invalid-shutdown'],
+  ['an unknown restart type', { restart: 'sometimes' }, 'invalid-restart-type'],
+  ['a significant child under a supervisor without autoShutdown', { significant: true, restart: 'transient' }, 'invalid-significant'],
+  ['a mailbox with capacity 0', { mailbox: { kind: 'bounded', capacity: 0 } }, 'invalid-spec'],
 ];
-for (const [name, options] of invalidOptions) {
-  children(`spawning with ${name} throws invalid-spec`, () => {
+for (const [name, options, code] of invalidOptions) {
+  children(`spawning with ${name} throws ${code}`, () => {
     const kit = createTestSystem();
     let error: unknown;
     try { kit.spawn(worker, 'x', options); } catch (e) { error = e; }
-    assert.ok(isTroupeError(error, 'invalid-spec'), `expected invalid-spec, got ${String(error)}`);
+    assert.ok(isTroupeError(error, code as never), `expected ${code}, got ${String(error)}`);
     assert.is(kit.lookup('/user/x'), undefined);
   });
 }

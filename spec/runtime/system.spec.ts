@@ -50,7 +50,7 @@ test('spawning a duplicate name and an invalid name fail at the point of misuse'
   const kit = createTestSystem();
   kit.spawn(counter, 'a');
   try { kit.spawn(counter, 'a'); assert.unreachable(); } catch (e) { assert.ok(isTroupeError(e, 'duplicate-name')); assert.match((e as Error).message, /choose another name/); }
-  try { kit.spawn(counter, 'bad/name'); assert.unreachable(); } catch (e) { assert.ok(isTroupeError(e, 'invalid-spec')); }
+  try { kit.spawn(counter, 'bad/name'); assert.unreachable(); } catch (e) { assert.ok(isTroupeError(e, 'invalid-name')); }
 });
 
 test('ask times out on virtual time with a typed error', async () => {

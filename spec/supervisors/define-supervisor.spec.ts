@@ -1,6 +1,6 @@
 import { suite } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
-import { child, defineActor, defineSupervisor, isTroupeError, type ActorRef, type InspectNode, type SupervisionOptions } from '../../runtime/index.ts';
+import { child, defineActor, defineSupervisor, isTroupeError, type ActorRef, type TroupeErrorCode, type InspectNode, type SupervisionOptions } from '../../runtime/index.ts';
 import { createTestSystem, type TestSystem } from '../../runtime/testing.ts';
 
 type WorkerMsg = { type: 'crash'; error?: string } | { type: 'inc' } | { type: 'get'; replyTo: ActorRef<number> };
@@ -195,27 +195,34 @@ test('nested trees: a crash deep down restarts only that subtree', async () => {
 });
 
 test('invalid supervisor specs fail at definition time with the fix in the message', () => {
-  const bad: [string, () => unknown, RegExp][] = [
-    ['zero intensity', () => defineSupervisor({ intensity: { maxRestarts: 0, withinMs: 1000 }, children: [] }), /maxRestarts must be an integer ≥ 1/],
-    ['negative window', () => defineSupervisor({ intensity: { maxRestarts: 3, withinMs: -5 }, children: [] }), /withinMs must be a positive/],
-    ['unknown strategy', () => defineSupervisor({ strategy: 'all-for-none' as never, children: [] }), /unknown strategy/],
-    ['duplicate child', () => defineSupervisor({ children: [child('a', worker), child('a', worker)] }), /unique/],
-    ['bad restart', () => child('a', worker, { restart: 'sometimes' as never }), /restart must be one of/],
-    ['not a definition', () => child('a', {} as never), /definition/],
-    ['bad backoff', () => defineSupervisor({ backoff: { minMs: 500, maxMs: 100 }, children: [] }), /backoff/],
-    ['bad bulkhead', () => defineSupervisor({ bulkhead: { maxMailbox: 0, maxConcurrent: 1 }, children: [] }), /bulkhead/],
+  const bad: [string, () => unknown, TroupeErrorCode, RegExp][] = [
+    ['negative intensity', () => defineSupervisor({ intensity: { maxRestarts: -1, withinMs: 1000 }, children: [] }), 'invalid-intensity', /maxRestarts must be an integer ≥ 0/],
+    ['negative window', () => defineSupervisor({ intensity: { maxRestarts: 3, withinMs: -5 }, children: [] }), 'invalid-intensity', /withinMs must be a positive/],
+    ['unknown strategy', () => defineSupervisor({ strategy: 'all-for-none' as never, children: [] }), 'invalid-strategy', /unknown strategy/],
+    ['duplicate child', () => defineSupervisor({ children: [child('a', worker), child('a', worker)] }), 'duplicate-child-name', /unique/],
+    ['missing id', () => child(undefined as never, worker), 'missing-id', /needs a name/],
+    ['bad id', () => child('a/b', worker), 'invalid-name', /not a valid actor name/],
+    ['bad restart', () => child('a', worker, { restart: 'sometimes' as never }), 'invalid-restart-type', /restart must be one of/],
+    ['bad shutdown', () => child('a', worker, { shutdown: -5 }), 'invalid-shutdown', /shutdown must be/],
+    ['significant permanent', () => child('a', worker, { significant: true }), 'invalid-significant', /permanent child cannot be significant/],
+    ['significant without autoShutdown', () => defineSupervisor({ children: [child('a', worker, { restart: 'transient', significant: true })] }), 'invalid-significant', /autoShutdown/],
+    ['bad autoShutdown', () => defineSupervisor({ autoShutdown: 'sometimes' as never, children: [] }), 'invalid-auto-shutdown', /autoShutdown must be one of/],
+    ['not a definition', () => child('a', {} as never), 'invalid-child', /definition/],
+    ['bad backoff', () => defineSupervisor({ backoff: { minMs: 500, maxMs: 100 }, children: [] }), 'invalid-backoff', /backoff/],
+    ['bad bulkhead', () => defineSupervisor({ bulkhead: { maxMailbox: 0, maxConcurrent: 1 }, children: [] }), 'invalid-bulkhead', /bulkhead/],
+    ['bad decider', () => defineSupervisor({ decider: 'restart' as never, children: [] }), 'invalid-decider', /decider must be a function/],
   ];
-  for (const [label, f, msg] of bad) {
-    try { f(); assert.unreachable(label); } catch (e) { assert.ok(isTroupeError(e, 'invalid-spec'), label); assert.match((e as Error).message, msg, label); }
+  for (const [label, f, code, msg] of bad) {
+    try { f(); assert.unreachable(label); } catch (e) { assert.ok(isTroupeError(e, code), `${label}: expected ${code}, got ${String(e)}`); assert.match((e as Error).message, msg, label); }
   }
 });
 
 test('which-children lists the children in start order', async () => {
   const kit = await setup({});
-  const sup = kit.lookup<{ type: 'which-children'; replyTo: ActorRef<readonly { name: string }[]> }>('/user/sup')!;
-  const p = sup.ask<readonly { name: string }[]>((replyTo) => ({ type: 'which-children', replyTo }));
+  const sup = kit.lookup<{ type: 'which-children'; replyTo: ActorRef<readonly { id: string }[]> }>('/user/sup')!;
+  const p = sup.ask<readonly { id: string }[]>((replyTo) => ({ type: 'which-children', replyTo }));
   await kit.runUntilIdle();
-  assert.equal((await p).map((c) => c.name), ['a', 'b', 'c']);
+  assert.equal((await p).map((c) => c.id), ['a', 'b', 'c']);
 });
 
 test.run();

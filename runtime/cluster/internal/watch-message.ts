@@ -12,7 +12,7 @@ export type WatchMessage =
 /** What {@link decodeWatchMessage} gives: the message, or why it was dropped (ready to report). */
 export type DecodedWatchMessage = { readonly ok: true; readonly message: WatchMessage } | { readonly ok: false; readonly reason: string };
 
-const REASONS: ReadonlySet<string> = new Set<TerminationReason['kind']>(['normal', 'failure', 'killed', 'node-down']);
+const REASONS: ReadonlySet<string> = new Set<TerminationReason['kind']>(['normal', 'shutdown', 'failure', 'killed', 'node-down']);
 const quote = (x: unknown): string => (typeof x === 'string' ? JSON.stringify(x.slice(0, 80)) : typeof x);
 
 /**

@@ -119,7 +119,7 @@ test('remote death watch: a stopped remote actor terminates for its watcher with
   await sim.runUntilIdle();
   sim.node('b').system.stop(target as ActorRef<never>);
   await sim.runUntilIdle();
-  assert.equal(seen, ['/user/greeter normal same-ref=true']);
+  assert.equal(seen, ['/user/greeter shutdown same-ref=true']);
   await sim.shutdown();
 });
 
