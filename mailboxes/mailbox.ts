@@ -6,14 +6,31 @@ import { TroupeError } from '../runtime/errors.ts';
 export type OverflowPolicy = 'drop-newest' | 'drop-oldest' | 'reject';
 
 /**
- * Mailbox options. Defaults: `{ kind: 'unbounded' }`. A bounded mailbox's default overflow is
- * `'reject'` (the message goes to dead letters and an ask fails with `mailbox-full`).
- * `priority` orders by `priorityOf(msg)` (lower first; equal keys stay FIFO), optionally bounded.
+ * Mailbox options for an actor whose messages are `M`. Defaults: `{ kind: 'unbounded' }`. A
+ * bounded mailbox's default overflow is `'reject'` (the message goes to dead letters and an ask
+ * fails with `mailbox-full`). `priority` orders by `priorityOf(msg)` (lower first; equal keys stay
+ * FIFO), optionally bounded; in `defineActor<M, S>({ mailbox })` its `msg` is typed `M`.
+ *
+ * @example
+ * defineActor<JobMsg, undefined>({ init: () => undefined, receive: run,
+ *   mailbox: { kind: 'priority', priorityOf: (m) => (m.type === 'urgent' ? 0 : 1) } });
  */
-export type MailboxOptions =
+export type MailboxOptions<M = unknown> =
   | { readonly kind: 'unbounded' }
   | { readonly kind: 'bounded'; readonly capacity: number; readonly overflow?: OverflowPolicy }
-  | { readonly kind: 'priority'; readonly priorityOf: (msg: unknown) => number; readonly capacity?: number; readonly overflow?: OverflowPolicy };
+  | PriorityMailboxOptions<M>;
+
+/**
+ * A priority mailbox. `priorityOf` is declared as a method so that options written for an
+ * actor's message type `M` are accepted wherever the runtime holds them as `MailboxOptions`
+ * (the user lane only ever holds that actor's `M` messages).
+ */
+export interface PriorityMailboxOptions<M = unknown> {
+  readonly kind: 'priority';
+  priorityOf(msg: M): number;
+  readonly capacity?: number;
+  readonly overflow?: OverflowPolicy;
+}
 
 /** Per-mailbox counters, as returned by inspection. */
 export interface MailboxStats {

@@ -66,8 +66,8 @@ export interface ActorSpec<M, S> {
   signal?(state: S, signal: Signal, ctx: ActorContext<M>): S | void;
   /** How this actor supervises its children (defaults in {@link SupervisionOptions}). */
   readonly supervision?: SupervisionOptions;
-  /** Mailbox kind; default unbounded. */
-  readonly mailbox?: MailboxOptions;
+  /** Mailbox kind; default unbounded. A priority mailbox's `priorityOf` gets this actor's `M`. */
+  readonly mailbox?: MailboxOptions<M>;
   /** How many messages `ctx.stash` may hold; default 1 000. */
   readonly stashCapacity?: number;
 }

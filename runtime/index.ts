@@ -14,7 +14,7 @@ export type { Clock, Scheduler, TimerId } from './clock.ts';
 export { createSeededRandom, type Random } from './random.ts';
 export { createIdSource, type IdSource } from './ids.ts';
 export { createRealScheduler, realClock, wallClockMs } from './real-clock.ts';
-export type { MailboxOptions, MailboxStats, OverflowPolicy } from '../mailboxes/mailbox.ts';
+export type { MailboxOptions, PriorityMailboxOptions, MailboxStats, OverflowPolicy } from '../mailboxes/mailbox.ts';
 export type { Strategy, Directive, RestartType, Decider, SupervisionOptions, AutoShutdown } from '../supervisors/strategy.ts';
 export type { Intensity } from '../supervisors/restart-window.ts';
 export type { Backoff } from '../supervisors/backoff.ts';
@@ -43,7 +43,7 @@ export type { Lease } from './cluster/downing/lease.ts';
 export { createPgLease, type PgLeaseOptions } from './cluster/downing/pg-lease.ts';
 export { spawnLocalCluster, type LocalCluster, type LocalClusterOptions, type LocalNodeHandle } from './cluster/local-cluster.ts';
 export type { LocalNodeEntry } from './cluster/local-node-main.ts';
-export { createMessageRegistry, type MessageRegistry, type MessageTypeSpec, type PayloadValidator, type Upcaster } from './wire/message-registry.ts';
+export { createMessageRegistry, type MessageRegistry, type MessageTypeSpec, type PayloadValidator, type Upcaster, type UpcasterInput } from './wire/message-registry.ts';
 export { compareManifests, type Manifest, type ManifestIncompatibility } from './wire/manifest.ts';
 
 // Service discovery and routing

@@ -92,6 +92,10 @@ function replayPicker(trace: readonly TraceEntry[]): Picker {
   return (ready, head) => {
     const want = turns[i++];
     for (let j = head; j < ready.length; j++) if (ready[j].path === want) return j;
-    throw new TroupeError('invalid-argument', `replay diverged at turn ${i - 1}: the trace ran ${want ?? '(nothing)'} but the ready actors are ${ready.slice(head).map((r) => r.path).join(', ')}.`);
+    const actors = ready.slice(head).map((r) => r.path).join(', ');
+    if (want === undefined) {
+      throw new TroupeError('invalid-argument', `replay ran past the end of the recorded trace (${turns.length} turns) with ${actors} ready: replay the trace of a finished run (create the replaying system after \`await recorded.terminate()\`) and run the same scenario.`);
+    }
+    throw new TroupeError('invalid-argument', `replay diverged at turn ${i - 1}: the trace ran ${want} but the ready actors are ${actors}.`);
   };
 }

@@ -7,8 +7,18 @@ import type { Manifest, ManifestEntry } from './manifest.ts';
 /** Checks a payload of the current version: `true` when valid, `false` or a reason when not. */
 export type PayloadValidator = (payload: unknown) => boolean | string;
 
-/** Lifts a payload of version `n` to version `n + 1`. */
-export type Upcaster = (payload: unknown) => unknown;
+/**
+ * What an upcaster receives: a payload of an older version as it was stored or sent — plain
+ * data, an object whose fields are not checked yet (read them as `unknown`, or spread them).
+ */
+export type UpcasterInput = Readonly<Record<string, unknown>>;
+
+/**
+ * Lifts a payload of version `n` to version `n + 1`, e.g. `(p) => ({ ...p, currency: 'EUR' })`.
+ * It is only called with an object (a payload that is not one is `schema-invalid`); what it
+ * returns is the next upcaster's input, and the last one's is checked by `validate`.
+ */
+export type Upcaster = (payload: UpcasterInput) => unknown;
 
 /**
  * How one remote message type is declared.
@@ -40,7 +50,7 @@ export interface MessageRegistry {
    * Turns a received payload of `type` at `version` into a current-version payload: runs the
    * upcasters from `version` up, then the validator. Throws `unknown-message-type`,
    * `unsupported-version` (newer than this node knows, or older than its oldest upcaster), or
-   * `schema-invalid` (an upcaster threw, or the validator said no).
+   * `schema-invalid` (a payload to upcast is not an object, an upcaster threw, or the validator said no).
    */
   decode(type: string, version: number, payload: unknown): unknown;
   /** The declared types as plain data, ready to send to a peer (types sorted by name). */
@@ -85,7 +95,7 @@ function buildEntry(type: string, spec: MessageTypeSpec): Entry {
  * const registry = createMessageRegistry()
  *   .define('order.placed', {
  *     version: 2,
- *     upcasters: { 1: (p) => ({ ...(p as object), currency: 'EUR' }) },
+ *     upcasters: { 1: (p) => ({ ...p, currency: 'EUR' }) },
  *     validate: (p) => typeof (p as { sku?: unknown }).sku === 'string' || 'sku must be a string',
  *   });
  * registry.decode('order.placed', 1, { sku: 'A1' }) // { sku: 'A1', currency: 'EUR' }
@@ -122,8 +132,12 @@ export function createMessageRegistry(): MessageRegistry {
       }
       let p = payload;
       for (let n = version; n < e.version; n++) {
+        if (typeof p !== 'object' || p === null) {
+          throw new TroupeError('schema-invalid', `Upcasting '${type}' from v${n} to v${n + 1} needs an object payload, got ${p === null ? 'null' : typeof p}. The payload does not match v${n}.`,
+            { type, version, failedAt: n });
+        }
         try {
-          p = e.chain[n - e.minVersion](p);
+          p = e.chain[n - e.minVersion](p as UpcasterInput);
         } catch (cause) {
           throw new TroupeError('schema-invalid', `Upcasting '${type}' from v${n} to v${n + 1} failed: ${(cause as Error)?.message ?? String(cause)}. The payload does not match v${n}.`,
             { type, version, failedAt: n }, { cause });

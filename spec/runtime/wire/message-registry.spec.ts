@@ -79,6 +79,20 @@ test('the validator runs on the upcasted payload, and a throwing upcaster is sch
   assert.ok(thrown.cause instanceof TypeError);
 });
 
+test('an upcaster gets the old payload as an object it can spread; a payload that is not an object is schema-invalid', () => {
+  const calls: unknown[] = [];
+  const r = createMessageRegistry().define('quote', { version: 2, upcasters: { 1: (p) => { calls.push(p); return { ...p, currency: 'EUR' }; } } });
+  assert.equal(r.decode('quote', 1, { sku: 'A1', cents: 500 }), { sku: 'A1', cents: 500, currency: 'EUR' });
+  for (const bad of [null, 42, 'x', true]) {
+    const e = errorOf(() => r.decode('quote', 1, bad));
+    assert.is(e.code, 'schema-invalid', String(bad));
+    assert.equal(e.data, { type: 'quote', version: 1, failedAt: 1 });
+    assert.ok(/needs an object payload/.test(e.message), e.message);
+  }
+  assert.is(calls.length, 1, 'the upcaster never saw a non-object');
+  assert.equal(r.decode('quote', 2, 42), 42, 'a current-version payload is not upcast (the validator alone judges it)');
+});
+
 test('define rejects duplicates and bad specs', () => {
   const r = registry();
   assert.is(errorOf(() => r.define('ping', { version: 1 })).code, 'duplicate-name');
