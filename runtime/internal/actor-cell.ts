@@ -541,8 +541,9 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     const custom = watching.get(ref.proc);
     watching.delete(ref.proc);
     if (custom !== undefined) this.deliverUser(custom);
-    else if ((this.flags & INITED) === 0) (this.extras().pendingSignals ??= []).push({ type: 'terminated', ref, reason }); // restarting: for the new state
-    else this.signal({ type: 'terminated', ref, reason });
+    else if ((this.flags & INITED) === 0 || this.x?.tearDownRequested || this.x?.restarting) {
+      (this.extras().pendingSignals ??= []).push({ type: 'terminated', ref, reason }); // restarting: for the new state
+    } else this.signal({ type: 'terminated', ref, reason });
   }
 
   // ---- signals -------------------------------------------------------------------------------
