@@ -18,8 +18,20 @@ export type SagaEnd = 'completed' | 'failed' | 'compensation-failed';
  */
 export type SagaPhase = 'starting' | 'running' | 'retrying' | 'compensating' | SagaEnd;
 
-/** Why an attempt failed: its promise rejected (or threw), or it did not settle within `timeoutMs`. */
-export type SagaFailureReason = 'error' | 'timeout';
+/**
+ * Why an attempt failed: its promise rejected (or threw) with an error (`error`); it did not settle
+ * within `timeoutMs` (`timeout`); or it rejected because the request or its reply was lost on the
+ * way — an ask that timed out, an unreachable node, a closed link (`lost`). After `timeout` and
+ * `lost` the outcome is unknown: the action may have taken effect.
+ */
+export type SagaFailureReason = 'error' | 'timeout' | 'lost';
+
+/**
+ * Whether a step that failed for good is compensated itself (the steps before it always are):
+ * `'if-unknown'` when its outcome is unknown (last attempt `timeout` or `lost`: it may have taken
+ * effect, and compensations are idempotent by contract), `'always'`, or `'never'`.
+ */
+export type CompensateFailed = 'if-unknown' | 'always' | 'never';
 
 /**
  * Retries of a step's action (or compensation). `attempts` counts every attempt, the first one
@@ -58,8 +70,9 @@ export interface SagaStepContext<Input, Results extends Record<string, unknown> 
  * `compensate` undoes a completed action and must be idempotent too. Defaults: `timeoutMs` 5 000
  * (per attempt, on the system clock, also for the compensation); `retry` `{ attempts: 1 }`;
  * `compensationRetry` `{ attempts: 5, backoff: { minMs: 200, maxMs: 5_000 } }`;
- * `compensateIfFailed` false (set it for actions that may take effect without replying, e.g. a
- * charge that times out: the step is then compensated too when it fails).
+ * `compensateFailed` `'if-unknown'`: a step whose last attempt timed out or was lost is compensated
+ * too, since it may have taken effect (a reservation whose reply was lost); set `'never'` for a step
+ * whose compensation must not run unless it completed, `'always'` to undo it after any failure.
  */
 export interface SagaStep<Input, Results extends Record<string, unknown> = Record<string, unknown>> {
   readonly name: string;
@@ -68,7 +81,7 @@ export interface SagaStep<Input, Results extends Record<string, unknown> = Recor
   readonly timeoutMs?: number;
   readonly retry?: SagaRetry;
   readonly compensationRetry?: SagaRetry;
-  readonly compensateIfFailed?: boolean;
+  readonly compensateFailed?: CompensateFailed;
 }
 
 /** The first failure that made a saga compensate, or the compensation that kept failing. */

@@ -72,6 +72,7 @@ export {
 export {
   defineSaga, startSaga, resumeSagas, sagaStreamName,
   type SagaSpec, type SagaStep, type SagaStepContext, type SagaDefinition, type SagaHandle, type SagaOutcome, type SagaStatus,
+  type SagaFailureReason, type CompensateFailed,
 } from '../actors/saga.ts';
 
 // Event bus: durable streams

@@ -5,7 +5,7 @@ import { createActor } from 'xstate';
 import { defineActor, type ActorDefinition } from '../../runtime/behavior.ts';
 import type { ActorContext } from '../../runtime/context.ts';
 import type { ActorRef } from '../../runtime/actor-ref.ts';
-import { assertNever, TroupeError } from '../../runtime/errors.ts';
+import { assertNever, isTroupeError, TroupeError } from '../../runtime/errors.ts';
 import { backoffDelay } from '../../supervisors/backoff.ts';
 import type { Journal } from '../journal/journal.ts';
 import { schedulerClock } from '../machine-actor.ts';
@@ -22,7 +22,7 @@ export type SagaMsg =
   | SagaQuery
   | { readonly type: 'saga-load' }
   | { readonly type: 'saga-attempt-settled'; readonly run: string; readonly kind: AttemptKind; readonly index: number; readonly attempt: number; readonly ok: true; readonly result: unknown }
-  | { readonly type: 'saga-attempt-settled'; readonly run: string; readonly kind: AttemptKind; readonly index: number; readonly attempt: number; readonly ok: false; readonly message: string }
+  | { readonly type: 'saga-attempt-settled'; readonly run: string; readonly kind: AttemptKind; readonly index: number; readonly attempt: number; readonly ok: false; readonly message: string; readonly lost: boolean }
   | { readonly type: '$xstate.timer'; readonly call: DelayedCall };
 
 /** One incarnation's state: `run` tells its attempts' replies from a previous incarnation's. */
@@ -127,7 +127,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     const self = ctx.self as ActorRef<SagaMsg>;
     let p: Promise<unknown>;
     try { p = Promise.resolve(fn!.call(step, sctx)); } catch (e) { p = Promise.reject(e); }
-    p.then((result) => tellQuietly(self, { ...base, ok: true, result }), (e: unknown) => tellQuietly(self, { ...base, ok: false, message: messageOf(e) }));
+    p.then((result) => tellQuietly(self, { ...base, ok: true, result }), (e: unknown) => tellQuietly(self, { ...base, ok: false, message: messageOf(e), lost: isLost(e) }));
   };
 
   const end = async (s: HostState, ctx: Ctx, p: SagaProgress, live: boolean): Promise<void> => {
@@ -158,7 +158,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
           if (msg.run !== s.run || s.machine === undefined || s.ended) return s;
           s.machine.send(msg.ok
             ? { type: 'ATTEMPT_OK', kind: msg.kind, index: msg.index, attempt: msg.attempt, result: msg.result }
-            : { type: 'ATTEMPT_FAILED', kind: msg.kind, index: msg.index, attempt: msg.attempt, message: msg.message });
+            : { type: 'ATTEMPT_FAILED', kind: msg.kind, index: msg.index, attempt: msg.attempt, message: msg.message, lost: msg.lost });
           await drain(s, ctx);
           return s;
         case '$xstate.timer':
@@ -183,4 +183,9 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
 /** Tells, ignoring a terminated system: an attempt that settles after shutdown is re-run on resume. */
 function tellQuietly(ref: ActorRef<SagaMsg>, msg: SagaMsg): void {
   try { ref.tell(msg); } catch { /* system terminated */ }
+}
+
+/** An ask that failed on the way (timed out, node unreachable, link closed): the request may have been handled. */
+function isLost(e: unknown): boolean {
+  return isTroupeError(e, 'ask-timeout') || isTroupeError(e, 'node-unreachable') || isTroupeError(e, 'transport-closed');
 }

@@ -22,7 +22,7 @@ export type AttemptKind = 'step' | 'compensation';
 /** How an attempt ended, reported by the host; stale attempts (wrong index or attempt) are ignored. */
 export type SagaMachineEvent =
   | { readonly type: 'ATTEMPT_OK'; readonly kind: AttemptKind; readonly index: number; readonly attempt: number; readonly result: unknown }
-  | { readonly type: 'ATTEMPT_FAILED'; readonly kind: AttemptKind; readonly index: number; readonly attempt: number; readonly message: string };
+  | { readonly type: 'ATTEMPT_FAILED'; readonly kind: AttemptKind; readonly index: number; readonly attempt: number; readonly message: string; readonly lost: boolean };
 
 /** What the machine asks its host to do, in order: journal a record, or run an attempt. */
 export type SagaCommand =
@@ -40,7 +40,7 @@ const failMessage = (c: Ctx, e: Ev): string =>
 const failedRecord = (kind: AttemptKind, c: Ctx, e: Ev, final: boolean): SagaRecord => ({
   type: kind === 'step' ? 'step-failed' : 'compensation-failed',
   step: step(c).name, index: c.index, attempt: c.attempt,
-  reason: e.type === 'ATTEMPT_FAILED' ? 'error' : 'timeout', message: failMessage(c, e), final,
+  reason: e.type === 'ATTEMPT_FAILED' ? (e.lost ? 'lost' : 'error') : 'timeout', message: failMessage(c, e), final,
 });
 
 type Args = { readonly context: Ctx; readonly event: Ev };

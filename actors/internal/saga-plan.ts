@@ -3,7 +3,7 @@
 
 import { TroupeError } from '../../runtime/errors.ts';
 import type { Backoff } from '../../supervisors/backoff.ts';
-import type { SagaRetry, SagaSpec } from '../saga.ts';
+import type { CompensateFailed, SagaFailureReason, SagaRetry, SagaSpec } from '../saga.ts';
 
 /** One step with its defaults filled in. */
 export interface StepPlan {
@@ -14,7 +14,7 @@ export interface StepPlan {
   readonly compensable: boolean;
   readonly compensationAttempts: number;
   readonly compensationBackoff: Backoff | undefined;
-  readonly compensateIfFailed: boolean;
+  readonly compensateFailed: CompensateFailed;
 }
 
 /** Per-attempt timeout of a step (and of its compensation) when not given. */
@@ -22,6 +22,7 @@ export const DEFAULT_STEP_TIMEOUT_MS = 5_000;
 /** Retries of a compensation when not given: compensations must happen, so they retry by default. */
 export const DEFAULT_COMPENSATION_RETRY: SagaRetry = Object.freeze({ attempts: 5, backoff: Object.freeze({ minMs: 200, maxMs: 5_000 }) });
 
+const COMPENSATE_FAILED: readonly CompensateFailed[] = ['if-unknown', 'always', 'never'];
 const SAGA_NAME = /^[A-Za-z0-9_.]{1,64}$/;
 const STEP_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -48,6 +49,8 @@ export function resolvePlan(spec: SagaSpec<unknown, never>): readonly StepPlan[]
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw bad(`${at}: timeoutMs must be a finite number > 0, got ${String(step.timeoutMs)}.`);
     const retry = checkRetry(step.retry ?? { attempts: 1 }, `${at}: retry`, bad);
     const compensation = checkRetry(step.compensationRetry ?? DEFAULT_COMPENSATION_RETRY, `${at}: compensationRetry`, bad);
+    const compensateFailed = step.compensateFailed ?? 'if-unknown';
+    if (!COMPENSATE_FAILED.includes(compensateFailed)) throw bad(`${at}: compensateFailed must be one of ${COMPENSATE_FAILED.join(', ')}, got ${String(compensateFailed)}.`);
     return Object.freeze({
       name: step.name,
       timeoutMs,
@@ -56,7 +59,7 @@ export function resolvePlan(spec: SagaSpec<unknown, never>): readonly StepPlan[]
       compensable: step.compensate !== undefined,
       compensationAttempts: compensation.attempts,
       compensationBackoff: compensation.backoff,
-      compensateIfFailed: step.compensateIfFailed === true,
+      compensateFailed,
     });
   }));
 }
@@ -77,7 +80,12 @@ export function compensableAtOrBelow(plan: readonly StepPlan[], from: number): n
   return -1;
 }
 
-/** Where compensation starts after step `failed` failed for good (itself only if `compensateIfFailed`). */
-export function compensationStart(plan: readonly StepPlan[], failed: number): number {
-  return compensableAtOrBelow(plan, plan[failed].compensateIfFailed ? failed : failed - 1);
+/**
+ * Where compensation starts after step `failed` failed for good with `reason`: itself too when its
+ * `compensateFailed` says so (`if-unknown`: the last attempt timed out or was lost), else the one before.
+ */
+export function compensationStart(plan: readonly StepPlan[], failed: number, reason: SagaFailureReason): number {
+  const rule = plan[failed].compensateFailed;
+  const self = rule === 'always' || (rule === 'if-unknown' && reason !== 'error');
+  return compensableAtOrBelow(plan, self ? failed : failed - 1);
 }

@@ -83,7 +83,7 @@ export function applyRecord(plan: readonly StepPlan[], p: SagaProgress, r: SagaR
       return { ...p, index: r.index + 1, attempt: 1, results: { ...p.results, [r.step]: r.result }, completed: [...p.completed, r.step] };
     case 'step-failed':
       if (!r.final) return { ...p, attempt: r.attempt + 1 };
-      return { ...p, mode: 'compensating', index: compensationStart(plan, r.index), attempt: 1, failure: failureOf(r) };
+      return { ...p, mode: 'compensating', index: compensationStart(plan, r.index, r.reason), attempt: 1, failure: failureOf(r) };
     case 'compensation-completed':
       return { ...p, index: compensableAtOrBelow(plan, r.index - 1), attempt: 1, compensated: [...p.compensated, r.step] };
     case 'compensation-failed':

@@ -154,16 +154,17 @@ test('a failure at the last step compensates the completed steps in reverse orde
   await kit.terminate();
 });
 
-test('a step that does not settle within its timeout (virtual time) fails and is compensated', async () => {
+test('a step that does not settle within its timeout (virtual time) fails; its outcome is unknown, so it is compensated too, then the steps before it', async () => {
   const { kit, saga, ops } = world({ script: { charge: ['hang'] }, steps: { charge: { timeoutMs: 2_000 } } });
   const h = startSaga(kit, saga, { sagaId: 'o-4', input: INPUT });
   await kit.advance(1_999);
   assert.equal(ops(), ['reserve', 'charge']);
   assert.equal([h.status().phase, h.status().step], ['running', 'charge']);
   await kit.advance(1);
-  assert.equal(ops(), ['reserve', 'charge', 'release']);
+  assert.equal(ops(), ['reserve', 'charge', 'refund', 'release']);
   const outcome = await outcomeOf(kit, h);
   assert.equal(outcome.status === 'failed' && outcome.failure, { step: 'charge', reason: 'timeout', message: 'charge did not settle within 2000 ms', attempts: 1 });
+  assert.equal(outcome.status === 'failed' && outcome.compensated, ['charge', 'reserve']);
   await kit.terminate();
 });
 
@@ -186,7 +187,45 @@ test('a late reply of a timed-out attempt is ignored: only the current attempt c
   const { kit, saga, ops } = world({ script: { charge: ['late', 'hang'] }, steps: { charge: { timeoutMs: 1_000, retry: { attempts: 2 } } } });
   const outcome = await outcomeOf(kit, startSaga(kit, saga, { sagaId: 'o-14', input: INPUT }));
   assert.equal(outcome.status === 'failed' && outcome.failure, { step: 'charge', reason: 'timeout', message: 'charge did not settle within 1000 ms', attempts: 2 });
-  assert.equal(ops(), ['reserve', 'charge', 'charge', 'release']);
+  assert.equal(ops(), ['reserve', 'charge', 'charge', 'refund', 'release']);
+  await kit.terminate();
+});
+
+for (const [rule, failure, expected] of [
+  ['if-unknown', 'fail', ['reserve', 'charge', 'release']],
+  ['if-unknown', 'hang', ['reserve', 'charge', 'refund', 'release']],
+  ['never', 'hang', ['reserve', 'charge', 'release']],
+  ['always', 'fail', ['reserve', 'charge', 'refund', 'release']],
+] as const) {
+  test(`compensateFailed '${rule}': a step that ${failure === 'fail' ? 'rejects with an error (known: it did not happen)' : 'times out (unknown outcome)'} is ${(expected as readonly string[]).includes('refund') ? '' : 'not '}compensated itself`, async () => {
+    const { kit, saga, ops } = world({ script: { charge: [failure] }, steps: { charge: { timeoutMs: 1_000, compensateFailed: rule } } });
+    const outcome = await outcomeOf(kit, startSaga(kit, saga, { sagaId: `o-cf-${rule}-${failure}`, input: INPUT }));
+    assert.is(outcome.status, 'failed');
+    assert.equal(ops(), [...expected]);
+    await kit.terminate();
+  });
+}
+
+test('regression (found by a seed loop): a reservation whose replies were all lost is released — the step failed with reason lost, its outcome unknown', async () => {
+  const kit = createTestSystem();
+  const journal = createMemoryJournal({ clock: kit.clock, ids: createIdSource(createSeededRandom(7)) });
+  const reserved = new Set<string>();
+  type InvMsg = { type: 'reserve' | 'release'; key: string; replyTo: ActorRef<string> };
+  // the inventory applies every request, but every reply to a reserve is lost on the way back
+  const inventory = kit.spawn(defineActor<InvMsg, undefined>({
+    init: () => undefined,
+    receive: (_s, m, ctx) => {
+      if (m.type === 'reserve') { reserved.add(m.key); return; }
+      reserved.delete(m.key);
+      ctx.send(m.replyTo, 'released');
+    },
+  }), 'inventory');
+  const ask = (type: InvMsg['type']) => (c: SagaStepContext<OrderInput, OrderResults>) =>
+    inventory.ask<string>((replyTo) => ({ type, key: c.idempotencyKey, replyTo }), { timeoutMs: 500 });
+  const saga = defineSaga<OrderInput, OrderResults>({ name: 'lossy', journal, steps: [{ name: 'reserve', action: ask('reserve'), compensate: ask('release') }] });
+  const outcome = await outcomeOf(kit, startSaga(kit, saga, { sagaId: 'o-lost', input: INPUT }));
+  assert.equal(outcome.status === 'failed' && [outcome.failure.reason, outcome.compensated], ['lost', ['reserve']]);
+  assert.equal([...reserved], [], 'the reservation was applied and then released');
   await kit.terminate();
 });
 
