@@ -63,7 +63,7 @@ export interface Router<M> {
    * eligible routee it rejects at once with `actor-dead`, saying there is no routee for the key.
    */
   ask<R>(make: (replyTo: ActorRef<R>) => M, options?: AskOptions): Promise<R>;
-  /** The routees a message could go to now: alive, on an up node, not unhealthy (and weight > 0 for `weighted`). */
+  /** The routees a message could go to now: alive, on an up node, ready, not unhealthy (and weight > 0 for `weighted`). */
   routees(): readonly ServiceInstance<M>[];
   stats(): RouterStats;
 }
@@ -72,7 +72,7 @@ const DEFAULT_METADATA = Object.freeze({ weight: 1, health: 'healthy' as const }
 
 /**
  * Creates a router. Routees are skipped while their ref is not alive (a stopped local actor,
- * or a remote one whose node is down or unreachable) or their metadata says `'unhealthy'`.
+ * or a remote one whose node is down or unreachable) or their metadata says `'unhealthy'` or not `ready`.
  * The router lives in the caller (no actor, no extra hop); it is local to its system.
  *
  * @example
@@ -118,7 +118,7 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
     }
     const out: Routee<M>[] = [];
     for (const instance of list) {
-      if (instance.metadata.health === 'unhealthy' || !instance.ref.alive || !selector.admits(instance)) continue;
+      if (instance.metadata.health === 'unhealthy' || instance.metadata.ready === false || !instance.ref.alive || !selector.admits(instance)) continue;
       let r = routeeOf.get(instance);
       if (r === undefined) { r = { instance, address: String(instance.ref) }; routeeOf.set(instance, r); }
       out.push(r);
