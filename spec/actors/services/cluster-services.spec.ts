@@ -30,7 +30,7 @@ interface World {
   join(node: string): Promise<Service<Work>>;
 }
 
-async function world(nodes: string[], extra: Partial<ServiceSpec<Work>> = {}, zones: Record<string, string> = {}, deploy = nodes): Promise<World> {
+async function world(nodes: string[], extra: Partial<ServiceSpec<Work, undefined>> = {}, zones: Record<string, string> = {}, deploy = nodes): Promise<World> {
   const sim = await createSimCluster({ nodes, registry });
   const def = defineService<Work, undefined>({ name: 'orders', behavior: worker, instances: 3, drain: { quietMs: 50 }, ...extra });
   const receptionists = new Map<string, Receptionist>();

@@ -35,7 +35,7 @@ function setup(): Kit {
   return { kit, receptionist: createReceptionist(kit), dead };
 }
 
-async function start(k: Kit, extra: Partial<ServiceSpec<Work>> = {}, zone?: string) {
+async function start(k: Kit, extra: Partial<ServiceSpec<Work, undefined>> = {}, zone?: string) {
   const host = createServiceHost(k.kit, { receptionist: k.receptionist, zone });
   const service = await host.start(defineService<Work, undefined>({ name: 'orders', behavior: worker, instances: 3, ...extra }));
   await k.kit.runUntilIdle();
