@@ -104,6 +104,8 @@ export interface ServiceHost {
   service<M = unknown>(name: string): Service<M> | undefined;
 }
 
+const OUTCOMES: readonly DrainResult['outcome'][] = ['drained', 'deadline', 'stopped', 'not-found'];
+
 function isClusterNode(t: ActorSystem | ClusterNode): t is ClusterNode {
   return typeof t === 'object' && t !== null && 'cluster' in t && 'system' in t;
 }
@@ -178,6 +180,9 @@ export function createServiceHost(target: ActorSystem | ClusterNode, options: Se
         const deadlineMs = o.deadlineMs ?? def.drain.deadlineMs;
         if (!(deadlineMs > 0) || !Number.isFinite(deadlineMs)) throw new TroupeError('invalid-argument', `${def.name}.drain: deadlineMs must be a finite number > 0, got ${String(deadlineMs)}.`, { service: def.name });
         const result = await ask<DrainResult>((replyTo) => ({ type: 'service.drain', service: def.name, instance: id, deadlineMs, replyTo }), deadlineMs + def.shutdownMs + slack);
+        if (typeof result !== 'object' || result === null || !OUTCOMES.includes(result.outcome)) {
+          throw new TroupeError('invalid-argument', `${def.name}.drain: the instance's node answered something that is not a drain result; is it running the same Troupe version?`, { service: def.name, instance: id });
+        }
         if (result.outcome === 'not-found') {
           throw new TroupeError('unknown-instance', `${def.name}.drain: no instance "${id}" runs; name it by id (e.g. "${def.name}-0"), address or ref, as status() lists them.`, { service: def.name, instance: id });
         }

@@ -64,18 +64,19 @@ export interface DesiredMsg {
 /** The message types {@link registerServiceMessages} declares, all at version 1. */
 export const SERVICE_MESSAGE_TYPES = ['service.scale', 'service.drain', 'service.status', 'service.desired'] as const;
 
-const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 10_000;
+const isVersion = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 const isName = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= 200;
 const optRef = (v: unknown): boolean => v === undefined || v instanceof ActorRef;
 
 const VALIDATORS: Record<(typeof SERVICE_MESSAGE_TYPES)[number], (p: Record<string, unknown>) => true | string> = {
-  'service.scale': (p) => !isName(p.service) ? 'service must be a name' : !isCount(p.count) ? 'count must be an integer ≥ 0' : !optRef(p.replyTo) ? 'replyTo must be an actor ref' : true,
+  'service.scale': (p) => !isName(p.service) ? 'service must be a name' : !isCount(p.count) ? 'count must be an integer 0 … 10 000' : !optRef(p.replyTo) ? 'replyTo must be an actor ref' : true,
   'service.drain': (p) => !isName(p.service) ? 'service must be a name' : !isName(p.instance) ? 'instance must be an id or address'
     : p.deadlineMs !== undefined && !(typeof p.deadlineMs === 'number' && p.deadlineMs > 0 && Number.isFinite(p.deadlineMs)) ? 'deadlineMs must be a finite number > 0'
     : p.forwarded !== undefined && typeof p.forwarded !== 'boolean' ? 'forwarded must be a boolean' : !optRef(p.replyTo) ? 'replyTo must be an actor ref' : true,
   'service.status': (p) => !isName(p.service) ? 'service must be a name' : p.scope !== undefined && p.scope !== 'cluster' && p.scope !== 'node' ? "scope must be 'cluster' or 'node'"
     : !(p.replyTo instanceof ActorRef) ? 'replyTo must be an actor ref' : true,
-  'service.desired': (p) => !isName(p.service) ? 'service must be a name' : !isCount(p.count) || !isCount(p.version) ? 'count and version must be integers ≥ 0'
+  'service.desired': (p) => !isName(p.service) ? 'service must be a name' : !isCount(p.count) || !isVersion(p.version) ? 'count must be an integer 0 … 10 000 and version an integer ≥ 0'
     : typeof p.writer !== 'string' || !isName(p.from) ? 'writer and from must be node names' : typeof p.reply !== 'boolean' ? 'reply must be a boolean' : true,
 };
 

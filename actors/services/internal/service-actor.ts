@@ -155,11 +155,17 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
       if (waited >= def.handoverMs || core.readyOn(l.ordinal, target)) startDrain(ctx, l, def.drain.deadlineMs, undefined);
       else ctx.timers.startSingle(`handover:${l.name}`, { type: 'service.handover' }, def.handoverMs - waited);
     }
-    for (let i = 0; i < plan.placed; i++) {
-      if (plan.nodeOf[i] !== core.node) continue;
-      let active = false;
-      for (const l of core.local.values()) if (l.ordinal === i && l.phase !== 'draining') { active = true; break; }
-      if (!active) spawnInstance(ctx, i);
+    const active = new Set<number>();
+    let moving = false;
+    for (const l of core.local.values()) {
+      if (l.phase !== 'draining') active.add(l.ordinal);
+      if (l.phase === 'moving') moving = true;
+    }
+    for (let i = 0; i < plan.placed; i++) if (plan.nodeOf[i] === core.node && !active.has(i)) spawnInstance(ctx, i);
+    if (moving !== core.following) {
+      core.following = moving;
+      if (moving) host.receptionist.subscribe(def.key, ctx.self as ActorRef<Listing<M>>);
+      else host.receptionist.unsubscribe(def.key, ctx.self as ActorRef<Listing<M>>);
     }
   };
 
@@ -183,7 +189,6 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
       const r = host.receptionist;
       r.register(core.peerKey, ctx.self as ActorRef<PeerMsg>, { version: def.version, ...(host.zone === undefined ? {} : { zone: host.zone }) });
       r.subscribe(core.peerKey, ctx.self as ActorRef<Listing<PeerMsg>>);
-      r.subscribe(def.key, ctx.self as ActorRef<Listing<M>>);
       if (host.syncIntervalMs > 0) ctx.timers.startPeriodic('sync', { type: 'service.tick' }, host.syncIntervalMs);
       if (!core.settled) ctx.timers.startSingle('settle', { type: 'service.settle' }, host.settleMs);
       greet();
@@ -229,8 +234,13 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
           return;
         }
         case 'listing':
-          if (msg.key.id === core.peerKey.id) { greet(); checkSettled(ctx); }
-          reconcile(ctx);
+          if (msg.key.id === core.peerKey.id) {
+            greet();
+            checkSettled(ctx);
+            reconcile(ctx);
+          } else if (core.following) {
+            reconcile(ctx); // an instance handing over may find its replacement ready now
+          }
           return;
         case 'service.desired': {
           if (msg.service !== def.name || msg.from === core.node || !(msg.count <= MAX_INSTANCES)) return;
@@ -270,7 +280,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
           core.local.delete(msg.name);
           for (const t of ['deadline', 'recheck', 'handover']) ctx.timers.cancel(`${t}:${l.name}`);
           answerDrains(l, ctx.now());
-          reconcile(ctx);
+          if (l.phase !== 'draining') reconcile(ctx); // a drained one was replaced when its drain began
           return;
         }
         case 'service.tick':

@@ -90,8 +90,11 @@ export class ServiceCore<M> {
   readonly heard = new Set<string>();
   /** Addresses of the peers this node has sent its desired state to. */
   greeted = new Set<string>();
+  /** Whether the actor follows the instances' listing (only while an instance hands over: a listing per registration costs O(n)). */
+  following = false;
   readonly local = new Map<string, LocalInstance>();
   private readonly generations = new Map<number, number>();
+  private planned: { readonly hosts: readonly ServiceInstance<PeerMsg>[]; readonly count: number; readonly plan: PlacementPlan } | undefined;
 
   constructor(readonly def: ServiceDefinition<M>, readonly host: HostSettings) {
     this.peerKey = peerKeyOf(def.name);
@@ -130,10 +133,15 @@ export class ServiceCore<M> {
     return this.host.receptionist.instances(this.def.key);
   }
 
-  /** The placement for the current desired count over the nodes that host the service. */
+  /** The placement for the current desired count over the nodes that host the service (kept until either changes). */
   plan(): PlacementPlan {
+    const hosts = this.host.receptionist.instances(this.peerKey);
+    const count = this.desired.count;
+    if (this.planned?.hosts === hosts && this.planned.count === count) return this.planned.plan;
     const nodes: PlacementNode[] = this.peers().map((p) => (p.metadata.zone === undefined ? { node: p.node } : { node: p.node, zone: p.metadata.zone }));
-    return planPlacement(this.name, this.desired.count, this.def.placement, nodes);
+    const plan = planPlacement(this.name, count, this.def.placement, nodes);
+    this.planned = { hosts, count, plan };
+    return plan;
   }
 
   /** Whether every up member of the cluster hosts this service and this node has heard each one's desired state. */
