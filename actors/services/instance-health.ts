@@ -19,8 +19,9 @@ export interface InstanceHealth {
 
 /**
  * What a probe actor sends a service's actor on each health transition of one instance.
- * `instance` names it by id (`'orders-2'`, the instance of that ordinal on the receiving node) or
- * by its ref's address. The service carries the health into the receptionist metadata — not
+ * `instance` names it by its ref's address (unique per incarnation; what probe actors should use),
+ * its path, or its id (`'orders-2'`: the instance of that ordinal on the receiving node that is not
+ * draining). The service carries the health into the receptionist metadata — not
  * ready or `'unhealthy'`: routers stop sending it work; `'degraded'`: still routed — and into
  * its status. Reports for an instance that no longer runs there are ignored.
  */

@@ -11,7 +11,9 @@ import type { HealthReport, ServiceProbes } from '../instance-health.ts';
  * is spawned; `attach` runs right after, in the service actor (`ctx` spawns the probe actor as
  * its child); it returns true when a probe actor now reports on the instance — the instance then
  * starts `'starting'` and not ready, and routers wait for its first healthy report. Reports go to
- * `reportTo` as {@link HealthReport}s naming the instance by `instance.id`.
+ * `reportTo` as {@link HealthReport}s naming the instance by its address (`String(instance.ref)`):
+ * unique per incarnation, so a late report about a drained instance never lands on its replacement
+ * (an id such as `'orders-2'` names whichever instance of that ordinal is not draining).
  */
 export interface ProbeSeam {
   wrap<M, S>(behavior: ActorDefinition<M, S>, probes: ServiceProbes): ActorDefinition<M, S>;
