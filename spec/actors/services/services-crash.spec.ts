@@ -52,7 +52,6 @@ test('kill -9 the node of one instance under load: the service is re-placed on t
     assert.equal(late, [], 'every ask sent after the recovery succeeded, through the router or not');
     const failed = outcomes.filter((o) => !o.ok);
     assert.ok(failed.every((o) => o.sentAt >= killedAt - 3_000), 'failures only around the kill (an ask times out after 3 s)');
-    assert.ok(recoveredAt - killedAt < 20_000, `re-placed ${recoveredAt - killedAt} ms after the kill`);
     const after = await n2.call<string[]>('askMany', 30);
     assert.ok(after.every((x) => x === 'n1' || x === 'n2'), `n2's router reaches the re-placed service: ${after.join(' ')}`);
     console.log(`  services-crash: re-placed ${recoveredAt - killedAt} ms after SIGKILL; ${outcomes.length} asks, ${failed.length} failed (all sent to n3 around its kill)`);
