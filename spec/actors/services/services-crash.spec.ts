@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { spawnLocalCluster } from '../../../runtime/cluster/local-cluster.ts';
 import { suite } from '../../helpers/uvu.ts';
 
-const entry = fileURLToPath(new URL('../../helpers/services-node.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../helpers/services-crash-node.ts', import.meta.url));
 const test = suite('services across processes', undefined, { limitMs: 150_000 });
 
 interface Outcome { readonly sentAt: number; readonly node: string; readonly ok: boolean; readonly error?: string; readonly viaRouter: boolean }
