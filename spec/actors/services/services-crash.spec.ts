@@ -54,7 +54,7 @@ test('kill -9 the node of one instance under load: the service is re-placed on t
     assert.ok(failed.every((o) => o.sentAt >= killedAt - 3_000), 'failures only around the kill (an ask times out after 3 s)');
     const after = await n2.call<string[]>('askMany', 30);
     assert.ok(after.every((x) => x === 'n1' || x === 'n2'), `n2's router reaches the re-placed service: ${after.join(' ')}`);
-    console.log(`  services-crash: re-placed ${recoveredAt - killedAt} ms after SIGKILL; ${outcomes.length} asks, ${failed.length} failed (all sent to n3 around its kill)`);
+    console.log(`  services-crash: re-placed ${recoveredAt - killedAt} ms after SIGKILL; ${outcomes.length} asks, ${failed.length} failed, all sent around the kill (${failed.filter((o) => !o.viaRouter).length} attributed, all to n3)`);
   } finally {
     await cluster.stop();
     for (const pid of [...pids, ...cluster.nodes.map((n) => n.pid)]) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
