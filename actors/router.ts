@@ -3,9 +3,9 @@
 
 import { ActorRef } from '../runtime/actor-ref.ts';
 import type { Address } from '../runtime/address.ts';
-import { askProcess, failAsksIn, type AskOptions } from '../runtime/ask.ts';
+import { askProcess, failAsksIn, type AskListener, type AskOptions } from '../runtime/ask.ts';
 import { TroupeError } from '../runtime/errors.ts';
-import type { Process } from '../runtime/internal/process.ts';
+import type { DeliveryResult, Process } from '../runtime/internal/process.ts';
 import type { SystemCore } from '../runtime/internal/system-core.ts';
 import type { Random } from '../runtime/random.ts';
 import type { ActorSystem } from '../runtime/system.ts';
@@ -63,16 +63,61 @@ export interface Router<M> {
    * eligible routee it rejects at once with `actor-dead`, saying there is no routee for the key.
    */
   ask<R>(make: (replyTo: ActorRef<R>) => M, options?: AskOptions): Promise<R>;
-  /** The routees a message could go to now: alive, on an up node, not unhealthy (and weight > 0 for `weighted`). */
+  /** The routees a message could go to now: alive, on an up node, ready, not unhealthy (and weight > 0 for `weighted`). */
   routees(): readonly ServiceInstance<M>[];
   stats(): RouterStats;
 }
 
 const DEFAULT_METADATA = Object.freeze({ weight: 1, health: 'healthy' as const });
 
+/** A routee's counters in one router. */
+interface Counter { readonly node: string; routed: number; inFlight: number }
+
+/** A routee with its counters at hand (no lookup per message). */
+interface Counted<M> extends Routee<M> { readonly counter: Counter }
+
+/** What an ask's hop needs from its router (made once per router, so an ask allocates no closures of its own). */
+interface HopCore<M> {
+  readonly host: SystemCore;
+  readonly address: Address;
+  pick(list: readonly Routee<M>[], msg: M): Routee<M>;
+  sent(r: Routee<M>): void;
+  settled(r: Routee<M>): void;
+}
+
+/**
+ * One ask through a router: the process the ask targets. It picks the routee when the request is
+ * delivered, so the ask's target is that routee (the ask fails fast when its node goes down).
+ */
+class RouteHop<M> implements Process, AskListener {
+  readonly alive = true;
+  private chosen: Routee<M> | undefined = undefined;
+
+  constructor(private readonly core: HopCore<M>, private readonly list: readonly Routee<M>[]) {}
+
+  get host(): SystemCore { return this.core.host; }
+  get address(): Address { return this.chosen?.instance.ref.address ?? this.core.address; }
+
+  deliverUser(msg: unknown): DeliveryResult {
+    try { this.chosen = this.core.pick(this.list, msg as M); } catch (e) {
+      failAsksIn(msg, () => e as TroupeError);
+      return 4;
+    }
+    this.core.sent(this.chosen);
+    return this.chosen.instance.ref.offer(msg as M);
+  }
+
+  deliverSystem(): void {}
+
+  /** The ask settled: its routee has one ask fewer in flight. */
+  askSettled(): void {
+    if (this.chosen !== undefined) this.core.settled(this.chosen);
+  }
+}
+
 /**
  * Creates a router. Routees are skipped while their ref is not alive (a stopped local actor,
- * or a remote one whose node is down or unreachable) or their metadata says `'unhealthy'`.
+ * or a remote one whose node is down or unreachable) or their metadata says `'unhealthy'` or not `ready`.
  * The router lives in the caller (no actor, no extra hop); it is local to its system.
  *
  * @example
@@ -94,8 +139,8 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
   }));
   const source = (): readonly ServiceInstance<M>[] => (service ? service.receptionist.instances(service.key) : fixedList);
 
-  const counters = new Map<string, { node: string; routed: number; inFlight: number }>();
-  const counter = (r: Routee<M>) => {
+  const counters = new Map<string, Counter>();
+  const counter = (r: Routee<M>): Counter => {
     let c = counters.get(r.address);
     if (c === undefined) { c = { node: r.instance.node, routed: 0, inFlight: 0 }; counters.set(r.address, c); }
     return c;
@@ -103,74 +148,75 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
   const strategy = options.strategy ?? 'round-robin';
   const weighted = typeof strategy === 'object' && strategy !== null && strategy.kind === 'weighted';
   const selector = createSelector(strategy, options.random ?? system.random, (a) => counters.get(a)?.inFlight ?? 0, where);
-  const routeeOf = new WeakMap<ServiceInstance<M>, Routee<M>>();
+  const routeeOf = new WeakMap<ServiceInstance<M>, Counted<M>>();
   let listed: readonly ServiceInstance<M>[] | undefined;
   let routed = 0;
   let noRoutee = 0;
   let inFlight = 0;
 
-  const eligible = (): Routee<M>[] => {
+  // The eligible routees of `listed`, reused while every one of them stays alive and none was left
+  // out for being dead (not for `weighted`: its weights are read at every pick).
+  let cache: Counted<M>[] | undefined;
+  const eligible = (): Counted<M>[] => {
     const list = source();
     if (list !== listed) {
       listed = list;
+      cache = undefined;
       const present = new Set(list.map((i) => String(i.ref)));
       for (const [a, c] of counters) if (!present.has(a) && c.inFlight === 0) counters.delete(a);
+    } else if (cache !== undefined) {
+      let alive = true;
+      for (let i = 0; i < cache.length && alive; i++) alive = cache[i].instance.ref.alive;
+      if (alive) return cache;
     }
-    const out: Routee<M>[] = [];
+    const out: Counted<M>[] = [];
+    let complete = !weighted;
     for (const instance of list) {
-      if (instance.metadata.health === 'unhealthy' || !instance.ref.alive || !selector.admits(instance)) continue;
+      if (instance.metadata.health === 'unhealthy' || instance.metadata.ready === false) continue;
+      if (!instance.ref.alive) { complete = false; continue; }
+      if (!selector.admits(instance)) continue;
       let r = routeeOf.get(instance);
-      if (r === undefined) { r = { instance, address: String(instance.ref) }; routeeOf.set(instance, r); }
+      if (r === undefined) {
+        const address = String(instance.ref);
+        r = { instance, address, counter: counter({ instance, address }) };
+        routeeOf.set(instance, r);
+      }
       out.push(r);
     }
+    cache = complete ? out : undefined;
     return out;
   };
 
   const noRouteeError = (): TroupeError => new TroupeError('actor-dead', service
-    ? `No routee for service key "${service.key.id}": no registered instance is alive, on an up node and not unhealthy${weighted ? ' with a weight above 0' : ''}. Register one with receptionist.register(key, ref), or check its health and weight.`
+    ? `No routee for service key "${service.key.id}": no registered instance is alive, on an up node, ready and not unhealthy${weighted ? ' with a weight above 0' : ''}. Register one with receptionist.register(key, ref), or check its health and weight.`
     : `No routee in router "${name}": every routee is stopped or on a node that is down. Give the router live refs.`, { router: name, key: service?.key.id });
 
   const deadEnd: Process = { host, address, alive: false, deliverUser: () => 4, deliverSystem: () => {} };
+  const core: HopCore<M> = {
+    host,
+    address,
+    pick: (list, msg) => selector.pick(list, msg),
+    sent: (r) => { routed++; inFlight++; const c = (r as Counted<M>).counter; c.inFlight++; c.routed++; },
+    settled: (r) => {
+      inFlight--;
+      (r as Counted<M>).counter.inFlight--;
+    },
+  };
 
   return {
     tell(msg) {
       const list = eligible();
       if (list.length === 0) { noRoutee++; host.deadLetter(deadEnd, msg, 'undeliverable'); return; }
-      const chosen = selector.pick(list, msg);
+      const chosen = selector.pick(list, msg) as Counted<M>;
       routed++;
-      counter(chosen).routed++;
+      chosen.counter.routed++;
       chosen.instance.ref.tell(msg);
     },
     ask<R>(make: (replyTo: ActorRef<R>) => M, askOptions?: AskOptions): Promise<R> {
       const list = eligible();
       if (list.length === 0) { noRoutee++; return Promise.reject(noRouteeError()); }
-      let chosen: Routee<M> | undefined;
-      // One hop per ask: the ask's target is the routee it picks, so the ask fails fast when that routee's node goes down.
-      const hop: Process = {
-        host,
-        alive: true,
-        get address() { return chosen?.instance.ref.address ?? address; },
-        deliverUser: (msg) => {
-          try { chosen = selector.pick(list, msg as M); } catch (e) {
-            failAsksIn(msg, () => e as TroupeError);
-            return 4;
-          }
-          routed++;
-          inFlight++;
-          counter(chosen).inFlight++;
-          counter(chosen).routed++;
-          return chosen.instance.ref.offer(msg as M);
-        },
-        deliverSystem: () => {},
-      };
-      const settle = (): void => {
-        if (chosen === undefined) return;
-        inFlight--;
-        const c = counters.get(chosen.address);
-        if (c !== undefined) c.inFlight--;
-      };
-      return (askProcess(hop, make as (replyTo: ActorRef<unknown>) => unknown, askOptions) as Promise<R>)
-        .then((v) => { settle(); return v; }, (e: unknown) => { settle(); throw e; });
+      const hop = new RouteHop<M>(core, list);
+      return askProcess(hop, make as (replyTo: ActorRef<unknown>) => unknown, askOptions, hop) as Promise<R>;
     },
     routees: () => eligible().map((r) => r.instance),
     stats: () => {

@@ -21,6 +21,11 @@ export interface FailableReply {
   failReply(error: TroupeError, recipient: Process | undefined): void;
 }
 
+/** @internal Told once when an ask settles (answered, failed or timed out); routers count asks in flight with it. */
+export interface AskListener {
+  askSettled(): void;
+}
+
 /** @internal The reply side of one ask: resolves on the first message, then is dead. */
 export class AskProcess implements Process, PendingAsk, FailableReply {
   alive = true;
@@ -35,6 +40,7 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
     private readonly target: Process,
     private readonly resolve: (v: unknown) => void,
     private readonly reject: (e: unknown) => void,
+    private readonly listener: AskListener | undefined = undefined,
   ) {}
 
   get address(): Address {
@@ -89,11 +95,12 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
     this.alive = false;
     if (this.timer !== null) this.host.scheduler.cancelTimer(this.timer);
     this.host.asks.remove(this);
+    this.listener?.askSettled();
   }
 }
 
-/** @internal Implements ActorRef.ask and ctx.ask. */
-export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) => unknown, options?: AskOptions): Promise<unknown> {
+/** @internal Implements ActorRef.ask and ctx.ask; `listener` hears when the ask settles. */
+export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) => unknown, options?: AskOptions, listener?: AskListener): Promise<unknown> {
   const host = target.host;
   const timeoutMs = options?.timeoutMs ?? host.askTimeoutMs;
   if (!(timeoutMs > 0)) {
@@ -109,7 +116,7 @@ export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) =
     return Promise.reject(new TroupeError('actor-dead', `Cannot ask ${target.address.path}: the actor is not alive. Look the service up again or watch it to learn when it stops.`, { target: target.address.path }));
   }
   return new Promise((resolve, reject) => {
-    const p = new AskProcess(host, ++host.askCounter, target, resolve, reject);
+    const p = new AskProcess(host, ++host.askCounter, target, resolve, reject, listener);
     host.asks.add(p);
     let msg: unknown;
     try {

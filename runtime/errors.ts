@@ -53,7 +53,9 @@ export type TroupeErrorCode =
   // durable streams
   | 'stale-generation'
   | 'backend-unavailable'
-  | 'storage-full';
+  | 'storage-full'
+  // services
+  | 'unknown-instance';
 
 const BRAND = Symbol.for('troupe.error');
 

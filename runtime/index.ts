@@ -54,6 +54,14 @@ export {
 } from '../actors/receptionist.ts';
 export { createRouter, type Router, type RouterOptions, type RouterStats, type RouteeStats, type RoutingStrategy } from '../actors/router.ts';
 
+// Services: definitions, placement, hosts, scale / drain / status, health
+export {
+  defineService, createServiceHost, registerServiceMessages,
+  type ServiceSpec, type ServiceDefinition, type ServiceRecovery, type DrainSettings, type PlacementSpec, type ServiceHost, type ServiceHostOptions,
+  type Service, type ServiceRouterOptions, type DrainOptions, type StatusOptions, type ServiceCommand, type ServiceMsg, type ScaleResult, type DrainResult,
+  type ServiceStatus, type InstanceStatus, type InstancePhase, type NodePlacement, type ServiceHealthState, type InstanceHealth, type HealthReport, type ServiceProbes,
+} from '../actors/services/index.ts';
+
 // Persistence: journal, event sourcing, projections, sagas
 export type { Journal, JournalDeps, NewEvent, StoredEvent, EventMeta, ExpectedVersion, AppendResult, Snapshot } from '../actors/journal/journal.ts';
 export { createMemoryJournal } from '../actors/journal/memory-journal.ts';

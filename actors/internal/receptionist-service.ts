@@ -15,27 +15,30 @@ export interface ServiceKey<M> {
   readonly message?: M;
 }
 
-/** How healthy an instance says it is. Routers skip `'unhealthy'` ones; `'degraded'` still get traffic. */
+/** How healthy an instance says it is. Routers skip `'unhealthy'` ones (and those not `ready`); `'degraded'` still get traffic. */
 export type ServiceHealth = 'healthy' | 'degraded' | 'unhealthy';
 
 /**
  * What an instance tells about itself when it registers. Every field is optional:
  * `weight` defaults to `1` (a finite number ≥ 0; weighted routers send it that share, 0 = none),
- * `health` to `'healthy'`; `version` and `zone` are free-form labels (no default).
+ * `health` to `'healthy'`, `ready` to true (`false`: listed, but routers send it no work, e.g.
+ * while it starts or drains); `version` and `zone` are free-form labels (no default).
  */
 export interface ServiceMetadata {
   readonly version?: string;
   readonly zone?: string;
   readonly weight?: number;
   readonly health?: ServiceHealth;
+  readonly ready?: boolean;
 }
 
-/** {@link ServiceMetadata} with its defaults filled in. */
+/** {@link ServiceMetadata} with its defaults filled in (`ready` is only present when false). */
 export interface InstanceMetadata {
   readonly version?: string;
   readonly zone?: string;
   readonly weight: number;
   readonly health: ServiceHealth;
+  readonly ready?: false;
 }
 
 /** One registered actor as every node sees it: its ref, the node it lives on and its metadata. */
@@ -84,9 +87,11 @@ export function resolveMetadata(m: ServiceMetadata | undefined, where: string): 
   for (const k of ['version', 'zone'] as const) {
     if (m?.[k] !== undefined && typeof m[k] !== 'string') throw new TroupeError('invalid-argument', `${where}: metadata.${k} must be a string when given.`);
   }
-  const out: { version?: string; zone?: string; weight: number; health: ServiceHealth } = { weight, health };
+  if (m?.ready !== undefined && typeof m.ready !== 'boolean') throw new TroupeError('invalid-argument', `${where}: metadata.ready must be a boolean when given (default true).`);
+  const out: { version?: string; zone?: string; weight: number; health: ServiceHealth; ready?: false } = { weight, health };
   if (m?.version !== undefined) out.version = m.version;
   if (m?.zone !== undefined) out.zone = m.zone;
+  if (m?.ready === false) out.ready = false;
   return Object.freeze(out);
 }
 
@@ -96,10 +101,11 @@ export function isInstanceMetadata(v: unknown): v is InstanceMetadata {
   const m = v as Record<string, unknown>;
   return typeof m.weight === 'number' && Number.isFinite(m.weight) && m.weight >= 0 &&
     HEALTH.includes(m.health as ServiceHealth) &&
-    (m.version === undefined || typeof m.version === 'string') && (m.zone === undefined || typeof m.zone === 'string');
+    (m.version === undefined || typeof m.version === 'string') && (m.zone === undefined || typeof m.zone === 'string') &&
+    (m.ready === undefined || m.ready === false);
 }
 
 /** Same metadata, field by field. */
 export function sameMetadata(a: InstanceMetadata, b: InstanceMetadata): boolean {
-  return a.weight === b.weight && a.health === b.health && a.version === b.version && a.zone === b.zone;
+  return a.weight === b.weight && a.health === b.health && a.version === b.version && a.zone === b.zone && a.ready === b.ready;
 }

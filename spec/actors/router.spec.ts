@@ -165,6 +165,19 @@ test('unhealthy instances and stopped routees are skipped; degraded ones still g
   await fixed.kit.terminate();
 });
 
+test('instances registered not ready are listed but get no work until they are ready', async () => {
+  const { kit, log, refs, receptionist, router } = serviceRouter('round-robin', ['w1', 'w2']);
+  receptionist.register(Jobs, refs[0], { ready: false });
+  assert.equal(receptionist.instances(Jobs).map((i) => i.metadata.ready), [false, undefined], 'listed, with ready: false');
+  for (let i = 0; i < 3; i++) router.tell({ type: 'job', key: String(i) });
+  await kit.runUntilIdle();
+  assert.equal(whoGot(log), ['w2', 'w2', 'w2']);
+  receptionist.register(Jobs, refs[0], { ready: true });
+  assert.equal(router.routees().map((i) => i.ref.path), ['/user/w1', '/user/w2'], 'ready again: routed again');
+  assert.throws(() => receptionist.register(Jobs, refs[0], { ready: 'yes' as never }), (e: unknown) => isTroupeError(e, 'invalid-argument'));
+  await kit.terminate();
+});
+
 test('with no routee, tell goes to dead letters and ask rejects with actor-dead naming the key', async () => {
   const kit = createTestSystem();
   const dead: SystemEvent[] = [];

@@ -1,0 +1,306 @@
+// The actor of one service on one node: supervises the instances placement gives this node,
+// registers them with their health, drains and replaces them, replicates the desired count
+// to its peers on the other nodes and answers scale, drain and status.
+
+import type { ActorRef } from '../../../runtime/actor-ref.ts';
+import { defineActor, type ActorDefinition } from '../../../runtime/behavior.ts';
+import type { ActorContext } from '../../../runtime/context.ts';
+import { assertNever, isTroupeError } from '../../../runtime/errors.ts';
+import type { SystemCore } from '../../../runtime/internal/system-core.ts';
+import type { Listing } from '../../internal/receptionist-service.ts';
+import { MAX_INSTANCES } from '../define-service.ts';
+import { isInstanceHealth } from '../instance-health.ts';
+import type { DesiredMsg, DrainResult, ServiceMsg } from '../service-protocol.ts';
+import { supersedes, write } from './desired.ts';
+import { DRAIN_CHECK, wrapInstance, type DrainChecked } from './instance-wrapper.ts';
+import { probeSeam } from './probe-seam.ts';
+import { routable, startedHealth, startingHealth, type LocalInstance, type PeerMsg, type ServiceCore } from './service-core.ts';
+
+/** Messages the service actor sends itself or gets from the receptionist and its instances. */
+type InternalMsg =
+  | Listing<unknown>
+  | DrainChecked
+  | { readonly type: 'service.tick' }
+  | { readonly type: 'service.settle' }
+  | { readonly type: 'service.handover' }
+  | { readonly type: 'service.recheck'; readonly name: string }
+  | { readonly type: 'service.deadline'; readonly name: string }
+  | { readonly type: 'service.terminated'; readonly name: string };
+
+/** Everything the service actor handles. */
+export type ServiceActorMsg = ServiceMsg | DesiredMsg | InternalMsg;
+
+type Ctx = ActorContext<ServiceActorMsg>;
+
+/** Tells without failing the actor: a peer's node may be gone, or its messages undeclared (then they are dead-lettered). */
+function quietly<T>(ref: ActorRef<T>, msg: T): void {
+  try { ref.tell(msg); } catch { /* dead-lettered, or the system terminated */ }
+}
+
+function reject(ctx: Ctx, msg: ServiceActorMsg): void {
+  (ctx.system as unknown as SystemCore).deadLetter(ctx.self.proc, msg, 'undeliverable');
+}
+
+/**
+ * Defines the actor of `core`'s service. Its children are the service's instances on this node,
+ * supervised as the service's `recovery` says; its state lives in `core`, so a restart (after
+ * the instances exhausted the restart intensity) places and starts them afresh.
+ */
+export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<ServiceActorMsg, undefined> {
+  const { def, host } = core;
+
+  const desiredMsg = (reply: boolean): DesiredMsg => ({ type: 'service.desired', service: def.name, ...core.desired, from: core.node, reply });
+
+  /** Sends the desired state to every peer not greeted yet (asking for theirs), and forgets peers that left. */
+  const greet = (): void => {
+    const next = new Set<string>();
+    for (const p of core.peers()) {
+      if (p.node === core.node) continue;
+      const address = String(p.ref);
+      next.add(address);
+      if (!core.greeted.has(address)) quietly(p.ref, desiredMsg(true));
+    }
+    core.greeted = next;
+  };
+
+  const broadcast = (): void => {
+    for (const p of core.peers()) if (p.node !== core.node) quietly(p.ref, desiredMsg(false));
+  };
+
+  const checkSettled = (ctx: Ctx): void => {
+    if (core.settled || !core.clusterHeard()) return;
+    core.settled = true;
+    ctx.timers.cancel('settle');
+  };
+
+  /** Registers (or updates) an instance with the receptionist: its health, and whether routers may use it. */
+  const publish = (l: LocalInstance): void => {
+    const state = l.health.state;
+    host.receptionist.register(def.key, l.ref as ActorRef<M>, {
+      version: def.version,
+      ...(host.zone === undefined ? {} : { zone: host.zone }),
+      weight: def.weight,
+      health: state === 'degraded' || state === 'unhealthy' ? state : 'healthy',
+      ready: routable(l.phase, l.health),
+    });
+  };
+
+  const spawnInstance = (ctx: Ctx, ordinal: number): void => {
+    const name = core.nextName(ordinal);
+    const behavior = def.probes === undefined ? def.behavior : probeSeam.wrap(def.behavior, def.probes);
+    let ref: ActorRef<unknown>;
+    try {
+      ref = ctx.spawn(wrapInstance(behavior), name, { restart: 'transient', shutdown: def.shutdownMs });
+    } catch (e) {
+      if (isTroupeError(e, 'system-terminated') || isTroupeError(e, 'actor-dead')) return; // shutting down
+      throw e;
+    }
+    ctx.watch(ref as ActorRef<never>, { type: 'service.terminated', name });
+    const id = `${def.name}-${ordinal}`;
+    const now = ctx.now();
+    const probed = def.probes !== undefined && probeSeam.attach(ctx as ActorContext<never>, { id, ref }, def.probes, ctx.self);
+    const l: LocalInstance = { name, ordinal, id, ref, startedAtMs: now, health: probed ? startingHealth(now) : startedHealth(now), phase: 'running', movingSinceMs: undefined, drain: undefined };
+    core.local.set(name, l);
+    publish(l);
+  };
+
+  const check = (l: LocalInstance, ctx: Ctx): void => {
+    l.drain!.seq++;
+    quietly(l.ref, { type: DRAIN_CHECK, name: l.name, seq: l.drain!.seq, replyTo: ctx.self });
+  };
+
+  const startDrain = (ctx: Ctx, l: LocalInstance, deadlineMs: number, waiter: ActorRef<DrainResult> | undefined): void => {
+    if (l.drain !== undefined) { if (waiter) l.drain.waiters.push(waiter); return; }
+    l.phase = 'draining';
+    l.movingSinceMs = undefined;
+    ctx.timers.cancel(`handover:${l.name}`);
+    l.drain = { startedAtMs: ctx.now(), seq: 0, last: undefined, outcome: undefined, waiters: waiter ? [waiter] : [] };
+    publish(l);
+    ctx.timers.startSingle(`deadline:${l.name}`, { type: 'service.deadline', name: l.name }, deadlineMs);
+    check(l, ctx);
+  };
+
+  const finish = (ctx: Ctx, l: LocalInstance, outcome: 'drained' | 'deadline'): void => {
+    l.drain!.outcome = outcome;
+    ctx.timers.cancel(`recheck:${l.name}`);
+    ctx.stop(l.ref as ActorRef<never>);
+  };
+
+  const answerDrains = (l: LocalInstance, nowMs: number): void => {
+    if (l.drain === undefined) return;
+    const result: DrainResult = { service: def.name, instance: l.id, address: String(l.ref), node: core.node, outcome: l.drain.outcome ?? 'stopped', tookMs: nowMs - l.drain.startedAtMs };
+    for (const w of l.drain.waiters) quietly(w, result);
+    l.drain.waiters.length = 0;
+  };
+
+  /**
+   * Moves this node toward the plan: instances of ordinals placed elsewhere hand over (serve until
+   * the replacement is ready there, at most `handoverMs`) and then drain; ordinals no longer
+   * placed drain now; ordinals placed here without an instance that is not draining get one.
+   */
+  const reconcile = (ctx: Ctx): void => {
+    if (!core.settled) return;
+    const plan = core.plan();
+    const now = ctx.now();
+    for (const l of [...core.local.values()]) {
+      if (l.phase === 'draining') continue;
+      const target = l.ordinal < plan.placed ? plan.nodeOf[l.ordinal] : undefined;
+      if (target === core.node) {
+        if (l.phase === 'moving') { l.phase = 'running'; l.movingSinceMs = undefined; ctx.timers.cancel(`handover:${l.name}`); }
+        continue;
+      }
+      if (target === undefined) { startDrain(ctx, l, def.drain.deadlineMs, undefined); continue; }
+      if (l.phase !== 'moving') { l.phase = 'moving'; l.movingSinceMs = now; }
+      const waited = now - l.movingSinceMs!;
+      if (waited >= def.handoverMs || core.readyOn(l.ordinal, target)) startDrain(ctx, l, def.drain.deadlineMs, undefined);
+      else ctx.timers.startSingle(`handover:${l.name}`, { type: 'service.handover' }, def.handoverMs - waited);
+    }
+    const active = new Set<number>();
+    let moving = false;
+    for (const l of core.local.values()) {
+      if (l.phase !== 'draining') active.add(l.ordinal);
+      if (l.phase === 'moving') moving = true;
+    }
+    for (let i = 0; i < plan.placed; i++) if (plan.nodeOf[i] === core.node && !active.has(i)) spawnInstance(ctx, i);
+    if (moving !== core.following) {
+      core.following = moving;
+      if (moving) host.receptionist.subscribe(def.key, ctx.self as ActorRef<Listing<M>>);
+      else host.receptionist.unsubscribe(def.key, ctx.self as ActorRef<Listing<M>>);
+    }
+  };
+
+  const status = (ctx: Ctx, scope: 'cluster' | 'node' | undefined, replyTo: ActorRef<unknown>): void => {
+    const own = core.status();
+    if (scope === 'node') { quietly(replyTo, own); return; }
+    const others = core.peers().filter((p) => p.node !== core.node);
+    void Promise.all(others.map((p) => ctx.ask<unknown, PeerMsg>(p.ref, (r) => ({ type: 'service.status', service: def.name, scope: 'node', replyTo: r as ActorRef<never> }), { timeoutMs: host.statusTimeoutMs })
+      .then((v) => [p.node, v] as const, () => [p.node, undefined] as const)))
+      .then((answers) => quietly(replyTo, core.merge(own, answers)));
+  };
+
+  return defineActor<ServiceActorMsg, undefined>({
+    name: `service:${def.name}`,
+    supervision: { strategy: 'one-for-one', intensity: def.recovery.intensity, backoff: def.recovery.backoff },
+    init: (ctx) => {
+      // a previous incarnation of this actor stopped its instances with it
+      for (const l of core.local.values()) answerDrains(l, ctx.now());
+      core.local.clear();
+      core.greeted = new Set();
+      const r = host.receptionist;
+      r.register(core.peerKey, ctx.self as ActorRef<PeerMsg>, { version: def.version, ...(host.zone === undefined ? {} : { zone: host.zone }) });
+      r.subscribe(core.peerKey, ctx.self as ActorRef<Listing<PeerMsg>>);
+      if (host.syncIntervalMs > 0) ctx.timers.startPeriodic('sync', { type: 'service.tick' }, host.syncIntervalMs);
+      if (!core.settled) ctx.timers.startSingle('settle', { type: 'service.settle' }, host.settleMs);
+      greet();
+      checkSettled(ctx);
+      reconcile(ctx);
+      return undefined;
+    },
+    receive: (_s, msg, ctx) => {
+      switch (msg.type) {
+        case 'service.scale': {
+          if (msg.service !== def.name || !Number.isSafeInteger(msg.count) || msg.count < 0 || msg.count > MAX_INSTANCES) return reject(ctx, msg);
+          const previous = core.desired.count;
+          core.desired = write(core.desired, msg.count, core.node);
+          broadcast();
+          reconcile(ctx);
+          if (msg.replyTo) quietly(msg.replyTo, { service: def.name, previous, count: core.desired.count, version: core.desired.version });
+          return;
+        }
+        case 'service.drain': {
+          if (msg.service !== def.name || typeof msg.instance !== 'string' ||
+              (msg.deadlineMs !== undefined && !(msg.deadlineMs > 0 && Number.isFinite(msg.deadlineMs)))) return reject(ctx, msg);
+          const l = core.findLocal(msg.instance);
+          if (l !== undefined) {
+            startDrain(ctx, l, msg.deadlineMs ?? def.drain.deadlineMs, msg.replyTo);
+            reconcile(ctx); // the replacement starts now, while this one drains
+            return;
+          }
+          const remote = msg.forwarded ? undefined : core.findRemote(msg.instance);
+          const peer = remote && core.peerOn(remote.node);
+          if (peer !== undefined) { quietly(peer.ref, { ...msg, forwarded: true }); return; }
+          if (msg.replyTo) quietly(msg.replyTo, { service: def.name, instance: msg.instance, address: '', node: core.node, outcome: 'not-found', tookMs: 0 });
+          return;
+        }
+        case 'service.status':
+          if (msg.service !== def.name) return reject(ctx, msg);
+          return status(ctx, msg.scope, msg.replyTo);
+        case 'health': {
+          if (typeof msg.instance !== 'string' || !isInstanceHealth(msg.health)) return reject(ctx, msg);
+          const l = core.findLocal(msg.instance);
+          if (l === undefined) return; // an instance that has gone: nothing to update
+          l.health = Object.freeze({ ...msg.health, reasons: Object.freeze([...msg.health.reasons]) });
+          publish(l);
+          return;
+        }
+        case 'listing':
+          if (msg.key.id === core.peerKey.id) {
+            greet();
+            checkSettled(ctx);
+            reconcile(ctx);
+          } else if (core.following) {
+            reconcile(ctx); // an instance handing over may find its replacement ready now
+          }
+          return;
+        case 'service.desired': {
+          if (msg.service !== def.name || msg.from === core.node || !(msg.count <= MAX_INSTANCES)) return;
+          core.heard.add(msg.from);
+          const theirs = { count: msg.count, version: msg.version, writer: msg.writer };
+          if (supersedes(theirs, core.desired)) core.desired = theirs;
+          else if (msg.reply || supersedes(core.desired, theirs)) {
+            const p = core.peerOn(msg.from);
+            if (p !== undefined) quietly(p.ref, desiredMsg(false));
+          }
+          checkSettled(ctx);
+          reconcile(ctx);
+          return;
+        }
+        case 'service.checked': {
+          const l = core.local.get(msg.name);
+          const d = l?.drain;
+          if (l === undefined || d === undefined || d.outcome !== undefined || msg.seq !== d.seq) return;
+          if (d.last === msg.processed) return finish(ctx, l, 'drained');
+          d.last = msg.processed;
+          ctx.timers.startSingle(`recheck:${l.name}`, { type: 'service.recheck', name: l.name }, def.drain.quietMs);
+          return;
+        }
+        case 'service.recheck': {
+          const l = core.local.get(msg.name);
+          if (l?.drain !== undefined && l.drain.outcome === undefined) check(l, ctx);
+          return;
+        }
+        case 'service.deadline': {
+          const l = core.local.get(msg.name);
+          if (l?.drain !== undefined && l.drain.outcome === undefined) finish(ctx, l, 'deadline');
+          return;
+        }
+        case 'service.terminated': {
+          const l = core.local.get(msg.name);
+          if (l === undefined) return;
+          core.local.delete(msg.name);
+          for (const t of ['deadline', 'recheck', 'handover']) ctx.timers.cancel(`${t}:${l.name}`);
+          answerDrains(l, ctx.now());
+          if (l.phase !== 'draining') reconcile(ctx); // a drained one was replaced when its drain began
+          return;
+        }
+        case 'service.tick':
+          broadcast();
+          checkSettled(ctx);
+          reconcile(ctx);
+          return;
+        case 'service.settle':
+          core.settled = true;
+          reconcile(ctx);
+          return;
+        case 'service.handover':
+          reconcile(ctx);
+          return;
+        default:
+          return assertNever(msg);
+      }
+    },
+    signal: (_s, signal, ctx) => {
+      if (signal.type === 'stopped') for (const l of core.local.values()) answerDrains(l, ctx.now());
+    },
+  });
+}
