@@ -1,0 +1,156 @@
+// `withProbes`: decorates an actor definition so its instances answer probe requests through
+// their own mailbox (without calling the user's receive) and measure their own signals.
+
+import type { ActorContext } from '../../runtime/context.ts';
+import type { ActorDefinition, Next, Signal } from '../../runtime/behavior.ts';
+import { TroupeError } from '../../runtime/errors.ts';
+import { mailboxStatsOf } from '../../runtime/mailbox-stats.ts';
+import type { CheckFn, CheckOutcome, HealthCheck } from './health-check.ts';
+import { SignalWindow } from './internal/signal-window.ts';
+import { isProbeRequest, PROBE_KINDS, type CheckResult, type CheckStatus, type InstanceSignals, type ProbeAnswer, type ProbeKind, type ProbeRequest } from './probe-request.ts';
+
+/**
+ * Options of {@link withProbes}; all optional.
+ * - `ready(state, ctx)` — the instance's own readiness answer (default: ready once it answers);
+ * - `started(state, ctx)` — its startup answer (default: started once it answers, i.e. init ran);
+ * - `checks` — named custom checks, each a function (a readiness check) or `{ kind, check }`;
+ *   a readiness answer is ok only when `ready` and every readiness check are ok (likewise for
+ *   liveness and startup checks). A liveness answer with no liveness check is ok as soon as the
+ *   instance reads it from its mailbox;
+ * - `signalWindowMs` — the window its signals are measured over (default 30 000; ≥ 60).
+ * Checks return a boolean or a {@link CheckResult}, or a promise of one; the instance is not
+ * blocked while a promise runs (its probe's timeout bounds it).
+ */
+export interface WithProbesOptions<S, M> {
+  ready?(state: S, ctx: ActorContext<M | ProbeRequest>): CheckOutcome;
+  started?(state: S, ctx: ActorContext<M | ProbeRequest>): CheckOutcome;
+  readonly checks?: Readonly<Record<string, HealthCheck<S, M> | CheckFn<S, M>>>;
+  readonly signalWindowMs?: number;
+}
+
+type NamedCheck<S, M> = readonly [name: string, fn: CheckFn<S, M>];
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === 'object' && x !== null && typeof (x as PromiseLike<unknown>).then === 'function';
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Normalises what a check returned into a result. */
+function toResult(x: unknown): CheckResult {
+  if (x === true || x === false) return { ok: x };
+  if (typeof x === 'object' && x !== null && typeof (x as CheckResult).ok === 'boolean') return x as CheckResult;
+  return { ok: false, reason: `the check returned ${typeof x === 'object' ? JSON.stringify(x) : String(x)}; return a boolean or { ok, reason? }` };
+}
+
+/** Combines the named results of one probe into its answer. */
+function combine(kind: ProbeKind, names: readonly string[], results: readonly CheckResult[], signals: InstanceSignals): ProbeAnswer {
+  const checks: CheckStatus[] = results.map((r, i) => (r.ok ? { name: names[i], ok: true } : { name: names[i], ok: false, reason: r.reason ?? 'failed' }));
+  const failed = checks.filter((c) => !c.ok);
+  const withDetails = results.flatMap((r, i) => (r.details === undefined ? [] : [[names[i], r.details] as const]));
+  const details = withDetails.length === 0 ? undefined : Object.fromEntries(withDetails);
+  const answer: ProbeAnswer = failed.length === 0
+    ? { kind, ok: true, checks, signals }
+    : { kind, ok: false, reason: failed.map((c) => `${c.name}: ${c.reason}`).join('; '), checks, signals };
+  return details === undefined ? answer : { ...answer, details };
+}
+
+/**
+ * Decorates an actor definition for probing. Its instances answer a {@link ProbeRequest} through
+ * their own mailbox — behind the messages already queued, so a stuck instance fails liveness —
+ * without calling the user's `receive`, and measure their own signals over `signalWindowMs`
+ * (default 30 000): user messages handled, errors thrown (sync or async), restarts, and the
+ * processing time of each message including async handlers, on the system clock (every message
+ * is timed until 128 per 5-second bucket, then one in 64). Every answer carries these signals
+ * and the mailbox depth; the probe actor judges them. Throws `invalid-spec` on bad options.
+ *
+ * @example
+ * const orders = withProbes(ordersDef, {
+ *   ready: (s) => s.connected || { ok: false, reason: 'not connected to the store' },
+ *   checks: { store: dependsOn(storeRef) },
+ * });
+ */
+export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbesOptions<S, M> = {}): ActorDefinition<M | ProbeRequest, S> {
+  const where = `withProbes("${def?.name ?? ''}")`;
+  if (typeof def !== 'object' || def === null || def.kind !== 'actor') throw new TroupeError('invalid-spec', `${where}: expected an actor definition from defineActor.`, { field: 'def' });
+  if (typeof options !== 'object' || options === null) throw new TroupeError('invalid-spec', `${where}: options must be an object.`, { field: 'options' });
+  const windowMs = options.signalWindowMs ?? 30_000;
+  if (!(Number.isFinite(windowMs) && windowMs >= 60)) throw new TroupeError('invalid-spec', `${where}: signalWindowMs must be a number of milliseconds ≥ 60 (default 30 000), got ${windowMs}.`, { field: 'signalWindowMs' });
+  const byKind: Record<ProbeKind, NamedCheck<S, M>[]> = { startup: [], liveness: [], readiness: [] };
+  for (const [field, kind] of [['started', 'startup'], ['ready', 'readiness']] as const) {
+    const fn = options[field];
+    if (fn === undefined) continue;
+    if (typeof fn !== 'function') throw new TroupeError('invalid-spec', `${where}: ${field} must be a function (state, ctx) => boolean | { ok, reason }.`, { field });
+    byKind[kind].push([field, fn.bind(options) as CheckFn<S, M>]);
+  }
+  for (const [name, c] of Object.entries(options.checks ?? {})) {
+    const field = `checks.${name}`;
+    if (typeof c === 'function') { byKind.readiness.push([name, c]); continue; }
+    if (typeof c !== 'object' || c === null || typeof c.check !== 'function') throw new TroupeError('invalid-spec', `${where}: ${field} must be a function or { kind?, check(state, ctx) }.`, { field });
+    const kind = c.kind ?? 'readiness';
+    if (!PROBE_KINDS.includes(kind)) throw new TroupeError('invalid-spec', `${where}: ${field}.kind must be one of ${PROBE_KINDS.join(', ')}, got "${String(kind)}".`, { field: `${field}.kind` });
+    byKind[kind].push([name, c.check.bind(c)]);
+  }
+
+  const windows = new WeakMap<object, SignalWindow>();
+  let lastSelf: object | null = null;
+  let lastWindow: SignalWindow | null = null;
+  /** The instance's window, kept across restarts (keyed by its ref; cached for the runs of one actor's turn). */
+  const windowOf = (ctx: ActorContext<M | ProbeRequest>): SignalWindow => {
+    const self = ctx.self;
+    if (self === lastSelf) return lastWindow as SignalWindow;
+    let w = windows.get(self);
+    if (w === undefined) { w = new SignalWindow(windowMs); windows.set(self, w); }
+    lastSelf = self;
+    lastWindow = w;
+    return w;
+  };
+
+  const answer = (state: S, req: ProbeRequest, ctx: ActorContext<M | ProbeRequest>): void => {
+    const reading = windowOf(ctx).read(ctx.now());
+    const signals: InstanceSignals = { ...reading, mailboxDepth: mailboxStatsOf(ctx.self as never)?.size ?? 0, windowMs };
+    const checks = byKind[req.kind] ?? [];
+    const names = checks.map((c) => c[0]);
+    const outcomes: unknown[] = checks.map(([, fn]) => {
+      try { return fn(state, ctx); } catch (e) { return { ok: false, reason: `threw: ${errorText(e)}` }; }
+    });
+    const reply = (results: readonly unknown[]): void => req.replyTo.tell(combine(req.kind, names, results.map(toResult), signals));
+    if (!outcomes.some(isThenable)) { reply(outcomes); return; }
+    void Promise.all(outcomes.map((o) => Promise.resolve(o).then((x) => x, (e: unknown) => ({ ok: false, reason: `rejected: ${errorText(e)}` }))))
+      .then((results) => { if (!ctx.system.isTerminated) reply(results); });
+  };
+
+  const userReceive = def.receive;
+  const userSignal = def.signal;
+  const receive = (state: S, msg: M | ProbeRequest, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
+    if (isProbeRequest(msg)) { answer(state, msg, ctx); return undefined; }
+    const w = windowOf(ctx);
+    const userCtx = ctx as unknown as ActorContext<M>;
+    if (!w.shouldTime()) {
+      let r: Next<S>;
+      try { r = userReceive(state, msg, userCtx); } catch (e) { w.recordError(ctx.now()); throw e; }
+      if (isThenable(r)) r.then(undefined, () => w.recordError(ctx.now()));
+      return r;
+    }
+    const t0 = ctx.now();
+    let r: Next<S>;
+    try {
+      r = userReceive(state, msg, userCtx);
+    } catch (e) {
+      const t1 = ctx.now();
+      w.record(t1 - t0, t1);
+      w.recordError(t1);
+      throw e;
+    }
+    if (!isThenable(r)) { const t1 = ctx.now(); w.record(t1 - t0, t1); return r; }
+    return (r as Promise<S | void>).then(
+      (v) => { const t1 = ctx.now(); w.record(t1 - t0, t1); return v; },
+      (e: unknown) => { const t1 = ctx.now(); w.record(t1 - t0, t1); w.recordError(t1); throw e; },
+    );
+  };
+  const signal = (state: S, sig: Signal, ctx: ActorContext<M | ProbeRequest>): S | void => {
+    if (sig.type === 'restarted') windowOf(ctx).recordRestart(ctx.now());
+    return userSignal === undefined ? undefined : userSignal(state, sig, ctx as unknown as ActorContext<M>);
+  };
+  return Object.freeze({ ...def, receive, signal }) as ActorDefinition<M | ProbeRequest, S>;
+}
