@@ -4,7 +4,8 @@ import type { CheckStatus } from './probe-request.ts';
 
 /**
  * An instance's health state:
- * - `starting` — its startup probe has not succeeded yet, or its readiness probe has not answered yet;
+ * - `starting` — its startup probe has not succeeded yet, or its readiness probe has not become
+ *   ready yet without failing (no answer yet, or fewer successes than its successThreshold);
  * - `healthy` — live, ready, no signal over its threshold;
  * - `degraded` — live and ready, but a measured signal (mailbox depth, latency p99, error rate,
  *   event-loop delay) is over its threshold: it still gets work;

@@ -161,7 +161,8 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     s.probes = applyProbeResult(s.probes, cfg, m.kind, a !== null && a.ok, a === null ? m.reason : a.ok ? null : a.reason ?? 'failed');
     s.checks[m.kind] = a?.checks ?? [];
     if (a?.signals !== undefined && m.kind === sampleKind) {
-      const depth = mailboxStatsOf(target as ActorRef<never>)?.size ?? a.signals.mailboxDepth;
+      // the deeper of: behind the probe when the instance read it, and now (a local instance only)
+      const depth = Math.max(a.signals.mailboxDepth, mailboxStatsOf(target as ActorRef<never>)?.size ?? 0);
       s.probes = applySignalSample(s.probes, cfg, { ...a.signals, mailboxDepth: depth, eventLoopDelayMs: eventLoop?.delayMs() });
     }
     if (!wasStarted && s.probes.startup!.ok) {

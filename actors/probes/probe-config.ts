@@ -7,7 +7,8 @@ import type { ProbeKind } from './probe-request.ts';
 /**
  * Settings of one probe, as Kubernetes' (`periodSeconds` → `periodMs` and so on). Defaults:
  * - `periodMs` 10 000 — how often the probe runs;
- * - `timeoutMs` 1 000 — an answer later than this is a failure; at most 1 000 and at most `periodMs`;
+ * - `timeoutMs` 1 000 (or `periodMs` when shorter) — an answer later than this is a failure; at
+ *   most 1 000 and at most `periodMs`;
  * - `initialDelayMs` 0 — wait after the probe actor starts before the first probe;
  * - `failureThreshold` 3 — consecutive failures that turn a passing probe into a failing one;
  * - `successThreshold` 1 — consecutive successes that turn a failing probe into a passing one
@@ -106,7 +107,8 @@ function checkKeys(o: object, known: readonly string[], where: string, prefix: s
 function resolveProbe(kind: ProbeKind, s: ProbeSettings, where: string): ResolvedProbe {
   if (typeof s !== 'object' || s === null) bad(where, kind, `must be an object of settings ({} for the defaults), got ${String(s)}.`);
   checkKeys(s, PROBE_FIELDS, where, `${kind}.`);
-  const r: ResolvedProbe = { ...DEFAULT_PROBE, ...s };
+  const periodMs = s.periodMs ?? DEFAULT_PROBE.periodMs;
+  const r: ResolvedProbe = { ...DEFAULT_PROBE, timeoutMs: Math.min(DEFAULT_PROBE.timeoutMs, periodMs), ...s };
   const f = (name: keyof ResolvedProbe): string => `${kind}.${name}`;
   if (!(Number.isFinite(r.periodMs) && r.periodMs > 0)) bad(where, f('periodMs'), `must be a positive number of milliseconds (default 10 000), got ${r.periodMs}.`);
   if (!(Number.isFinite(r.timeoutMs) && r.timeoutMs > 0)) bad(where, f('timeoutMs'), `must be a positive number of milliseconds (default 1 000), got ${r.timeoutMs}.`);
@@ -140,7 +142,7 @@ function resolveSignals(s: SignalSettings, where: string): ResolvedSignals {
  * (`data.field`, e.g. `probes.liveness.timeoutMs`) and the fix.
  */
 export function resolveProbeConfig(config: ProbeConfig | undefined, where: string): ResolvedProbeConfig {
-  const c: ProbeConfig = config ?? { liveness: {}, readiness: {} };
+  const c: ProbeConfig = config === undefined ? { liveness: {}, readiness: {} } : config;
   if (typeof c !== 'object' || c === null) throw new TroupeError('invalid-spec', `${where}: probes must be an object such as { liveness: {}, readiness: {} }, got ${String(c)}.`, { field: 'probes' });
   checkKeys(c, CONFIG_FIELDS, where, '');
   const probe = (k: ProbeKind): ResolvedProbe | null => (c[k] === undefined ? null : resolveProbe(k, c[k] as ProbeSettings, where));

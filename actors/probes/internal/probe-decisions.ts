@@ -14,7 +14,7 @@ export interface ProbeCounter {
   readonly successes: number;
   /** Results recorded so far. */
   readonly results: number;
-  /** The latest failure's reason (kept while failing; cleared when the verdict turns to passing). */
+  /** The latest failure's reason (`'failed'` when none was given; kept while failing; cleared when the verdict turns to passing; null before any failure). */
   readonly reason: string | null;
 }
 
@@ -75,7 +75,7 @@ export function recordResult(c: ProbeCounter, ok: boolean, reason: string | null
     return { ok: nowOk, failures: 0, successes, results: c.results + 1, reason: nowOk ? null : c.reason };
   }
   const failures = c.failures + 1;
-  return { ok: c.ok && failures < t.failureThreshold, failures, successes: 0, results: c.results + 1, reason };
+  return { ok: c.ok && failures < t.failureThreshold, failures, successes: 0, results: c.results + 1, reason: reason ?? 'failed' };
 }
 
 /** The starting standing of every configured probe. */
@@ -174,8 +174,9 @@ export function markStopped(p: ProbeStates, reason: string): ProbeStates {
 /** An instance's health without its `sinceMs`. */
 export type HealthVerdict = Omit<InstanceHealth, 'sinceMs'>;
 
+/** Why a probe fails (only called once it has results: liveness starts passing, readiness is 'not yet probed' before). */
 const why = (kind: ProbeKind, c: ProbeCounter): string =>
-  c.results === 0 ? `${kind}: not yet probed` : `${kind}: ${c.reason ?? 'failed'}${c.failures > 1 ? ` (${c.failures} consecutive failures)` : ''}`;
+  `${kind}: ${String(c.reason)}${c.failures > 1 ? ` (${c.failures} consecutive failures)` : ''}`;
 
 /**
  * Derives an instance's health from its probes:
@@ -184,7 +185,8 @@ const why = (kind: ProbeKind, c: ProbeCounter): string =>
  *   consecutive startup failures, unhealthy and not live (Kubernetes would restart it);
  * - otherwise live = liveness passing; ready = live and readiness passing and no crash loop;
  *   not live or not ready → unhealthy; else signals impaired → degraded; else healthy; a readiness
- *   probe that has not answered yet (and no other failure) → `starting`.
+ *   probe that has not become ready yet without failing (no answer yet, or fewer successes than
+ *   its `successThreshold`), and no other failure → `starting`.
  */
 export function deriveHealth(p: ProbeStates, cfg: ResolvedProbeConfig): HealthVerdict {
   const started = isStarted(p);
@@ -200,7 +202,8 @@ export function deriveHealth(p: ProbeStates, cfg: ResolvedProbeConfig): HealthVe
   const live = p.liveness === null || p.liveness.ok;
   if (!live) reasons.push(why('liveness', p.liveness as ProbeCounter));
   const readyProbe = p.readiness === null || p.readiness.ok;
-  const notYetReady = p.readiness !== null && p.readiness.results === 0;
+  // not ready yet without any failure: before the first answer, or short of successThreshold
+  const notYetReady = p.readiness !== null && !p.readiness.ok && p.readiness.reason === null;
   if (!readyProbe && !notYetReady) reasons.push(why('readiness', p.readiness as ProbeCounter));
   const impaired = p.signals !== null && !p.signals.ok;
   const crashLoop = impaired ? p.impaired.crashLoop : null;
@@ -210,7 +213,11 @@ export function deriveHealth(p: ProbeStates, cfg: ResolvedProbeConfig): HealthVe
   const ready = live && readyProbe && crashLoop === null;
   let state: HealthState;
   if (!live || (!ready && !notYetReady) || crashLoop !== null) state = 'unhealthy';
-  else if (notYetReady) { state = 'starting'; reasons.push('readiness: not yet probed'); }
+  else if (notYetReady) {
+    state = 'starting';
+    const c = p.readiness as ProbeCounter;
+    reasons.push(c.results === 0 ? 'readiness: not yet probed' : `readiness: ${c.successes}/${(cfg.readiness as ResolvedProbe).successThreshold} successes to be ready`);
+  }
   else state = degraded.length > 0 ? 'degraded' : 'healthy';
   return { state, live, ready, started, reasons };
 }

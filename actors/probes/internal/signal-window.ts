@@ -29,7 +29,9 @@ export function p99(xs: number[]): number {
  * A sliding window of `windowMs` in {@link BUCKETS} buckets, indexed by time on the caller's
  * clock. Messages are counted without reading the clock (they join the current bucket at its
  * next rotation); `shouldTime` says which messages to time: every one until the bucket holds
- * {@link DENSE_SAMPLES} samples, then one in 64, the newest overwriting the oldest.
+ * {@link DENSE_SAMPLES} samples, then one in 64, the newest overwriting the oldest. Buckets
+ * rotate when a timed message, an error, a restart or a read lands in a later one (so after a
+ * dense bucket up to 63 messages of the next go untimed).
  */
 export class SignalWindow {
   private readonly bucketMs: number;
