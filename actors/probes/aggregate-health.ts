@@ -31,6 +31,12 @@ export function worstOf(a: ServiceHealthState, b: ServiceHealthState): ServiceHe
   return ORDER[a] >= ORDER[b] ? a : b;
 }
 
+/** The aggregated state from the counts alone (the rules of {@link aggregateHealth}). */
+export function stateOf(total: number, ready: number, degraded: number): ServiceHealthState {
+  if (total === 0 || ready === 0) return 'unhealthy';
+  return ready < total || degraded > 0 ? 'degraded' : 'healthy';
+}
+
 const describe = (i: InstanceStatus): string =>
   `${i.instance}: ${i.health.state}${i.health.reasons.length > 0 ? ` (${i.health.reasons.join('; ')})` : ''}`;
 
@@ -52,7 +58,8 @@ export function aggregateHealth<I extends InstanceStatus>(instances: readonly I[
   const degraded = instances.filter((i) => i.health.state === 'degraded').length;
   const details = instances.filter((i) => i.health.state !== 'healthy').map(describe);
   if (ready === 0) return { state: 'unhealthy', reasons: [`no instance is ready (0/${total})`, ...details], instances, ready, total };
-  if (ready < total || degraded > 0) {
+  const state = stateOf(total, ready, degraded);
+  if (state === 'degraded') {
     const head: string[] = [];
     if (ready < total) head.push(`${total - ready}/${total} instances not ready`);
     if (degraded > 0) head.push(`${degraded}/${total} instances degraded`);

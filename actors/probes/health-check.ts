@@ -39,7 +39,7 @@ export function dependsOn(dependency: ActorRef<ProbeRequest>, options: DependsOn
   }
   return {
     kind: 'readiness',
-    check: () => dependency.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind: 'readiness', replyTo }), { timeoutMs }).then(
+    check: () => dependency.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind: 'readiness', replyTo, signals: false }), { timeoutMs }).then(
       (a) => (a.ok ? { ok: true } : { ok: false, reason: `${dependency.path} is not ready${a.reason ? `: ${a.reason}` : ''}` }),
       (e: unknown) => ({ ok: false, reason: `${dependency.path}: ${describeAskFailure(e, timeoutMs)}` }),
     ),

@@ -7,13 +7,21 @@ import { defineActor } from '../../runtime/behavior.ts';
 import { TroupeError } from '../../runtime/errors.ts';
 import type { ActorSystem } from '../../runtime/system.ts';
 import type { EventBus } from '../streams/event-bus.ts';
-import type { InstanceStatus, ServiceHealthState } from './aggregate-health.ts';
+import { stateOf, type InstanceStatus, type ServiceHealthState } from './aggregate-health.ts';
 import { publishHealthEvents } from './health-bus.ts';
 import { evaluateListing, type CheckListing, type ListingKind } from './health-listing.ts';
 import { buildSnapshot, serviceStatus, type HealthSnapshot, type ServiceStatus } from './health-snapshot.ts';
 import type { HealthReport, InstanceHealth } from './instance-health.ts';
 import type { CheckStatus } from './probe-request.ts';
 import { isTransition } from './internal/probe-decisions.ts';
+
+/** One service's members and the counts behind its state. */
+interface ServiceTally {
+  readonly members: Map<string, InstanceStatus>;
+  ready: number;
+  degraded: number;
+  state: ServiceHealthState | null;
+}
 
 /**
  * A health event, as the registry's stream and history carry them:
@@ -93,7 +101,8 @@ export function createHealthRegistry(system: ActorSystem, options: HealthRegistr
   const pingTimeoutMs = options.pingTimeoutMs ?? 1_000;
   if (!(pingTimeoutMs > 0)) throw new TroupeError('invalid-spec', `${where}: pingTimeoutMs must be > 0 (default 1 000), got ${pingTimeoutMs}.`, { field: 'pingTimeoutMs' });
   const instances = new Map<string, InstanceStatus>();
-  const serviceStates = new Map<string, ServiceHealthState>();
+  /** Per service: its members and the counts its state follows from (kept as reports arrive: O(1) each). */
+  const services = new Map<string, ServiceTally>();
   const history: HealthEvent[] = [];
   const subject = new Subject<HealthEvent>();
   let closed = false;
@@ -104,26 +113,40 @@ export function createHealthRegistry(system: ActorSystem, options: HealthRegistr
     subject.next(e);
   };
 
-  const reaggregate = (service: string | undefined): void => {
+  /** Adds (+1) or removes (-1) an instance's contribution to its service's tally. */
+  const tally = (i: InstanceStatus, sign: 1 | -1): void => {
+    if (i.service === undefined) return;
+    let t = services.get(i.service);
+    if (t === undefined) services.set(i.service, t = { members: new Map(), ready: 0, degraded: 0, state: null });
+    if (sign === 1) t.members.set(i.instance, i); else t.members.delete(i.instance);
+    if (i.health.ready) t.ready += sign;
+    if (i.health.state === 'degraded') t.degraded += sign;
+  };
+
+  /** Emits a service-health event when the service's state changed (its reasons computed only then). */
+  const settle = (service: string | undefined): void => {
     if (service === undefined) return;
-    const members = [...instances.values()].filter((i) => i.service === service);
-    const prev = serviceStates.get(service) ?? null;
-    if (members.length === 0) { serviceStates.delete(service); return; }
-    const s = serviceStatus(service, members);
-    if (s.state === prev) return;
-    serviceStates.set(service, s.state);
-    emit({ type: 'service-health', service, from: prev, to: s.state, reasons: s.reasons, atMs: system.clock.now() });
+    const t = services.get(service);
+    if (t === undefined) return;
+    if (t.members.size === 0) { services.delete(service); return; }
+    const state = stateOf(t.members.size, t.ready, t.degraded);
+    if (state === t.state) return;
+    const prev = t.state;
+    t.state = state;
+    emit({ type: 'service-health', service, from: prev, to: state, reasons: serviceStatus(service, [...t.members.values()]).reasons, atMs: system.clock.now() });
   };
 
   const apply = (r: HealthReport): void => {
     const prev = instances.get(r.instance);
     const status: InstanceStatus = { instance: r.instance, ...(r.service === undefined ? {} : { service: r.service }), health: r.health, checks: r.checks };
+    if (prev !== undefined) tally(prev, -1);
     instances.set(r.instance, status);
+    tally(status, 1);
     // a report that only refreshes reasons and checks is not a transition
     if (prev !== undefined && r.final !== true && prev.service === r.service && !isTransition(prev.health, r.health)) return;
     emit({ type: 'instance-health', instance: r.instance, ...(r.service === undefined ? {} : { service: r.service }), from: prev?.health ?? null, to: r.health, atMs: system.clock.now() });
-    if (prev?.service !== undefined && prev.service !== r.service) reaggregate(prev.service);
-    reaggregate(r.service);
+    if (prev?.service !== undefined && prev.service !== r.service) settle(prev.service);
+    settle(r.service);
   };
 
   const actor = defineActor<HealthRegistryMsg, undefined>({
@@ -162,8 +185,8 @@ export function createHealthRegistry(system: ActorSystem, options: HealthRegistr
     status: () => buildSnapshot(system.node, system.clock.now(), instances.values()),
     instance: (path) => instances.get(path),
     service: (name) => {
-      const members = [...instances.values()].filter((i) => i.service === name);
-      return members.length === 0 ? undefined : serviceStatus(name, members);
+      const t = services.get(name);
+      return t === undefined ? undefined : serviceStatus(name, [...t.members.values()]);
     },
     history: () => history.slice(),
     events$: subject.asObservable(),
@@ -171,8 +194,9 @@ export function createHealthRegistry(system: ActorSystem, options: HealthRegistr
       const prev = instances.get(path);
       if (prev === undefined) return false;
       instances.delete(path);
+      tally(prev, -1);
       emit({ type: 'instance-removed', instance: path, ...(prev.service === undefined ? {} : { service: prev.service }), atMs: system.clock.now() });
-      reaggregate(prev.service);
+      settle(prev.service);
       return true;
     },
     livez: (o) => listing('livez', o),

@@ -130,7 +130,8 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     const { timeoutMs } = cfg[kind]!;
     const seq = ++s.seq;
     s.inflight[kind] = seq;
-    target.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind, replyTo }), { timeoutMs }).then(
+    const signals = kind === sampleKind && cfg.signals !== null;
+    target.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind, replyTo, signals }), { timeoutMs }).then(
       (answer) => send(ctx, { type: 'probe-result', kind, seq, answer, reason: null }),
       (e: unknown) => send(ctx, { type: 'probe-result', kind, seq, answer: null, reason: describeAskFailure(e, timeoutMs) }),
     );

@@ -18,6 +18,8 @@ export interface ProbeRequest {
   readonly type: 'troupe.probe';
   readonly kind: ProbeKind;
   readonly replyTo: ActorRef<ProbeAnswer>;
+  /** Whether the answer should carry the instance's signals (default true; the probe actor asks for them on its sampling probe only). */
+  readonly signals?: boolean;
 }
 
 /** The result of one check: `ok`, why not, and optional structured facts (plain data). */
@@ -52,7 +54,7 @@ export interface InstanceSignals {
   readonly windowMs: number;
 }
 
-/** The answer to a {@link ProbeRequest}: the overall result, each named check, and the instance's signals. */
+/** The answer to a {@link ProbeRequest}: the overall result, each named check, and the instance's signals (unless the request said `signals: false`). */
 export interface ProbeAnswer extends CheckResult {
   readonly kind: ProbeKind;
   readonly checks: readonly CheckStatus[];

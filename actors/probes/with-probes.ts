@@ -7,6 +7,7 @@ import { TroupeError } from '../../runtime/errors.ts';
 import { mailboxStatsOf } from '../../runtime/mailbox-stats.ts';
 import type { CheckFn, CheckOutcome, HealthCheck } from './health-check.ts';
 import { SignalWindow } from './internal/signal-window.ts';
+import { TimingSampler } from './internal/timing-sampler.ts';
 import { isProbeRequest, PROBE_KINDS, type CheckResult, type CheckStatus, type InstanceSignals, type ProbeAnswer, type ProbeKind, type ProbeRequest } from './probe-request.ts';
 
 /**
@@ -30,6 +31,11 @@ export interface WithProbesOptions<S, M> {
 
 type NamedCheck<S, M> = readonly [name: string, fn: CheckFn<S, M>];
 
+/** One instance's window, and how many probe requests it answered (they are not user messages). */
+class InstanceWindow extends SignalWindow {
+  probes = 0;
+}
+
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof x === 'object' && x !== null && typeof (x as PromiseLike<unknown>).then === 'function';
 }
@@ -44,25 +50,28 @@ function toResult(x: unknown): CheckResult {
 }
 
 /** Combines the named results of one probe into its answer. */
-function combine(kind: ProbeKind, names: readonly string[], results: readonly CheckResult[], signals: InstanceSignals): ProbeAnswer {
+function combine(kind: ProbeKind, names: readonly string[], results: readonly CheckResult[], signals: InstanceSignals | undefined): ProbeAnswer {
   const checks: CheckStatus[] = results.map((r, i) => (r.ok ? { name: names[i], ok: true } : { name: names[i], ok: false, reason: r.reason ?? 'failed' }));
   const failed = checks.filter((c) => !c.ok);
   const withDetails = results.flatMap((r, i) => (r.details === undefined ? [] : [[names[i], r.details] as const]));
   const details = withDetails.length === 0 ? undefined : Object.fromEntries(withDetails);
   const answer: ProbeAnswer = failed.length === 0
-    ? { kind, ok: true, checks, signals }
-    : { kind, ok: false, reason: failed.map((c) => `${c.name}: ${c.reason}`).join('; '), checks, signals };
-  return details === undefined ? answer : { ...answer, details };
+    ? { kind, ok: true, checks }
+    : { kind, ok: false, reason: failed.map((c) => `${c.name}: ${c.reason}`).join('; '), checks };
+  return { ...answer, ...(details === undefined ? {} : { details }), ...(signals === undefined ? {} : { signals }) };
 }
 
 /**
  * Decorates an actor definition for probing. Its instances answer a {@link ProbeRequest} through
  * their own mailbox — behind the messages already queued, so a stuck instance fails liveness —
  * without calling the user's `receive`, and measure their own signals over `signalWindowMs`
- * (default 30 000): user messages handled, errors thrown (sync or async), restarts, and the
- * processing time of each message including async handlers, on the system clock (every message
- * is timed until 128 per 5-second bucket, then one in 64). Every answer carries these signals
- * and the mailbox depth; the probe actor judges them. Throws `invalid-spec` on bad options.
+ * (default 30 000): user messages handled (from the mailbox's counter), errors thrown (sync or
+ * async), restarts, and the processing time of messages including async handlers, on the system
+ * clock. Every message is timed while the definition's instances are not busy; once 256 timed
+ * messages took less than 10 ms, one in 64 is, for a second (until the next timed message or
+ * probe answer after it; then it checks again). Every answer
+ * carries these signals and the mailbox depth; the probe actor judges them. The per-message cost
+ * is a type test, a counter and a try. Throws `invalid-spec` on bad options.
  *
  * @example
  * const orders = withProbes(ordersDef, {
@@ -92,23 +101,29 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     byKind[kind].push([name, c.check.bind(c)]);
   }
 
-  const windows = new WeakMap<object, SignalWindow>();
+  const windows = new WeakMap<object, InstanceWindow>();
   let lastSelf: object | null = null;
-  let lastWindow: SignalWindow | null = null;
+  let lastWindow: InstanceWindow | null = null;
   /** The instance's window, kept across restarts (keyed by its ref; cached for the runs of one actor's turn). */
-  const windowOf = (ctx: ActorContext<M | ProbeRequest>): SignalWindow => {
+  const windowOf = (ctx: ActorContext<M | ProbeRequest>): InstanceWindow => {
     const self = ctx.self;
-    if (self === lastSelf) return lastWindow as SignalWindow;
+    if (self === lastSelf) return lastWindow as InstanceWindow;
     let w = windows.get(self);
-    if (w === undefined) { w = new SignalWindow(windowMs); windows.set(self, w); }
+    if (w === undefined) { w = new InstanceWindow(windowMs); windows.set(self, w); }
     lastSelf = self;
     lastWindow = w;
     return w;
   };
+  const sampler = new TimingSampler();
 
   const answer = (state: S, req: ProbeRequest, ctx: ActorContext<M | ProbeRequest>): void => {
-    const reading = windowOf(ctx).read(ctx.now());
-    const signals: InstanceSignals = { ...reading, mailboxDepth: mailboxStatsOf(ctx.self as never)?.size ?? 0, windowMs };
+    const w = windowOf(ctx);
+    const now = ctx.now();
+    sampler.expire(now);
+    const mailbox = mailboxStatsOf(ctx.self as never);
+    w.probes++;
+    if (mailbox !== undefined) w.countMessages(mailbox.processed - w.probes, now);
+    const signals: InstanceSignals | undefined = req.signals === false ? undefined : { ...w.read(now), mailboxDepth: mailbox?.size ?? 0, windowMs };
     const checks = byKind[req.kind] ?? [];
     const names = checks.map((c) => c[0]);
     const outcomes: unknown[] = checks.map(([, fn]) => {
@@ -122,31 +137,35 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
 
   const userReceive = def.receive;
   const userSignal = def.signal;
-  const receive = (state: S, msg: M | ProbeRequest, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
-    if (isProbeRequest(msg)) { answer(state, msg, ctx); return undefined; }
+  const onError = (ctx: ActorContext<M | ProbeRequest>): void => windowOf(ctx).recordError(ctx.now());
+  /** Runs one message, timed; the sampler learns the definition's rate from the start times. */
+  const timed = (state: S, msg: M, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
+    const clock = ctx.system.clock;
+    const t0 = clock.now();
+    sampler.timed(clock, t0);
     const w = windowOf(ctx);
-    const userCtx = ctx as unknown as ActorContext<M>;
-    if (!w.shouldTime()) {
-      let r: Next<S>;
-      try { r = userReceive(state, msg, userCtx); } catch (e) { w.recordError(ctx.now()); throw e; }
-      if (isThenable(r)) r.then(undefined, () => w.recordError(ctx.now()));
-      return r;
-    }
-    const t0 = ctx.now();
     let r: Next<S>;
     try {
-      r = userReceive(state, msg, userCtx);
+      r = userReceive(state, msg, ctx as unknown as ActorContext<M>);
     } catch (e) {
-      const t1 = ctx.now();
+      const t1 = clock.now();
       w.record(t1 - t0, t1);
       w.recordError(t1);
       throw e;
     }
-    if (!isThenable(r)) { const t1 = ctx.now(); w.record(t1 - t0, t1); return r; }
+    if (!isThenable(r)) { const t1 = clock.now(); w.record(t1 - t0, t1); return r; }
     return (r as Promise<S | void>).then(
-      (v) => { const t1 = ctx.now(); w.record(t1 - t0, t1); return v; },
-      (e: unknown) => { const t1 = ctx.now(); w.record(t1 - t0, t1); w.recordError(t1); throw e; },
+      (v) => { const t1 = clock.now(); w.record(t1 - t0, t1); return v; },
+      (e: unknown) => { const t1 = clock.now(); w.record(t1 - t0, t1); w.recordError(t1); throw e; },
     );
+  };
+  const receive = (state: S, msg: M | ProbeRequest, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
+    if (isProbeRequest(msg)) { answer(state, msg, ctx); return undefined; }
+    if (!sampler.sparse || !sampler.skip()) return timed(state, msg, ctx);
+    let r: Next<S>;
+    try { r = userReceive(state, msg, ctx as unknown as ActorContext<M>); } catch (e) { onError(ctx); throw e; }
+    if (isThenable(r)) r.then(undefined, () => onError(ctx));
+    return r;
   };
   const signal = (state: S, sig: Signal, ctx: ActorContext<M | ProbeRequest>): S | void => {
     if (sig.type === 'restarted') windowOf(ctx).recordRestart(ctx.now());

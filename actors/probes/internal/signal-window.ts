@@ -1,5 +1,5 @@
-// An instance's measured signals over a sliding window of time buckets: messages, thrown errors,
-// restarts and sampled processing times (p99). Cheap per message: timing is sampled.
+// An instance's measured signals over a sliding window of time buckets: messages handled (from
+// its mailbox's counter), thrown errors, restarts and sampled processing times (p99).
 
 /** What a window holds at one read. */
 export interface WindowReading {
@@ -13,25 +13,36 @@ export interface WindowReading {
 
 /** Buckets per window (the window slides one bucket at a time). */
 const BUCKETS = 6;
-/** Every message of a bucket is timed until it holds this many samples; then 1 in {@link SPARSE}. */
-const DENSE_SAMPLES = 128;
-/** Power-of-two mask: once a bucket is dense, one message in 64 is timed (it also rotates buckets). */
-const SPARSE = 63;
+/** Processing-time samples kept per bucket (the newest overwrite the oldest). */
+const SAMPLES_PER_BUCKET = 128;
 
-/** The p99 of `xs` by nearest rank (0 for none). Sorts `xs`. */
-export function p99(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  xs.sort((a, b) => a - b);
-  return xs[Math.ceil(0.99 * xs.length) - 1];
+/**
+ * The p99 of `xs` by nearest rank (0 for none): the k-th largest with k = n − ⌈0.99 n⌉ + 1 (at
+ * most 8 for a full window), found in one pass keeping the k largest in a small sorted buffer.
+ */
+export function p99(xs: ArrayLike<number>): number {
+  const n = xs.length;
+  if (n === 0) return 0;
+  const k = n - Math.ceil(0.99 * n) + 1;
+  const top: number[] = []; // ascending; top[0] is the k-th largest once full
+  for (let i = 0; i < n; i++) {
+    const x = xs[i];
+    if (top.length === k) {
+      if (x <= top[0]) continue;
+      top.shift();
+    }
+    let j = top.length;
+    while (j > 0 && top[j - 1] > x) j--;
+    top.splice(j, 0, x);
+  }
+  return top[0];
 }
 
 /**
  * A sliding window of `windowMs` in {@link BUCKETS} buckets, indexed by time on the caller's
- * clock. Messages are counted without reading the clock (they join the current bucket at its
- * next rotation); `shouldTime` says which messages to time: every one until the bucket holds
- * {@link DENSE_SAMPLES} samples, then one in 64, the newest overwriting the oldest. Buckets
- * rotate when a timed message, an error, a restart or a read lands in a later one (so after a
- * dense bucket up to 63 messages of the next go untimed).
+ * clock. Messages are counted from a running total (the mailbox's `processed`), the growth since
+ * the previous count joining the bucket of the count; errors, restarts and processing-time samples
+ * join the bucket of their time. A bucket keeps its newest {@link SAMPLES_PER_BUCKET} samples.
  */
 export class SignalWindow {
   private readonly bucketMs: number;
@@ -40,30 +51,20 @@ export class SignalWindow {
   private readonly errors = new Array<number>(BUCKETS).fill(0);
   private readonly restarts = new Array<number>(BUCKETS).fill(0);
   private readonly timed = new Array<number>(BUCKETS).fill(0);
-  private readonly samples: number[][] = Array.from({ length: BUCKETS }, () => []);
+  private readonly samples: Float64Array[] = Array.from({ length: BUCKETS }, () => new Float64Array(SAMPLES_PER_BUCKET));
   private cur = 0;
   private curEpoch = -1;
-  /** Samples in the current bucket (a copy of `timed[cur]`, read on every message). */
-  private fill = 0;
-  private pending = 0;
-  private skip = 0;
+  private lastTotal = 0;
+  private readonly scratch = new Float64Array(BUCKETS * SAMPLES_PER_BUCKET);
 
   constructor(readonly windowMs: number) {
     this.bucketMs = windowMs / BUCKETS;
   }
 
-  /** Counts one message; true when it should be timed (then call {@link record}). */
-  shouldTime(): boolean {
-    this.pending++;
-    return this.fill < DENSE_SAMPLES || (++this.skip & SPARSE) === 0;
-  }
-
-  /** Records a timed message's processing time, ending at `nowMs`. */
+  /** Records a message's processing time, ending at `nowMs`. */
   record(durationMs: number, nowMs: number): void {
     const i = this.rotate(nowMs);
-    const n = this.timed[i]++;
-    this.samples[i][n % DENSE_SAMPLES] = durationMs;
-    this.fill = this.timed[i];
+    this.samples[i][this.timed[i]++ % SAMPLES_PER_BUCKET] = durationMs;
   }
 
   /** Records an error thrown (or a rejection) by a message's handler at `nowMs`. */
@@ -76,29 +77,38 @@ export class SignalWindow {
     this.restarts[this.rotate(nowMs)]++;
   }
 
+  /** Counts the messages handled since the previous count, from a running `total`, at `nowMs`. */
+  countMessages(total: number, nowMs: number): void {
+    const i = this.rotate(nowMs);
+    if (total > this.lastTotal) this.messages[i] += total - this.lastTotal;
+    this.lastTotal = total;
+  }
+
   /** The signals over the window ending at `nowMs`. */
   read(nowMs: number): WindowReading {
     this.rotate(nowMs);
-    let messages = 0, errors = 0, restarts = 0;
-    const xs: number[] = [];
+    let messages = 0, errors = 0, restarts = 0, n = 0;
+    const xs = this.scratch;
     for (let i = 0; i < BUCKETS; i++) {
       if (this.epochs[i] < 0 || this.epochs[i] <= this.curEpoch - BUCKETS) continue;
       messages += this.messages[i];
       errors += this.errors[i];
       restarts += this.restarts[i];
-      for (const x of this.samples[i]) xs.push(x);
+      const k = Math.min(this.timed[i], SAMPLES_PER_BUCKET);
+      xs.set(this.samples[i].subarray(0, k), n);
+      n += k;
     }
     return {
       messages,
       errors,
       errorRate: messages === 0 ? 0 : Math.min(1, errors / messages),
-      latencyP99Ms: p99(xs),
-      latencySamples: xs.length,
+      latencyP99Ms: p99(xs.subarray(0, n)),
+      latencySamples: n,
       restarts,
     };
   }
 
-  /** Moves to the bucket of `nowMs` (clearing it if it held an older epoch) and adds the pending messages. */
+  /** Moves to the bucket of `nowMs`, clearing it if it held an older epoch. */
   private rotate(nowMs: number): number {
     const epoch = Math.floor(nowMs / this.bucketMs);
     if (epoch > this.curEpoch) {
@@ -109,13 +119,10 @@ export class SignalWindow {
         this.errors[i] = 0;
         this.restarts[i] = 0;
         this.timed[i] = 0;
-        this.samples[i] = [];
       }
       this.cur = i;
       this.curEpoch = epoch;
-      this.fill = this.timed[i];
     }
-    if (this.pending > 0) { this.messages[this.cur] += this.pending; this.pending = 0; }
     return this.cur;
   }
 }

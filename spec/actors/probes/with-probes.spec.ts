@@ -5,7 +5,7 @@ import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, isTroupeError, type ActorRef } from '../../../runtime/index.ts';
 import { createTestSystem } from '../../../runtime/testing.ts';
-import { dependsOn, withProbes, type ProbeRequest } from '../../../actors/probes/index.ts';
+import { dependsOn, withProbes, type ProbeAnswer, type ProbeRequest } from '../../../actors/probes/index.ts';
 import { plainWorker, probe, probedWorker, workerHooks, type WorkerMsg } from '../../helpers/probed-worker.ts';
 
 const answers = suite('withProbes: answers');
@@ -166,16 +166,31 @@ signals('errors thrown, sync or async, and restarts are counted across restarts'
   await kit.terminate();
 });
 
-signals('errors are counted on untimed messages too', async () => {
+signals('a busy definition times one message in 64; errors are counted on untimed messages too', async () => {
   const kit = createTestSystem();
-  const w = kit.spawn(probedWorker(workerHooks()), 'w', { restart: 'permanent' });
-  for (let i = 0; i < 128; i++) w.tell({ type: 'work' });
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  for (let i = 0; i < 256 + 64 * 4 + 1; i++) w.tell({ type: 'work' }); // 256 at one instant: busy, then sparse
   w.tell({ type: 'boom' });
   await kit.runUntilIdle();
   w.tell({ type: 'boom-async' });
   await kit.runUntilIdle();
   const s = (await probe(kit, w, 'liveness')).signals!;
-  assert.equal([s.messages, s.errors, s.latencySamples], [130, 2, 128], 'the two failing messages were past the dense samples');
+  assert.equal([s.messages, s.errors], [256 + 64 * 4 + 3, 2], 'the two failing messages (untimed) are counted');
+  assert.is(s.latencySamples, 128, 'the newest 128 samples of the bucket');
+  await kit.advance(31_000); // the busy samples leave the window
+  await probe(kit, w, 'liveness'); // and this answer ends the sparse spell
+  w.tell({ type: 'slow', ms: 50 });
+  await kit.advance(100);
+  const later = (await probe(kit, w, 'liveness')).signals!;
+  assert.equal([later.latencySamples, later.latencyP99Ms], [1, 50], 'once not busy it times every message again');
+  await kit.terminate();
+});
+
+signals('a request with signals: false gets an answer without them', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  const a = await w.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind: 'readiness', replyTo, signals: false }));
+  assert.equal(a, { kind: 'readiness', ok: true, checks: [{ name: 'ready', ok: true }] });
   await kit.terminate();
 });
 
