@@ -22,6 +22,8 @@ import type { CheckStatus, ProbeAnswer, ProbeKind, ProbeRequest } from './probe-
  *   see {@link ProbeConfig});
  * - `reportTo` — gets a {@link HealthReport} at start and on every transition (e.g. a health registry's `ref`);
  * - `service` — the service the instance belongs to, copied into every report;
+ * - `instance` — how reports name the instance (default its path, `target.path`; give
+ *   `String(target)`, its address, to tell incarnations apart);
  * - `eventLoop` — the node's event-loop delay reading (`createEventLoopDelayMonitor()` on a real
  *   node); without it the event-loop signal is not judged;
  * - `name` — the behavior's name in inspection (default `'probe'`).
@@ -31,6 +33,7 @@ export interface ProbeActorOptions {
   readonly probes?: ProbeConfig;
   readonly reportTo?: ActorRef<HealthReport>;
   readonly service?: string;
+  readonly instance?: string;
   readonly eventLoop?: EventLoopDelaySource;
   readonly name?: string;
 }
@@ -89,7 +92,8 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   if (eventLoop !== undefined && typeof eventLoop?.delayMs !== 'function') throw new TroupeError('invalid-spec', `${where}: eventLoop must have delayMs() (e.g. createEventLoopDelayMonitor()).`, { field: 'eventLoop' });
   const cfg: ResolvedProbeConfig = resolveProbeConfig(options.probes, where);
   const sampleKind = signalSampleKind(cfg);
-  const instance = target.path;
+  if (options.instance !== undefined && (typeof options.instance !== 'string' || options.instance.length === 0)) throw new TroupeError('invalid-spec', `${where}: instance must be a non-empty string (default the target's path).`, { field: 'instance' });
+  const instance = options.instance ?? target.path;
 
   const send = (ctx: Ctx, msg: ProbeActorMsg): void => {
     if (!ctx.system.isTerminated) ctx.self.tell(msg);
@@ -106,16 +110,29 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     return out;
   };
 
+  /** Which probes and checks pass, as bits (a change is reported): probes first, then each answer's checks. */
+  const checksKeyOf = (s: ProbeActorState): string => {
+    let key = '';
+    for (const kind of ['startup', 'liveness', 'readiness'] as const) {
+      const c = s.probes[kind];
+      if (c === null) continue;
+      key += c.ok ? '+' : '-';
+      for (const inner of s.checks[kind] ?? []) key += inner.ok ? '+' : '-';
+      key += '|';
+    }
+    return key;
+  };
+
   const update = (s: ProbeActorState, ctx: Ctx, final = false): void => {
     const verdict = deriveHealth(s.probes, cfg);
     const transition = isTransition(s.health, verdict);
     s.health = nextHealth(s.health, verdict, ctx.now());
-    const checks = checksOf(s);
-    const checksKey = checks.map((c) => `${c.ok ? '+' : '-'}${c.name}`).join(' ');
-    if ((transition || final || !s.reported || checksKey !== s.reportedChecks) && reportTo !== undefined) {
+    if (reportTo === undefined) return;
+    const checksKey = checksKeyOf(s);
+    if (transition || final || !s.reported || checksKey !== s.reportedChecks) {
       s.reported = true;
       s.reportedChecks = checksKey;
-      const report: HealthReport = { type: 'health', instance, ...(service === undefined ? {} : { service }), health: s.health, checks, ...(final ? { final } : {}) };
+      const report: HealthReport = { type: 'health', instance, ...(service === undefined ? {} : { service }), health: s.health, checks: checksOf(s), ...(final ? { final } : {}) };
       reportTo.tell(report);
     }
   };

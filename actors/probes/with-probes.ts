@@ -68,7 +68,7 @@ function combine(kind: ProbeKind, names: readonly string[], results: readonly Ch
  * (default 30 000): user messages handled (from the mailbox's counter), errors thrown (sync or
  * async), restarts, and the processing time of messages including async handlers, on the system
  * clock. Every message is timed while the definition's instances are not busy; once 256 timed
- * messages took less than 10 ms, one in 64 is, for a second (until the next timed message or
+ * messages took less than 10 ms, one in 1 024 is, for a second (until the next timed message or
  * probe answer after it; then it checks again). Every answer
  * carries these signals and the mailbox depth; the probe actor judges them. The per-message cost
  * is a type test, a counter and a try. Throws `invalid-spec` on bad options.

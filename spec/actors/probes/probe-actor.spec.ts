@@ -281,6 +281,17 @@ api('a probe actor without reportTo still probes (for get-health)', async () => 
   await kit.terminate();
 });
 
+api('reports name the instance as asked (e.g. by its address, per incarnation)', async () => {
+  const kit = createTestSystem();
+  const registry = createHealthRegistry(kit);
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  kit.spawn(defineProbeActor({ target: w, reportTo: registry.ref, instance: String(w), probes: { liveness: fast() } }), 'p');
+  await kit.runUntilIdle();
+  assert.equal(registry.status().instances.map((i) => i.instance), [String(w)]);
+  assert.match(String(w), /\/user\/w/);
+  await kit.terminate();
+});
+
 api('bad options are named in invalid-spec', async () => {
   const kit = createTestSystem();
   const w = kit.spawn(probedWorker(workerHooks()), 'w');
@@ -289,6 +300,7 @@ api('bad options are named in invalid-spec', async () => {
     [{ target: 'w' }, 'target'],
     [{ target: w, reportTo: {} }, 'reportTo'],
     [{ target: w, service: '' }, 'service'],
+    [{ target: w, instance: 3 }, 'instance'],
     [{ target: w, eventLoop: { delay: 3 } }, 'eventLoop'],
     [{ target: w, probes: { liveness: { timeoutMs: 2_000 } } }, 'probes.liveness.timeoutMs'],
   ];

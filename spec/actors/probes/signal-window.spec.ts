@@ -4,7 +4,7 @@
 import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { p99, SignalWindow } from '../../../actors/probes/internal/signal-window.ts';
-import { BUSY_BURST_MS, DENSE_BURST, SPARSE_FOR_MS, TimingSampler } from '../../../actors/probes/internal/timing-sampler.ts';
+import { BUSY_BURST_MS, DENSE_BURST, SPARSE_FOR_MS, SPARSE_MASK, TimingSampler } from '../../../actors/probes/internal/timing-sampler.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import fc from 'fast-check';
 
@@ -101,14 +101,14 @@ sampler('times every message while not busy', () => {
   assert.is(s.sparse, false);
 });
 
-sampler('a fast burst goes sparse (one in 64) for a second, then times a burst again', () => {
+sampler('a fast burst goes sparse (one in 1 024) for a second, then times a burst again', () => {
   const s = new TimingSampler();
   const c = clockAt();
   assert.is(timedOf(s, c, DENSE_BURST), DENSE_BURST);
   assert.is(s.sparse, true);
-  assert.is(timedOf(s, c, 64 * 10), 10);
+  assert.is(timedOf(s, c, (SPARSE_MASK + 1) * 10), 10);
   c.t += SPARSE_FOR_MS;
-  timedOf(s, c, 64);
+  timedOf(s, c, SPARSE_MASK + 1);
   assert.is(s.sparse, false, 'after a second the next timed message ends the sparse spell');
   c.t += 1;
   assert.is(timedOf(s, c, 100), 100);

@@ -166,16 +166,16 @@ signals('errors thrown, sync or async, and restarts are counted across restarts'
   await kit.terminate();
 });
 
-signals('a busy definition times one message in 64; errors are counted on untimed messages too', async () => {
+signals('a busy definition times one message in 1 024; errors are counted on untimed messages too', async () => {
   const kit = createTestSystem();
   const w = kit.spawn(probedWorker(workerHooks()), 'w');
-  for (let i = 0; i < 256 + 64 * 4 + 1; i++) w.tell({ type: 'work' }); // 256 at one instant: busy, then sparse
+  for (let i = 0; i < 256 + 300; i++) w.tell({ type: 'work' }); // 256 at one instant: busy, then sparse
   w.tell({ type: 'boom' });
   await kit.runUntilIdle();
   w.tell({ type: 'boom-async' });
   await kit.runUntilIdle();
   const s = (await probe(kit, w, 'liveness')).signals!;
-  assert.equal([s.messages, s.errors], [256 + 64 * 4 + 3, 2], 'the two failing messages (untimed) are counted');
+  assert.equal([s.messages, s.errors], [256 + 302, 2], 'the two failing messages (untimed) are counted');
   assert.is(s.latencySamples, 128, 'the newest 128 samples of the bucket');
   await kit.advance(31_000); // the busy samples leave the window
   await probe(kit, w, 'liveness'); // and this answer ends the sparse spell
