@@ -104,7 +104,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     for (const kind of ['startup', 'liveness', 'readiness'] as const) {
       const c = s.probes[kind];
       if (c === null) continue;
-      out.push(c.ok ? { name: kind, ok: true } : { name: kind, ok: false, reason: c.results === 0 ? 'not yet probed' : c.reason ?? 'failed' });
+      out.push(c.ok ? { name: kind, ok: true } : { name: kind, ok: false, reason: c.results === 0 ? 'not yet probed' : c.reason ?? 'not ready yet' });
       for (const inner of s.checks[kind] ?? []) out.push({ ...inner, name: `${kind}/${inner.name}` });
     }
     return out;

@@ -1,6 +1,7 @@
 // `withProbes`: decorates an actor definition so its instances answer probe requests through
 // their own mailbox (without calling the user's receive) and measure their own signals.
 
+import { ActorRef } from '../../runtime/actor-ref.ts';
 import type { ActorContext } from '../../runtime/context.ts';
 import type { ActorDefinition, Next, Signal } from '../../runtime/behavior.ts';
 import { TroupeError } from '../../runtime/errors.ts';
@@ -69,9 +70,10 @@ function combine(kind: ProbeKind, names: readonly string[], results: readonly Ch
  * async), restarts, and the processing time of messages including async handlers, on the system
  * clock. Every message is timed while the definition's instances are not busy; once 256 timed
  * messages took less than 10 ms, one in 1 024 is, for a second (until the next timed message or
- * probe answer after it; then it checks again). Every answer
- * carries these signals and the mailbox depth; the probe actor judges them. The per-message cost
- * is a type test, a counter and a try. Throws `invalid-spec` on bad options.
+ * probe answer after it; then it checks again). Every answer carries these signals and the
+ * mailbox depth (unless the request says `signals: false`); the probe actor judges them. The
+ * per-message cost is a type test, a counter and a try. A malformed probe request (no `replyTo`
+ * ref, unknown kind) is dropped. Throws `invalid-spec` on bad options.
  *
  * @example
  * const orders = withProbes(ordersDef, {
@@ -117,6 +119,7 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
   const sampler = new TimingSampler();
 
   const answer = (state: S, req: ProbeRequest, ctx: ActorContext<M | ProbeRequest>): void => {
+    if (!(req.replyTo instanceof ActorRef) || !PROBE_KINDS.includes(req.kind)) return; // malformed (e.g. from a peer): nobody to answer
     const w = windowOf(ctx);
     const now = ctx.now();
     sampler.expire(now);
@@ -124,7 +127,7 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     w.probes++;
     if (mailbox !== undefined) w.countMessages(mailbox.processed - w.probes, now);
     const signals: InstanceSignals | undefined = req.signals === false ? undefined : { ...w.read(now), mailboxDepth: mailbox?.size ?? 0, windowMs };
-    const checks = byKind[req.kind] ?? [];
+    const checks = byKind[req.kind];
     const names = checks.map((c) => c[0]);
     const outcomes: unknown[] = checks.map(([, fn]) => {
       try { return fn(state, ctx); } catch (e) { return { ok: false, reason: `threw: ${errorText(e)}` }; }

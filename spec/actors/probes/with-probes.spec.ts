@@ -88,6 +88,21 @@ answers('custom checks: typed results, booleans, throws, rejections, async, per 
   await kit.terminate();
 });
 
+answers('a malformed probe request is dropped without disturbing the instance', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  const events: string[] = [];
+  kit.events$.subscribe((e) => events.push(e.type));
+  const raw = w as unknown as { tell(m: unknown): void };
+  raw.tell({ type: 'troupe.probe', kind: 'liveness' });
+  raw.tell({ type: 'troupe.probe', kind: 'alive', replyTo: kit.createProbe().ref });
+  raw.tell({ type: 'troupe.probe', kind: 'liveness', replyTo: 'x' });
+  await kit.runUntilIdle();
+  assert.is((await probe(kit, w, 'liveness')).ok, true);
+  assert.not.ok(events.includes('failed') || events.includes('restarted'), events.join());
+  await kit.terminate();
+});
+
 answers('the user signal handler still runs', async () => {
   const kit = createTestSystem();
   const seen: string[] = [];
