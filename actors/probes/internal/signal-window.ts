@@ -14,26 +14,35 @@ export interface WindowReading {
 /** Buckets per window (the window slides one bucket at a time). */
 const BUCKETS = 6;
 /** Processing-time samples kept per bucket (the newest overwrite the oldest). */
-const SAMPLES_PER_BUCKET = 128;
+export const SAMPLES_PER_BUCKET = 64;
+
+/** The p99 of `xs` by nearest rank (0 for none). */
+export function p99(xs: readonly number[]): number {
+  return p99Of(xs, [[0, xs.length]]);
+}
 
 /**
- * The p99 of `xs` by nearest rank (0 for none): the k-th largest with k = n − ⌈0.99 n⌉ + 1 (at
- * most 8 for a full window), found in one pass keeping the k largest in a small sorted buffer.
+ * The p99 by nearest rank of the values in `segments` (`[start, count]` ranges of `xs`; 0 for
+ * none): the k-th largest with k = n − ⌈0.99 n⌉ + 1 (at most 4 for a full window), found in one
+ * pass keeping the k largest in a small sorted buffer — no copy, no sort.
  */
-export function p99(xs: ArrayLike<number>): number {
-  const n = xs.length;
+export function p99Of(xs: readonly number[], segments: readonly (readonly [start: number, count: number])[]): number {
+  let n = 0;
+  for (const [, count] of segments) n += count;
   if (n === 0) return 0;
   const k = n - Math.ceil(0.99 * n) + 1;
   const top: number[] = []; // ascending; top[0] is the k-th largest once full
-  for (let i = 0; i < n; i++) {
-    const x = xs[i];
-    if (top.length === k) {
-      if (x <= top[0]) continue;
-      top.shift();
+  for (const [start, count] of segments) {
+    for (let i = start; i < start + count; i++) {
+      const x = xs[i];
+      if (top.length === k) {
+        if (x <= top[0]) continue;
+        top.shift();
+      }
+      let j = top.length;
+      while (j > 0 && top[j - 1] > x) j--;
+      top.splice(j, 0, x);
     }
-    let j = top.length;
-    while (j > 0 && top[j - 1] > x) j--;
-    top.splice(j, 0, x);
   }
   return top[0];
 }
@@ -42,7 +51,9 @@ export function p99(xs: ArrayLike<number>): number {
  * A sliding window of `windowMs` in {@link BUCKETS} buckets, indexed by time on the caller's
  * clock. Messages are counted from a running total (the mailbox's `processed`), the growth since
  * the previous count joining the bucket of the count; errors, restarts and processing-time samples
- * join the bucket of their time. A bucket keeps its newest {@link SAMPLES_PER_BUCKET} samples.
+ * join the bucket of their time. A bucket keeps its newest {@link SAMPLES_PER_BUCKET} samples (64), in
+ * one plain array for the whole window allocated at the first sample (a probed instance that is
+ * never timed costs a few small arrays).
  */
 export class SignalWindow {
   private readonly bucketMs: number;
@@ -51,11 +62,11 @@ export class SignalWindow {
   private readonly errors = new Array<number>(BUCKETS).fill(0);
   private readonly restarts = new Array<number>(BUCKETS).fill(0);
   private readonly timed = new Array<number>(BUCKETS).fill(0);
-  private readonly samples: Float64Array[] = Array.from({ length: BUCKETS }, () => new Float64Array(SAMPLES_PER_BUCKET));
+  /** Bucket i's samples are at [i × SAMPLES_PER_BUCKET, +min(timed[i], SAMPLES_PER_BUCKET)). */
+  private samples: number[] | null = null;
   private cur = 0;
   private curEpoch = -1;
   private lastTotal = 0;
-  private readonly scratch = new Float64Array(BUCKETS * SAMPLES_PER_BUCKET);
 
   constructor(readonly windowMs: number) {
     this.bucketMs = windowMs / BUCKETS;
@@ -64,7 +75,8 @@ export class SignalWindow {
   /** Records a message's processing time, ending at `nowMs`. */
   record(durationMs: number, nowMs: number): void {
     const i = this.rotate(nowMs);
-    this.samples[i][this.timed[i]++ % SAMPLES_PER_BUCKET] = durationMs;
+    const xs = this.samples ??= new Array<number>(BUCKETS * SAMPLES_PER_BUCKET).fill(0);
+    xs[i * SAMPLES_PER_BUCKET + (this.timed[i]++ % SAMPLES_PER_BUCKET)] = durationMs;
   }
 
   /** Records an error thrown (or a rejection) by a message's handler at `nowMs`. */
@@ -88,21 +100,20 @@ export class SignalWindow {
   read(nowMs: number): WindowReading {
     this.rotate(nowMs);
     let messages = 0, errors = 0, restarts = 0, n = 0;
-    const xs = this.scratch;
+    const segments: [number, number][] = [];
     for (let i = 0; i < BUCKETS; i++) {
       if (this.epochs[i] < 0 || this.epochs[i] <= this.curEpoch - BUCKETS) continue;
       messages += this.messages[i];
       errors += this.errors[i];
       restarts += this.restarts[i];
       const k = Math.min(this.timed[i], SAMPLES_PER_BUCKET);
-      xs.set(this.samples[i].subarray(0, k), n);
-      n += k;
+      if (k > 0) { segments.push([i * SAMPLES_PER_BUCKET, k]); n += k; }
     }
     return {
       messages,
       errors,
       errorRate: messages === 0 ? 0 : Math.min(1, errors / messages),
-      latencyP99Ms: p99(xs.subarray(0, n)),
+      latencyP99Ms: this.samples === null ? 0 : p99Of(this.samples, segments),
       latencySamples: n,
       restarts,
     };

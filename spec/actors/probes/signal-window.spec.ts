@@ -3,7 +3,7 @@
 
 import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
-import { p99, SignalWindow } from '../../../actors/probes/internal/signal-window.ts';
+import { p99, SAMPLES_PER_BUCKET, SignalWindow } from '../../../actors/probes/internal/signal-window.ts';
 import { BUSY_BURST_MS, DENSE_BURST, SPARSE_FOR_MS, SPARSE_MASK, TimingSampler } from '../../../actors/probes/internal/timing-sampler.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import fc from 'fast-check';
@@ -61,18 +61,21 @@ window('old buckets slide out: after a whole window nothing is left', () => {
 
 window('the p99 follows the slow tail', () => {
   const w = new SignalWindow(30_000);
-  for (let i = 0; i < 99; i++) w.record(1, 1_000);
-  w.record(900, 1_000);
-  assert.is(w.read(1_000).latencyP99Ms, 1, 'one slow message in 100 is the 100th percentile, not the 99th');
-  for (let i = 0; i < 5; i++) w.record(900, 1_000);
-  assert.is(w.read(1_000).latencyP99Ms, 900);
+  for (let i = 0; i < 50; i++) w.record(1, 1_000);
+  for (let i = 0; i < 49; i++) w.record(1, 6_000);
+  w.record(900, 6_000);
+  assert.is(w.read(6_000).latencyP99Ms, 1, 'one slow message in 100 is the 100th percentile, not the 99th');
+  for (let i = 0; i < 5; i++) w.record(900, 6_000);
+  assert.is(w.read(6_000).latencyP99Ms, 900);
 });
 
-window('a bucket keeps its newest 128 samples', () => {
+window('a bucket keeps its newest samples; the p99 spans every bucket of the window', () => {
   const w = new SignalWindow(30_000);
-  for (let i = 0; i < 128; i++) w.record(1_000, 1_000);
-  for (let i = 0; i < 128; i++) w.record(1, 1_000);
-  assert.equal([w.read(1_000).latencySamples, w.read(1_000).latencyP99Ms], [128, 1]);
+  for (let i = 0; i < SAMPLES_PER_BUCKET; i++) w.record(1_000, 1_000);
+  for (let i = 0; i < SAMPLES_PER_BUCKET; i++) w.record(1, 1_000);
+  assert.equal([w.read(1_000).latencySamples, w.read(1_000).latencyP99Ms], [SAMPLES_PER_BUCKET, 1]);
+  for (let i = 0; i < 10; i++) w.record(700, 6_000); // the next bucket
+  assert.equal([w.read(6_000).latencySamples, w.read(6_000).latencyP99Ms], [SAMPLES_PER_BUCKET + 10, 700]);
 });
 
 const sampler = suite('timing sampler');
