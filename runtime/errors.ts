@@ -42,6 +42,7 @@ export type TroupeErrorCode =
   | 'transport-closed'
   | 'join-timeout'
   | 'node-unreachable'
+  | 'listen-failed'
   // persistence
   | 'schema-invalid'
   | 'invalid-stream'

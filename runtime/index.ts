@@ -59,7 +59,7 @@ export {
   defineService, createServiceHost, registerServiceMessages,
   type ServiceSpec, type ServiceDefinition, type ServiceRecovery, type DrainSettings, type PlacementSpec, type ServiceHost, type ServiceHostOptions,
   type Service, type ServiceRouterOptions, type DrainOptions, type StatusOptions, type ServiceCommand, type ServiceMsg, type ScaleResult, type DrainResult,
-  type ServiceStatus, type InstanceStatus, type InstancePhase, type NodePlacement, type ServiceHealthState, type InstanceHealth, type HealthReport, type ServiceProbes,
+  type ServiceStatus, type InstanceStatus, type InstancePhase, type NodePlacement, type ServiceProbes,
 } from '../actors/services/index.ts';
 
 // Persistence: journal, event sourcing, projections, sagas
@@ -92,3 +92,15 @@ export {
   type ConsumerLag, type ConsumerStatus, type IdempotencyStore, type LogBackend, type LogSource, type LogRecord, type Retention,
   type DerivedTopic, type MemoryLogOptions, type FileLogOptions, type DeliveryGuarantee, type PgLogOptions, type JetStreamLogOptions,
 } from '../actors/streams/index.ts';
+
+// Health probes and the node's HTTP endpoint
+export {
+  withProbes, defineProbeActor, dependsOn, createHealthRegistry, serveHealth, publishHealthEvents, aggregateHealth, isProbeRequest,
+  createEventLoopDelayMonitor, mailboxStatsOf, createHttpEndpoint, DEFAULT_PROBE, DEFAULT_SIGNALS,
+  type ProbeRequest, type ProbeAnswer, type ProbeKind, type CheckResult, type CheckStatus, type InstanceSignals, type ProbeConfig,
+  type ProbeSettings, type SignalSettings, type WithProbesOptions, type HealthCheck, type CheckOutcome, type InstanceHealth, type HealthState,
+  type HealthReport, type ProbeActorOptions, type ProbeActorMsg, type HealthRegistry, type HealthRegistryOptions, type HealthEvent,
+  type HealthSnapshot, type ServiceHealthStatus, type InstanceHealthStatus, type ServiceHealthState, type AggregateHealth, type CheckListing,
+  type ServeHealthOptions, type EventLoopDelaySource, type HttpEndpoint, type HttpEndpointOptions, type HttpReply, type HttpRequestInfo,
+  type HttpRouteHandler,
+} from '../actors/probes/index.ts';

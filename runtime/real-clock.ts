@@ -2,8 +2,9 @@
 // Troupe asks the system's Clock, Scheduler and Random, so tests can swap these for virtual ones.
 
 import { randomBytes, randomInt } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Clock, Scheduler, TimerId } from './clock.ts';
+import type { EventLoopDelayMonitor } from './event-loop-delay.ts';
 import { TimerQueue } from './internal/timer-queue.ts';
 import { createSeededRandom, type Random } from './random.ts';
 
@@ -93,4 +94,23 @@ export function settleEventLoop(): Promise<void> {
 export function holdProcessOpen(): () => void {
   const t = setInterval(() => {}, 1 << 30);
   return () => clearInterval(t);
+}
+
+/**
+ * The node's real event-loop delay (node:perf_hooks `monitorEventLoopDelay`, sampled every
+ * `resolutionMs`, default 20): `delayMs()` is the p99 over the current interval of `intervalMs`
+ * (default 5 000) or the previous one, whichever is larger. Its interval timer does not keep the
+ * process alive; `close()` stops it. One per node is enough: every probe actor can share it.
+ */
+export function createEventLoopDelayMonitor(options: { resolutionMs?: number; intervalMs?: number } = {}): EventLoopDelayMonitor {
+  const histogram = monitorEventLoopDelay({ resolution: options.resolutionMs ?? 20 });
+  histogram.enable();
+  let previousMs = 0;
+  const p99Ms = (): number => (histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0);
+  const rotate = setInterval(() => { previousMs = p99Ms(); histogram.reset(); }, options.intervalMs ?? 5_000);
+  rotate.unref();
+  return {
+    delayMs: () => Math.max(previousMs, p99Ms()),
+    close: () => { clearInterval(rotate); histogram.disable(); },
+  };
 }

@@ -1,35 +1,8 @@
-// An instance's health as a service sees it, and the report that sets it: the contract shared
-// with the health probes (actors/probes), mirrored here until both land and these types merge.
+// An instance's health as a service sees it (the probes' InstanceHealth and HealthReport) and the check of a report.
 
-/**
- * The health of one instance. `state` `'starting'` until the startup check passed, then
- * `'healthy'`, `'degraded'` (still routed) or `'unhealthy'` (not routed); `live`, `ready` and
- * `started` are the last results of each probe kind; `reasons` say why the state is not healthy;
- * `sinceMs` is when the state last changed (system clock). Without probes an instance is
- * `{ state: 'healthy', live: true, ready: true, started: true, reasons: [] }` from its start.
- */
-export interface InstanceHealth {
-  readonly state: 'starting' | 'healthy' | 'degraded' | 'unhealthy';
-  readonly live: boolean;
-  readonly ready: boolean;
-  readonly started: boolean;
-  readonly reasons: readonly string[];
-  readonly sinceMs: number;
-}
-
-/**
- * What a probe actor sends a service's actor on each health transition of one instance.
- * `instance` names it by its ref's address (unique per incarnation; what probe actors should use),
- * its path, or its id (`'orders-2'`: the instance of that ordinal on the receiving node that is not
- * draining). The service carries the health into the receptionist metadata — not
- * ready or `'unhealthy'`: routers stop sending it work; `'degraded'`: still routed — and into
- * its status. Reports for an instance that no longer runs there are ignored.
- */
-export interface HealthReport {
-  readonly type: 'health';
-  readonly instance: string;
-  readonly health: InstanceHealth;
-}
+// One contract with the probes: a service carries the InstanceHealth a probe actor reports.
+import type { InstanceHealth } from '../probes/instance-health.ts';
+export type { InstanceHealth, HealthReport } from '../probes/instance-health.ts';
 
 /**
  * Probe settings of a service. Until the probes land this is opaque: a service given `probes`

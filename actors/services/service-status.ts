@@ -40,7 +40,8 @@ export interface NodePlacement {
 }
 
 /** Aggregated health: every desired instance routed and none degraded → `'healthy'`; none routed → `'unhealthy'`; otherwise `'degraded'`. */
-export type ServiceHealthState = 'healthy' | 'degraded' | 'unhealthy';
+export type { ServiceHealthState } from '../probes/aggregate-health.ts';
+import type { ServiceHealthState } from '../probes/aggregate-health.ts';
 
 /**
  * A service's status as one node sees it (`scope` `'cluster'`: merged with what every other

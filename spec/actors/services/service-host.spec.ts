@@ -166,9 +166,9 @@ test('the health seam: unhealthy or not ready takes an instance out of routing, 
   const { service } = await start(k, { instances: 3 });
   const [i0, i1, i2] = (await service.status()).instances;
   const health = (state: InstanceHealth['state'], ready: boolean, reasons: string[] = []): InstanceHealth => ({ state, live: true, ready, started: true, reasons, sinceMs: k.kit.now() });
-  service.ref.tell({ type: 'health', instance: 'orders-0', health: health('unhealthy', false, ['liveness: no answer in 1000 ms']) });
-  service.ref.tell({ type: 'health', instance: i1.address, health: health('degraded', true, ['p99 latency 800 ms']) });
-  service.ref.tell({ type: 'health', instance: i2.ref.path, health: health('healthy', false, ['readiness: database down']) });
+  service.ref.tell({ type: 'health', instance: 'orders-0', health: health('unhealthy', false, ['liveness: no answer in 1000 ms']), checks: [] });
+  service.ref.tell({ type: 'health', instance: i1.address, health: health('degraded', true, ['p99 latency 800 ms']), checks: [] });
+  service.ref.tell({ type: 'health', instance: i2.ref.path, health: health('healthy', false, ['readiness: database down']), checks: [] });
   await k.kit.runUntilIdle();
   assert.equal(k.receptionist.instances(service.key).map((i) => [tail(i.ref.path), i.metadata.health, i.metadata.ready]), [['0.0', 'unhealthy', false], ['1.0', 'degraded', undefined], ['2.0', 'healthy', false]]);
   const router = service.router();
@@ -180,16 +180,16 @@ test('the health seam: unhealthy or not ready takes an instance out of routing, 
   assert.equal([s.routed, s.health], [1, 'degraded']);
 
   const dead = k.dead.length;
-  service.ref.tell({ type: 'health', instance: 'orders-9', health: health('healthy', true) });
-  service.ref.tell({ type: 'health', instance: 'orders-1', health: { state: 'fine' } as never });
+  service.ref.tell({ type: 'health', instance: 'orders-9', health: health('healthy', true), checks: [] });
+  service.ref.tell({ type: 'health', instance: 'orders-1', health: { state: 'fine' } as never, checks: [] });
   await k.kit.runUntilIdle();
   assert.is(k.dead.length, dead + 1, 'a malformed report is dead-lettered; one for an instance that is not here is ignored');
-  for (const i of [i0, i1, i2]) service.ref.tell({ type: 'health', instance: i.id, health: health('unhealthy', false) });
+  for (const i of [i0, i1, i2]) service.ref.tell({ type: 'health', instance: i.id, health: health('unhealthy', false), checks: [] });
   await k.kit.runUntilIdle();
   assert.equal((await service.status()).health, 'unhealthy', 'nothing routed: the service is unhealthy');
   const e = await router.ask<string>((replyTo) => ({ type: 'work', replyTo })).then(() => undefined, (x: unknown) => x);
   assert.ok(isTroupeError(e, 'actor-dead'), 'with every instance out of routing an ask fails at once');
-  service.ref.tell({ type: 'health', instance: 'orders-0', health: health('healthy', true) });
+  service.ref.tell({ type: 'health', instance: 'orders-0', health: health('healthy', true), checks: [] });
   await k.kit.runUntilIdle();
   assert.is(tail(await router.ask<string>((replyTo) => ({ type: 'work', replyTo }))), '0.0', 'back in routing as soon as it reports healthy');
   await k.kit.terminate();

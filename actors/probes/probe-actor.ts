@@ -1,0 +1,224 @@
+// The probe actor: one per probed instance. Runs its probes on the actor's timers (the system
+// scheduler: virtual time in tests), applies Kubernetes' semantics and reports every transition.
+
+import { ActorRef } from '../../runtime/actor-ref.ts';
+import { defineActor, type ActorDefinition } from '../../runtime/behavior.ts';
+import type { ActorContext } from '../../runtime/context.ts';
+import { assertNever, TroupeError } from '../../runtime/errors.ts';
+import type { EventLoopDelaySource } from '../../runtime/event-loop-delay.ts';
+import { mailboxStatsOf } from '../../runtime/mailbox-stats.ts';
+import type { HealthReport, InstanceHealth } from './instance-health.ts';
+import {
+  activeProbes, applyProbeResult, applySignalSample, deriveHealth, describeAskFailure, firstProbeDelay, initialStates,
+  isTransition, markStopped, nextHealth, signalSampleKind, type ProbeStates,
+} from './internal/probe-decisions.ts';
+import { resolveProbeConfig, type ProbeConfig, type ResolvedProbeConfig } from './probe-config.ts';
+import type { CheckStatus, ProbeAnswer, ProbeKind, ProbeRequest } from './probe-request.ts';
+
+/**
+ * Options of {@link defineProbeActor}:
+ * - `target` (required) — the instance to probe (defined with `withProbes`);
+ * - `probes` — which probes run and how (default `{ liveness: {}, readiness: {} }` with signals on;
+ *   see {@link ProbeConfig});
+ * - `reportTo` — gets a {@link HealthReport} at start and on every transition (e.g. a health registry's `ref`);
+ * - `service` — the service the instance belongs to, copied into every report;
+ * - `instance` — how reports name the instance (default its path, `target.path`; give
+ *   `String(target)`, its address, to tell incarnations apart);
+ * - `eventLoop` — the node's event-loop delay reading (`createEventLoopDelayMonitor()` on a real
+ *   node); without it the event-loop signal is not judged;
+ * - `name` — the behavior's name in inspection (default `'probe'`).
+ */
+export interface ProbeActorOptions {
+  readonly target: ActorRef<ProbeRequest>;
+  readonly probes?: ProbeConfig;
+  readonly reportTo?: ActorRef<HealthReport>;
+  readonly service?: string;
+  readonly instance?: string;
+  readonly eventLoop?: EventLoopDelaySource;
+  readonly name?: string;
+}
+
+/**
+ * Messages of a probe actor. Users send `get-health` (the current health, reasons up to date);
+ * `probe-tick` and `probe-result` are its own (from its timers and from its probes' answers).
+ */
+export type ProbeActorMsg =
+  | { readonly type: 'get-health'; readonly replyTo: ActorRef<InstanceHealth> }
+  | { readonly type: 'probe-tick'; readonly kind: ProbeKind; readonly first: boolean }
+  | { readonly type: 'probe-result'; readonly kind: ProbeKind; readonly seq: number; readonly answer: ProbeAnswer | null; readonly reason: string | null };
+
+/** A probe actor's state (mutable, owned by the actor). */
+export interface ProbeActorState {
+  probes: ProbeStates;
+  health: InstanceHealth;
+  readonly inflight: Partial<Record<ProbeKind, number>>;
+  readonly checks: Partial<Record<ProbeKind, readonly CheckStatus[]>>;
+  seq: number;
+  readonly startedAtMs: number;
+  /** Whether the first report went out (it does at start, whatever the health). */
+  reported: boolean;
+  /** Which checks passed at the last report (a change is reported too, so the registry's reasons stay current). */
+  reportedChecks: string;
+}
+
+type Ctx = ActorContext<ProbeActorMsg>;
+
+/**
+ * Defines the probe actor of one instance. Each probe runs every `periodMs` (first after
+ * `initialDelayMs`) by asking the target a {@link ProbeRequest} with the probe's `timeoutMs`;
+ * no answer in time, a dead target or a failed answer is a failure. A startup probe runs alone
+ * until it succeeds once, then liveness and readiness start. A probe whose previous run has not
+ * answered by its next period counts that run as failed. The answers of the liveness probe (of
+ * the readiness probe without one) are the samples of the degraded signals. Health is derived
+ * as documented on `InstanceHealth`; a report goes to `reportTo` at start, on every transition
+ * and when a check turns from passing to failing or back (its reasons then refresh). When the
+ * target stops, the actor reports it unhealthy (`final: true`) and stops itself. Detection of an
+ * instance that stops answering: between `(failureThreshold − 1) × periodMs + timeoutMs` and
+ * `failureThreshold × periodMs + timeoutMs` after it hangs. Throws `invalid-spec` on bad options.
+ *
+ * @example
+ * const registry = createHealthRegistry(system);
+ * const orders = system.spawn(withProbes(ordersDef), 'orders');
+ * system.spawn(defineProbeActor({ target: orders, reportTo: registry.ref, service: 'orders',
+ *   probes: { liveness: { periodMs: 1_000 }, readiness: { periodMs: 1_000 } } }), 'orders-probe');
+ */
+export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<ProbeActorMsg, ProbeActorState> {
+  const where = 'defineProbeActor';
+  if (typeof options !== 'object' || options === null) throw new TroupeError('invalid-spec', `${where}: expected { target, probes?, reportTo? }.`, { field: 'options' });
+  const { target, reportTo, service, eventLoop } = options;
+  if (!(target instanceof ActorRef)) throw new TroupeError('invalid-spec', `${where}: target must be the ActorRef of an instance defined with withProbes.`, { field: 'target' });
+  if (reportTo !== undefined && !(reportTo instanceof ActorRef)) throw new TroupeError('invalid-spec', `${where}: reportTo must be an ActorRef<HealthReport> (e.g. a health registry's ref).`, { field: 'reportTo' });
+  if (service !== undefined && (typeof service !== 'string' || service.length === 0)) throw new TroupeError('invalid-spec', `${where}: service must be a non-empty string.`, { field: 'service' });
+  if (eventLoop !== undefined && typeof eventLoop?.delayMs !== 'function') throw new TroupeError('invalid-spec', `${where}: eventLoop must have delayMs() (e.g. createEventLoopDelayMonitor()).`, { field: 'eventLoop' });
+  const cfg: ResolvedProbeConfig = resolveProbeConfig(options.probes, where);
+  const sampleKind = signalSampleKind(cfg);
+  if (options.instance !== undefined && (typeof options.instance !== 'string' || options.instance.length === 0)) throw new TroupeError('invalid-spec', `${where}: instance must be a non-empty string (default the target's path).`, { field: 'instance' });
+  const instance = options.instance ?? target.path;
+
+  const send = (ctx: Ctx, msg: ProbeActorMsg): void => {
+    if (!ctx.system.isTerminated) ctx.self.tell(msg);
+  };
+
+  const checksOf = (s: ProbeActorState): CheckStatus[] => {
+    const out: CheckStatus[] = [];
+    for (const kind of ['startup', 'liveness', 'readiness'] as const) {
+      const c = s.probes[kind];
+      if (c === null) continue;
+      out.push(c.ok ? { name: kind, ok: true } : { name: kind, ok: false, reason: c.results === 0 ? 'not yet probed' : c.reason ?? 'not ready yet' });
+      for (const inner of s.checks[kind] ?? []) out.push({ ...inner, name: `${kind}/${inner.name}` });
+    }
+    return out;
+  };
+
+  /** Which probes and checks pass, as bits (a change is reported): probes first, then each answer's checks. */
+  const checksKeyOf = (s: ProbeActorState): string => {
+    let key = '';
+    for (const kind of ['startup', 'liveness', 'readiness'] as const) {
+      const c = s.probes[kind];
+      if (c === null) continue;
+      key += c.ok ? '+' : '-';
+      for (const inner of s.checks[kind] ?? []) key += inner.ok ? '+' : '-';
+      key += '|';
+    }
+    return key;
+  };
+
+  const update = (s: ProbeActorState, ctx: Ctx, final = false): void => {
+    const verdict = deriveHealth(s.probes, cfg);
+    const transition = isTransition(s.health, verdict);
+    s.health = nextHealth(s.health, verdict, ctx.now());
+    if (reportTo === undefined) return;
+    const checksKey = checksKeyOf(s);
+    if (transition || final || !s.reported || checksKey !== s.reportedChecks) {
+      s.reported = true;
+      s.reportedChecks = checksKey;
+      const report: HealthReport = { type: 'health', instance, ...(service === undefined ? {} : { service }), health: s.health, checks: checksOf(s), ...(final ? { final } : {}) };
+      reportTo.tell(report);
+    }
+  };
+
+  const schedule = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
+    const delay = firstProbeDelay(cfg[kind]!, s.startedAtMs, ctx.now());
+    if (delay === 0) send(ctx, { type: 'probe-tick', kind, first: true });
+    else ctx.timers.startSingle(kind, { type: 'probe-tick', kind, first: true }, delay);
+  };
+
+  const runProbe = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
+    const { timeoutMs } = cfg[kind]!;
+    const seq = ++s.seq;
+    s.inflight[kind] = seq;
+    const signals = kind === sampleKind && cfg.signals !== null;
+    target.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind, replyTo, signals }), { timeoutMs }).then(
+      (answer) => send(ctx, { type: 'probe-result', kind, seq, answer, reason: null }),
+      (e: unknown) => send(ctx, { type: 'probe-result', kind, seq, answer: null, reason: describeAskFailure(e, timeoutMs) }),
+    );
+  };
+
+  const start = (s: ProbeActorState, ctx: Ctx): void => {
+    ctx.watch(target as ActorRef<never>);
+    for (const kind of activeProbes(s.probes)) schedule(s, ctx, kind);
+    update(s, ctx);
+  };
+
+  const onTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind, first: boolean): void => {
+    if (!activeProbes(s.probes).includes(kind)) return;
+    if (first) ctx.timers.startPeriodic(kind, { type: 'probe-tick', kind, first: false }, cfg[kind]!.periodMs);
+    if (s.inflight[kind] !== undefined) {
+      s.inflight[kind] = undefined;
+      s.probes = applyProbeResult(s.probes, cfg, kind, false, `no answer within the period of ${cfg[kind]!.periodMs} ms`);
+    }
+    runProbe(s, ctx, kind);
+    update(s, ctx);
+  };
+
+  const onResult = (s: ProbeActorState, ctx: Ctx, m: Extract<ProbeActorMsg, { type: 'probe-result' }>): void => {
+    if (s.inflight[m.kind] !== m.seq) return; // a late answer to a run already counted
+    s.inflight[m.kind] = undefined;
+    const a = m.answer;
+    const wasStarted = s.probes.startup === null || s.probes.startup.ok;
+    s.probes = applyProbeResult(s.probes, cfg, m.kind, a !== null && a.ok, a === null ? m.reason : a.ok ? null : a.reason ?? 'failed');
+    s.checks[m.kind] = a?.checks ?? [];
+    if (a?.signals !== undefined && m.kind === sampleKind) {
+      // the deeper of: behind the probe when the instance read it, and now (a local instance only)
+      const depth = Math.max(a.signals.mailboxDepth, mailboxStatsOf(target as ActorRef<never>)?.size ?? 0);
+      s.probes = applySignalSample(s.probes, cfg, { ...a.signals, mailboxDepth: depth, eventLoopDelayMs: eventLoop?.delayMs() });
+    }
+    if (!wasStarted && s.probes.startup!.ok) {
+      ctx.timers.cancel('startup');
+      for (const kind of activeProbes(s.probes)) schedule(s, ctx, kind);
+    }
+    update(s, ctx);
+  };
+
+  return defineActor<ProbeActorMsg, ProbeActorState>({
+    name: options.name ?? 'probe',
+    init: (ctx) => {
+      const probes = initialStates(cfg);
+      return { probes, health: { ...deriveHealth(probes, cfg), sinceMs: ctx.now() }, inflight: {}, checks: {}, seq: 0, startedAtMs: ctx.now(), reported: false, reportedChecks: '' };
+    },
+    receive: (s, m, ctx) => {
+      switch (m.type) {
+        case 'get-health': ctx.send(m.replyTo, s.health); return s;
+        case 'probe-tick': onTick(s, ctx, m.kind, m.first); return s;
+        case 'probe-result': onResult(s, ctx, m); return s;
+        default: return assertNever(m);
+      }
+    },
+    signal: (s, sig, ctx) => {
+      switch (sig.type) {
+        case 'started':
+        case 'restarted':
+          start(s, ctx);
+          return s;
+        case 'terminated':
+          if (!sig.ref.equals(target as ActorRef<never>) && sig.ref.toString() !== target.toString()) return s;
+          ctx.timers.cancelAll();
+          s.probes = markStopped(s.probes, `stopped (${sig.reason.kind})`);
+          update(s, ctx, true);
+          ctx.stop(ctx.self as ActorRef<never>);
+          return s;
+        default: return s;
+      }
+    },
+  });
+}

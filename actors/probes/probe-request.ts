@@ -1,0 +1,67 @@
+// The probe protocol: the request a probed instance answers through its own mailbox, and the
+// typed answer (a check result plus the instance's measured signals).
+
+import type { ActorRef } from '../../runtime/actor-ref.ts';
+
+/** The three Kubernetes probe kinds: is it alive (restart if not), ready for work (route to it), done starting. */
+export type ProbeKind = 'liveness' | 'readiness' | 'startup';
+
+/** Every probe kind, in the order they gate each other (startup first). */
+export const PROBE_KINDS: readonly ProbeKind[] = ['startup', 'liveness', 'readiness'];
+
+/**
+ * Asks an instance one probe. It travels through the instance's own mailbox, behind its user
+ * messages, so an instance stuck in a handler cannot answer and fails its liveness probe.
+ * Instances defined with `withProbes` answer it without calling the user's `receive`.
+ */
+export interface ProbeRequest {
+  readonly type: 'troupe.probe';
+  readonly kind: ProbeKind;
+  readonly replyTo: ActorRef<ProbeAnswer>;
+  /** Whether the answer should carry the instance's signals (default true; the probe actor asks for them on its sampling probe only). */
+  readonly signals?: boolean;
+}
+
+/** The result of one check: `ok`, why not, and optional structured facts (plain data). */
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly reason?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** One named check inside an answer (e.g. the `db` dependency of a readiness answer). */
+export interface CheckStatus {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
+/**
+ * What an instance measured about itself over its signal window (see `withProbes`):
+ * user messages handled and thrown errors in the window, the error rate (`errors / messages`,
+ * 0 with no messages), the p99 processing time of the timed messages (async handlers included,
+ * on the system clock; 0 with no samples) and how many were timed, restarts in the window, the
+ * mailbox depth when it answered, and the window's length.
+ */
+export interface InstanceSignals {
+  readonly messages: number;
+  readonly errors: number;
+  readonly errorRate: number;
+  readonly latencyP99Ms: number;
+  readonly latencySamples: number;
+  readonly restarts: number;
+  readonly mailboxDepth: number;
+  readonly windowMs: number;
+}
+
+/** The answer to a {@link ProbeRequest}: the overall result, each named check, and the instance's signals (unless the request said `signals: false`). */
+export interface ProbeAnswer extends CheckResult {
+  readonly kind: ProbeKind;
+  readonly checks: readonly CheckStatus[];
+  readonly signals?: InstanceSignals;
+}
+
+/** True when `msg` is a {@link ProbeRequest} (a cheap structural test, safe on any message). */
+export function isProbeRequest(msg: unknown): msg is ProbeRequest {
+  return typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'troupe.probe';
+}

@@ -1,0 +1,321 @@
+// Specs of the probe actor on virtual time: detection of a hung instance within the thresholds'
+// periods, degraded by latency / errors / mailbox depth / event-loop delay, crash loops, startup
+// gating, flapping damped by thresholds, readiness from a dependency, and the end of an instance.
+
+import { suite } from '../../helpers/uvu.ts';
+import * as assert from 'uvu/assert';
+import { isTroupeError, type ActorRef } from '../../../runtime/index.ts';
+import { createTestSystem, type TestSystem, type TestSystemOptions } from '../../../runtime/testing.ts';
+import {
+  createHealthRegistry, defineProbeActor, dependsOn, type HealthEvent, type HealthRegistry, type InstanceHealth,
+  type ProbeActorOptions, type ProbeConfig, type ProbeRequest, type WithProbesOptions,
+} from '../../../actors/probes/index.ts';
+import { probedWorker, workerHooks, type WorkerHooks, type WorkerMsg, type WorkerState } from '../../helpers/probed-worker.ts';
+
+const PERIOD = 1_000;
+const fast = (o: object = {}) => ({ periodMs: PERIOD, timeoutMs: PERIOD, ...o });
+
+interface Rig {
+  kit: TestSystem;
+  registry: HealthRegistry;
+  hooks: WorkerHooks;
+  worker: ActorRef<WorkerMsg | ProbeRequest>;
+  prober: ActorRef<never>;
+  /** The instance's transitions so far (from the registry's history). */
+  transitions(): { atMs: number; to: InstanceHealth }[];
+  health(): InstanceHealth;
+}
+
+function rig(probes: ProbeConfig, o: { worker?: WithProbesOptions<WorkerState, WorkerMsg>; ready?: boolean; system?: TestSystemOptions; probe?: Partial<ProbeActorOptions> } = {}): Rig {
+  const kit = createTestSystem(o.system);
+  const registry = createHealthRegistry(kit);
+  const hooks = workerHooks();
+  const worker = kit.spawn(probedWorker(hooks, o.worker, o.ready ?? true), 'w');
+  const prober = kit.spawn(defineProbeActor({ target: worker, reportTo: registry.ref, service: 'svc', probes, ...o.probe }), 'w-probe') as ActorRef<never>;
+  const transitions = () => registry.history()
+    .filter((e): e is Extract<HealthEvent, { type: 'instance-health' }> => e.type === 'instance-health')
+    .map((e) => ({ atMs: e.atMs, to: e.to }));
+  return { kit, registry, hooks, worker, prober, transitions, health: () => registry.instance('/user/w')!.health };
+}
+
+/** The virtual time at which the instance first matched `pred` (per the registry's history). */
+function firstTime(r: Rig, pred: (h: InstanceHealth) => boolean): number | undefined {
+  return r.transitions().find((t) => pred(t.to))?.atMs;
+}
+
+const hang = suite('probe actor: a hung instance');
+
+hang('liveness fails after failureThreshold periods: detected within one period of the threshold', async () => {
+  const r = rig({ liveness: fast(), readiness: fast() });
+  await r.kit.advance(5_300);
+  assert.is(r.health().state, 'healthy');
+  const hungAt = r.kit.now();
+  r.worker.tell({ type: 'hang' });
+  await r.kit.advance(6_000);
+  const detected = firstTime(r, (h) => !h.live);
+  assert.ok(detected !== undefined, 'liveness must fail');
+  const after = detected - hungAt;
+  // a probe sent in the hang fails at its timeout; the third consecutive failure turns liveness
+  assert.ok(after >= 2 * PERIOD + PERIOD && after <= 3 * PERIOD + PERIOD, `detected ${after} ms after the hang`);
+  assert.equal(r.health(), { ...r.health(), state: 'unhealthy', live: false, ready: false });
+  assert.match(r.health().reasons[0], /^liveness: no answer within 1000 ms \(3 consecutive failures\)|^liveness: no answer within the period/);
+  assert.is((await r.registry.livez()).ok, false);
+  r.hooks.release();
+  await r.kit.advance(2 * PERIOD);
+  assert.is(r.health().state, 'healthy', 'one answer brings liveness back (successThreshold 1), readiness too');
+  await r.kit.terminate();
+});
+
+hang('with failureThreshold 1 an unresponsive instance is detected within 1–2 periods', async () => {
+  const r = rig({ liveness: { periodMs: PERIOD, timeoutMs: 500, failureThreshold: 1 } });
+  await r.kit.advance(3_700);
+  const hungAt = r.kit.now();
+  r.worker.tell({ type: 'hang' });
+  await r.kit.advance(3_000);
+  const after = firstTime(r, (h) => !h.live)! - hungAt;
+  assert.ok(after > 0 && after <= PERIOD + 500, `detected ${after} ms after the hang`);
+  assert.ok(after <= 2 * PERIOD);
+  r.hooks.release();
+  await r.kit.terminate();
+});
+
+hang('a probe still unanswered at its next period counts as failed there', async () => {
+  const r = rig({ liveness: { periodMs: 500, timeoutMs: 500, failureThreshold: 2 } });
+  await r.kit.advance(1_000);
+  r.worker.tell({ type: 'hang' });
+  await r.kit.advance(2_000);
+  assert.is(r.health().live, false);
+  assert.ok(r.registry.instance('/user/w')!.checks!.some((c) => c.name === 'liveness' && /no answer within/.test(c.reason ?? '')));
+  r.hooks.release();
+  await r.kit.terminate();
+});
+
+hang('initialDelayMs delays the first probe', async () => {
+  const r = rig({ readiness: fast({ initialDelayMs: 3_000 }) });
+  await r.kit.advance(2_900);
+  assert.is(r.health().state, 'starting');
+  await r.kit.advance(200);
+  assert.is(r.health().state, 'healthy');
+  assert.is(firstTime(r, (h) => h.state === 'healthy'), 3_000);
+  await r.kit.terminate();
+});
+
+const degraded = suite('probe actor: degraded from signals');
+
+degraded('a slow handler pushes the p99 over its threshold: degraded, still ready; healthy once the window passes', async () => {
+  const r = rig({ liveness: fast(), readiness: fast(), signals: { latencyP99Ms: 100, minMessages: 5 } }, { worker: { signalWindowMs: 6_000 } });
+  await r.kit.advance(2_000);
+  for (let i = 0; i < 12; i++) { r.worker.tell({ type: 'slow', ms: 200 }); await r.kit.advance(500); }
+  const h = r.health();
+  assert.is(h.state, 'degraded');
+  assert.equal([h.live, h.ready], [true, true]);
+  assert.match(h.reasons.join(), /latency p99 200 ms > 100 ms/);
+  await r.kit.advance(10_000);
+  assert.is(r.health().state, 'healthy', 'the slow samples left the window');
+  const states = r.transitions().map((t) => t.to.state);
+  assert.equal(states, ['starting', 'healthy', 'degraded', 'healthy']);
+  await r.kit.terminate();
+});
+
+degraded('an erroring handler pushes the error rate over its threshold', async () => {
+  const r = rig({ liveness: fast(), readiness: fast() }, { system: { guardian: { decider: () => 'resume' } } });
+  await r.kit.advance(1_000);
+  for (let i = 0; i < 20; i++) {
+    r.worker.tell(i % 3 === 0 ? { type: 'boom' } : { type: 'work' });
+    await r.kit.advance(250);
+  }
+  const h = r.health();
+  assert.is(h.state, 'degraded');
+  assert.match(h.reasons.join(), /error rate 0\.\d+ > 0\.2/);
+  assert.equal([h.live, h.ready], [true, true], 'errors a supervisor resumes from leave it serving');
+  await r.kit.terminate();
+});
+
+degraded('a deep mailbox is degraded', async () => {
+  const r = rig({ liveness: fast(), signals: { failureThreshold: 1, successThreshold: 1 } });
+  await r.kit.advance(9_900);
+  r.worker.tell({ type: 'slow', ms: 300 }); // busy from 9 900 to 10 200: the probe of 10 000 waits behind it
+  await r.kit.advance(150);
+  for (let i = 0; i < 1_500; i++) r.worker.tell({ type: 'work' }); // queued behind the probe
+  await r.kit.advance(300);
+  assert.is(r.health().state, 'degraded');
+  assert.match(r.health().reasons.join(), /mailbox depth 1500 > 1000/);
+  await r.kit.advance(PERIOD);
+  assert.is(r.health().state, 'healthy', 'drained');
+  await r.kit.terminate();
+});
+
+degraded('the node\'s event-loop delay, read through the injected source', async () => {
+  let delay = 5;
+  const r = rig({ liveness: fast(), signals: { eventLoopDelayMs: 100, successThreshold: 1 } }, { probe: { eventLoop: { delayMs: () => delay } } });
+  await r.kit.advance(3_000);
+  assert.is(r.health().state, 'healthy');
+  delay = 250;
+  await r.kit.advance(2_000);
+  assert.is(r.health().state, 'degraded');
+  assert.match(r.health().reasons.join(), /event-loop delay p99 250 ms > 100 ms/);
+  delay = 20;
+  await r.kit.advance(PERIOD);
+  assert.is(r.health().state, 'healthy');
+  await r.kit.terminate();
+});
+
+const crashes = suite('probe actor: crashes');
+
+crashes('an instance crashing in a loop (restarted each time) is not ready: unhealthy, still live', async () => {
+  const r = rig({ liveness: fast(), readiness: fast() }, { system: { guardian: { intensity: { maxRestarts: 1_000, withinMs: 1_000 } } } });
+  await r.kit.advance(1_000);
+  for (let i = 0; i < 8; i++) { r.worker.tell({ type: 'boom' }); await r.kit.advance(500); }
+  await r.kit.advance(PERIOD);
+  const h = r.health();
+  assert.equal([h.state, h.live, h.ready], ['unhealthy', true, false]);
+  assert.match(h.reasons.join(), /crash loop: \d+ restarts in the signal window > 3/);
+  assert.is(r.registry.service('svc')!.state, 'unhealthy');
+  await r.kit.terminate();
+});
+
+crashes('an instance that crashes and is not restarted stops: a final unhealthy report, and the probe actor stops', async () => {
+  const r = rig({ liveness: fast(), readiness: fast() }, { system: { guardian: { decider: () => 'stop' } } });
+  await r.kit.advance(1_000);
+  const watcher = r.kit.createProbe<never>();
+  r.worker.tell({ type: 'boom' });
+  await watcher.expectTerminated(r.prober);
+  const last = r.registry.history().at(-2)!;
+  assert.equal(last.type === 'instance-health' && [last.to.state, last.to.live, last.to.reasons], ['unhealthy', false, ['stopped (failure)']]);
+  assert.is(r.health().state, 'unhealthy', 'the registry keeps it until it is forgotten');
+  await r.kit.terminate();
+});
+
+const gating = suite('probe actor: startup gating');
+
+gating('liveness and readiness wait until the startup probe succeeds', async () => {
+  let livenessChecks = 0;
+  const r = rig(
+    { startup: fast({ failureThreshold: 30 }), liveness: fast(), readiness: fast() },
+    { worker: { started: (s) => s.handled >= 3, checks: { probe: { kind: 'liveness', check: () => { livenessChecks++; return true; } } } } },
+  );
+  await r.kit.advance(5_000);
+  assert.equal([r.health().state, r.health().started, r.health().live], ['starting', false, true]);
+  assert.is(livenessChecks, 0, 'no liveness probe before startup succeeded');
+  for (let i = 0; i < 3; i++) r.worker.tell({ type: 'work' });
+  await r.kit.advance(PERIOD);
+  assert.equal([r.health().state, r.health().started], ['healthy', true]);
+  await r.kit.advance(3 * PERIOD);
+  assert.ok(livenessChecks >= 3, `liveness probed after startup (${livenessChecks})`);
+  await r.kit.terminate();
+});
+
+gating('a startup probe that fails failureThreshold times makes the instance unhealthy and not live', async () => {
+  const r = rig({ startup: fast({ failureThreshold: 5 }), liveness: fast() }, { worker: { started: () => ({ ok: false, reason: 'cache cold' }) } });
+  await r.kit.advance(3_500);
+  assert.is(r.health().state, 'starting');
+  await r.kit.advance(1_000);
+  const h = r.health();
+  assert.equal([h.state, h.live, h.started], ['unhealthy', false, false]);
+  assert.equal(h.reasons, ['startup: started: cache cold (5 consecutive failures)']);
+  assert.is(firstTime(r, (x) => !x.live), 4_000, 'the 5th probe (at 0, 1, 2, 3, 4 s) fails at once');
+  await r.kit.terminate();
+});
+
+const flapping = suite('probe actor: flapping and dependencies');
+
+flapping('readiness flapping every period is damped by the thresholds; a sustained change goes through', async () => {
+  const r = rig({ readiness: fast({ failureThreshold: 3, successThreshold: 2 }) });
+  await r.kit.advance(1_500);
+  assert.is(r.health().state, 'healthy');
+  for (let i = 0; i < 10; i++) {
+    r.worker.tell({ type: 'set-ready', ready: i % 2 === 1 });
+    await r.kit.advance(PERIOD);
+  }
+  assert.equal(r.transitions().map((t) => t.to.state), ['starting', 'healthy'], 'no transition while it flaps');
+  r.worker.tell({ type: 'set-ready', ready: false });
+  await r.kit.advance(3 * PERIOD);
+  assert.is(r.health().ready, false);
+  r.worker.tell({ type: 'set-ready', ready: true });
+  await r.kit.advance(PERIOD);
+  assert.is(r.health().ready, false, 'one success is not enough (successThreshold 2)');
+  await r.kit.advance(PERIOD);
+  assert.is(r.health().ready, true);
+  assert.equal(r.transitions().map((t) => t.to.state), ['starting', 'healthy', 'unhealthy', 'healthy']);
+  await r.kit.terminate();
+});
+
+flapping('readiness from a dependency: not ready (but live) while the dependency is not; custom checks are in the report', async () => {
+  const kit = createTestSystem();
+  const registry = createHealthRegistry(kit);
+  const hooks = workerHooks();
+  const db = kit.spawn(probedWorker(hooks, {}, false), 'db');
+  const api = kit.spawn(probedWorker(hooks, { checks: { db: dependsOn(db, { timeoutMs: 300 }) } }), 'api');
+  kit.spawn(defineProbeActor({ target: api, reportTo: registry.ref, service: 'api', probes: { liveness: fast(), readiness: fast({ failureThreshold: 1 }) } }), 'api-probe');
+  await kit.advance(2_000);
+  const status = registry.instance('/user/api')!;
+  assert.equal([status.health.state, status.health.live, status.health.ready], ['unhealthy', true, false]);
+  assert.equal(status.checks, [
+    { name: 'liveness', ok: true },
+    { name: 'readiness', ok: false, reason: 'db: /user/db is not ready: ready: not ready yet' },
+    { name: 'readiness/ready', ok: true },
+    { name: 'readiness/db', ok: false, reason: '/user/db is not ready: ready: not ready yet' },
+  ]);
+  db.tell({ type: 'set-ready', ready: true });
+  await kit.advance(PERIOD);
+  assert.is(registry.instance('/user/api')!.health.state, 'healthy');
+  await kit.terminate();
+});
+
+const api = suite('probe actor: API');
+
+api('get-health answers the current health, reasons up to date', async () => {
+  const r = rig({ readiness: fast() }, { ready: false });
+  await r.kit.advance(1_500);
+  const h = await (r.prober as unknown as ActorRef<{ type: 'get-health'; replyTo: ActorRef<InstanceHealth> }>).ask<InstanceHealth>((replyTo) => ({ type: 'get-health', replyTo }));
+  assert.equal(h, { state: 'unhealthy', live: true, ready: false, started: true, reasons: ['readiness: ready: not ready yet (2 consecutive failures)'], sinceMs: 0 });
+  await r.kit.terminate();
+});
+
+api('a probe actor without reportTo still probes (for get-health)', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  const p = kit.spawn(defineProbeActor({ target: w, probes: { readiness: fast() } }), 'p');
+  await kit.advance(100);
+  assert.is((await p.ask<InstanceHealth>((replyTo) => ({ type: 'get-health', replyTo }))).state, 'healthy');
+  await kit.terminate();
+});
+
+api('reports name the instance as asked (e.g. by its address, per incarnation)', async () => {
+  const kit = createTestSystem();
+  const registry = createHealthRegistry(kit);
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  kit.spawn(defineProbeActor({ target: w, reportTo: registry.ref, instance: String(w), probes: { liveness: fast() } }), 'p');
+  await kit.runUntilIdle();
+  assert.equal(registry.status().instances.map((i) => i.instance), [String(w)]);
+  assert.match(String(w), /\/user\/w/);
+  await kit.terminate();
+});
+
+api('bad options are named in invalid-spec', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  const cases: [unknown, string][] = [
+    [null, 'options'],
+    [{ target: 'w' }, 'target'],
+    [{ target: w, reportTo: {} }, 'reportTo'],
+    [{ target: w, service: '' }, 'service'],
+    [{ target: w, instance: 3 }, 'instance'],
+    [{ target: w, eventLoop: { delay: 3 } }, 'eventLoop'],
+    [{ target: w, probes: { liveness: { timeoutMs: 2_000 } } }, 'probes.liveness.timeoutMs'],
+  ];
+  for (const [o, field] of cases) {
+    try { defineProbeActor(o as ProbeActorOptions); assert.unreachable(field); } catch (e) {
+      assert.ok(isTroupeError(e, 'invalid-spec'), `${field}: ${String(e)}`);
+      assert.is(e.data.field, field);
+    }
+  }
+  await kit.terminate();
+});
+
+hang.run();
+degraded.run();
+crashes.run();
+gating.run();
+flapping.run();
+api.run();

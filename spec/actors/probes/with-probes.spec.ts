@@ -1,0 +1,237 @@
+// Specs of withProbes: probes answered through the instance's own mailbox without the user's
+// receive, readiness/startup/custom checks with typed results, and the signals it measures.
+
+import { suite } from '../../helpers/uvu.ts';
+import * as assert from 'uvu/assert';
+import { defineActor, isTroupeError, type ActorRef } from '../../../runtime/index.ts';
+import { createTestSystem } from '../../../runtime/testing.ts';
+import { dependsOn, withProbes, type ProbeAnswer, type ProbeRequest } from '../../../actors/probes/index.ts';
+import { plainWorker, probe, probedWorker, workerHooks, type WorkerMsg } from '../../helpers/probed-worker.ts';
+
+const answers = suite('withProbes: answers');
+
+answers('probes are answered without calling the user receive', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  w.tell({ type: 'work' });
+  for (const kind of ['liveness', 'readiness', 'startup'] as const) {
+    const a = await probe(kit, w, kind);
+    assert.is(a.kind, kind);
+    assert.is(a.ok, true);
+  }
+  const handled = await w.ask<number>((replyTo) => ({ type: 'handled', replyTo }));
+  assert.is(handled, 1, 'only the work message reached receive');
+  await kit.terminate();
+});
+
+answers('a probe waits behind the queued messages: a stuck instance does not answer', async () => {
+  const kit = createTestSystem();
+  const hooks = workerHooks();
+  const w = kit.spawn(probedWorker(hooks), 'w');
+  w.tell({ type: 'hang' });
+  try {
+    await probe(kit, w, 'liveness', 500);
+    assert.unreachable('a hung instance must not answer');
+  } catch (e) {
+    assert.ok(isTroupeError(e, 'ask-timeout'), String(e));
+  }
+  hooks.release();
+  assert.is((await probe(kit, w, 'liveness')).ok, true, 'answers again once the handler returns');
+  await kit.terminate();
+});
+
+answers('readiness is the instance\'s own `ready` answer, from its current state', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks(), {}, false), 'w');
+  const notReady = await probe(kit, w, 'readiness');
+  assert.equal([notReady.ok, notReady.reason, notReady.checks], [false, 'ready: not ready yet', [{ name: 'ready', ok: false, reason: 'not ready yet' }]]);
+  assert.is((await probe(kit, w, 'liveness')).ok, true, 'liveness does not ask ready()');
+  w.tell({ type: 'set-ready', ready: true });
+  assert.equal((await probe(kit, w, 'readiness')).checks, [{ name: 'ready', ok: true }]);
+  await kit.terminate();
+});
+
+answers('startup answers `started`; without one an instance is started once it answers', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks(), { started: (s) => s.handled >= 2 }), 'w');
+  assert.is((await probe(kit, w, 'startup')).ok, false);
+  w.tell({ type: 'work' });
+  w.tell({ type: 'work' });
+  assert.is((await probe(kit, w, 'startup')).ok, true);
+  const plain = kit.spawn(withProbes(plainWorker(workerHooks())), 'plain');
+  assert.equal(await probe(kit, plain, 'startup').then((a) => [a.ok, a.checks]), [true, []]);
+  await kit.terminate();
+});
+
+answers('custom checks: typed results, booleans, throws, rejections, async, per probe kind, with details', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks(), {
+    checks: {
+      cache: () => ({ ok: true, details: { entries: 3 } }),
+      queue: { kind: 'readiness', check: async () => ({ ok: false, reason: 'backlog 900', details: { backlog: 900 } }) },
+      disk: { kind: 'liveness', check: () => { throw new Error('EIO'); } },
+      clock: { kind: 'liveness', check: () => Promise.reject(new Error('skewed')) },
+      flag: { kind: 'startup', check: () => 'yes' as unknown as boolean },
+      warm: { kind: 'startup', check: async () => true },
+    },
+  }), 'w');
+  const ready = await probe(kit, w, 'readiness');
+  assert.is(ready.ok, false);
+  assert.equal(ready.checks, [{ name: 'ready', ok: true }, { name: 'cache', ok: true }, { name: 'queue', ok: false, reason: 'backlog 900' }]);
+  assert.is(ready.reason, 'queue: backlog 900');
+  assert.equal(ready.details, { cache: { entries: 3 }, queue: { backlog: 900 } });
+  const live = await probe(kit, w, 'liveness');
+  assert.equal(live.checks, [{ name: 'disk', ok: false, reason: 'threw: EIO' }, { name: 'clock', ok: false, reason: 'rejected: skewed' }]);
+  const startup = await probe(kit, w, 'startup');
+  assert.equal(startup.checks.map((c) => [c.name, c.ok]), [['flag', false], ['warm', true]]);
+  assert.match(startup.checks[0].reason!, 'return a boolean or { ok, reason? }');
+  await kit.terminate();
+});
+
+answers('a malformed probe request is dropped without disturbing the instance', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  const events: string[] = [];
+  kit.events$.subscribe((e) => events.push(e.type));
+  const raw = w as unknown as { tell(m: unknown): void };
+  raw.tell({ type: 'troupe.probe', kind: 'liveness' });
+  raw.tell({ type: 'troupe.probe', kind: 'alive', replyTo: kit.createProbe().ref });
+  raw.tell({ type: 'troupe.probe', kind: 'liveness', replyTo: 'x' });
+  await kit.runUntilIdle();
+  assert.is((await probe(kit, w, 'liveness')).ok, true);
+  assert.not.ok(events.includes('failed') || events.includes('restarted'), events.join());
+  await kit.terminate();
+});
+
+answers('the user signal handler still runs', async () => {
+  const kit = createTestSystem();
+  const seen: string[] = [];
+  const def = withProbes(defineActor<'x', undefined>({ init: () => undefined, receive: () => undefined, signal: (_s, sig) => { seen.push(sig.type); } }));
+  kit.spawn(def, 'a');
+  await kit.runUntilIdle();
+  assert.equal(seen, ['started']);
+  await kit.terminate();
+});
+
+answers('bad options are named in invalid-spec', () => {
+  const hooks = workerHooks();
+  const cases: [() => unknown, string][] = [
+    [() => withProbes({} as never), 'def'],
+    [() => withProbes(plainWorker(hooks), null as never), 'options'],
+    [() => withProbes(plainWorker(hooks), { signalWindowMs: 10 }), 'signalWindowMs'],
+    [() => withProbes(plainWorker(hooks), { ready: true as never }), 'ready'],
+    [() => withProbes(plainWorker(hooks), { started: 'yes' as never }), 'started'],
+    [() => withProbes(plainWorker(hooks), { checks: { db: {} as never } }), 'checks.db'],
+    [() => withProbes(plainWorker(hooks), { checks: { db: { kind: 'alive' as never, check: () => true } } }), 'checks.db.kind'],
+    [() => dependsOn(createTestSystem().spawn(withProbes(plainWorker(hooks))), { timeoutMs: 5_000 }), 'timeoutMs'],
+  ];
+  for (const [make, field] of cases) {
+    try { make(); assert.unreachable(field); } catch (e) {
+      assert.ok(isTroupeError(e, 'invalid-spec'), `${field}: ${String(e)}`);
+      assert.is(e.data.field, field);
+    }
+  }
+});
+
+const deps = suite('withProbes: readiness from a dependency');
+
+deps('dependsOn: ready only while the dependency is ready; says why not', async () => {
+  const kit = createTestSystem();
+  const hooks = workerHooks();
+  const db = kit.spawn(probedWorker(hooks, {}, false), 'db');
+  const api = kit.spawn(probedWorker(hooks, { checks: { db: dependsOn(db) } }), 'api');
+  const a1 = await probe(kit, api, 'readiness');
+  assert.equal(a1.checks[1], { name: 'db', ok: false, reason: '/user/db is not ready: ready: not ready yet' });
+  db.tell({ type: 'set-ready', ready: true });
+  assert.is((await probe(kit, api, 'readiness')).ok, true);
+  db.tell({ type: 'hang' });
+  const a3 = await probe(kit, api, 'readiness');
+  assert.equal(a3.checks[1], { name: 'db', ok: false, reason: '/user/db: no answer within 500 ms' });
+  assert.is((await probe(kit, api, 'liveness')).ok, true, 'a dependency does not make the instance not live');
+  hooks.release();
+  kit.stop(db as ActorRef<never>);
+  await kit.runUntilIdle();
+  assert.equal((await probe(kit, api, 'readiness')).checks[1], { name: 'db', ok: false, reason: '/user/db: the instance is not alive' });
+  await kit.terminate();
+});
+
+const signals = suite('withProbes: measured signals');
+
+signals('processing time of async handlers on the system clock gives the p99', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  for (let i = 0; i < 9; i++) w.tell({ type: 'work' });
+  w.tell({ type: 'slow', ms: 250 });
+  await kit.advance(300);
+  const s = (await probe(kit, w, 'liveness')).signals!;
+  assert.equal([s.messages, s.latencySamples, s.latencyP99Ms, s.errors, s.windowMs], [10, 10, 250, 0, 30_000]);
+  await kit.terminate();
+});
+
+signals('errors thrown, sync or async, and restarts are counted across restarts', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  w.tell({ type: 'work' });
+  w.tell({ type: 'boom' });
+  await kit.runUntilIdle();
+  w.tell({ type: 'boom-async' });
+  await kit.runUntilIdle();
+  const s = (await probe(kit, w, 'liveness')).signals!;
+  assert.equal([s.messages, s.errors, s.errorRate, s.restarts], [3, 2, 2 / 3, 2]);
+  await kit.terminate();
+});
+
+signals('a busy definition times one message in 1 024; errors are counted on untimed messages too', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  for (let i = 0; i < 256 + 300; i++) w.tell({ type: 'work' }); // 256 at one instant: busy, then sparse
+  w.tell({ type: 'boom' });
+  await kit.runUntilIdle();
+  w.tell({ type: 'boom-async' });
+  await kit.runUntilIdle();
+  const s = (await probe(kit, w, 'liveness')).signals!;
+  assert.equal([s.messages, s.errors], [256 + 302, 2], 'the two failing messages (untimed) are counted');
+  assert.is(s.latencySamples, 64, 'the newest 64 samples of the bucket');
+  await kit.advance(31_000); // the busy samples leave the window
+  await probe(kit, w, 'liveness'); // and this answer ends the sparse spell
+  w.tell({ type: 'slow', ms: 50 });
+  await kit.advance(100);
+  const later = (await probe(kit, w, 'liveness')).signals!;
+  assert.equal([later.latencySamples, later.latencyP99Ms], [1, 50], 'once not busy it times every message again');
+  await kit.terminate();
+});
+
+signals('a request with signals: false gets an answer without them', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  const a = await w.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind: 'readiness', replyTo, signals: false }));
+  assert.equal(a, { kind: 'readiness', ok: true, checks: [{ name: 'ready', ok: true }] });
+  await kit.terminate();
+});
+
+signals('the mailbox depth is what waits behind the probe', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  const answer = probe(kit, w, 'liveness');
+  for (let i = 0; i < 5; i++) w.tell({ type: 'work' });
+  assert.is((await answer).signals!.mailboxDepth, 5);
+  await kit.terminate();
+});
+
+signals('the window slides: old signals leave it', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks(), { signalWindowMs: 6_000 }), 'w');
+  w.tell({ type: 'boom' });
+  await kit.advance(7_000);
+  const s = (await probe(kit, w, 'liveness')).signals!;
+  assert.equal([s.errors, s.restarts, s.windowMs], [0, 0, 6_000]);
+  await kit.terminate();
+});
+
+answers.run();
+deps.run();
+signals.run();
+
+// keeps the message type honest: a probed worker accepts both its own messages and probes
+const _typecheck = (r: ActorRef<WorkerMsg | ProbeRequest>): ActorRef<ProbeRequest> => r;
+void _typecheck;
