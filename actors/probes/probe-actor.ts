@@ -74,7 +74,9 @@ type Ctx = ActorContext<ProbeActorMsg>;
  * and when a check turns from passing to failing or back (its reasons then refresh). When the
  * target stops, the actor reports it unhealthy (`final: true`) and stops itself. Detection of an
  * instance that stops answering: between `(failureThreshold − 1) × periodMs + timeoutMs` and
- * `failureThreshold × periodMs + timeoutMs` after it hangs. Throws `invalid-spec` on bad options.
+ * `failureThreshold × periodMs + timeoutMs` after it hangs. Many probe actors started at once
+ * probe in step (a burst every period): spread them with `initialDelayMs` (e.g. `i × periodMs / n`),
+ * as kubelet spreads its first probes. Throws `invalid-spec` on bad options.
  *
  * @example
  * const registry = createHealthRegistry(system);

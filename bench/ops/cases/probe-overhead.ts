@@ -5,9 +5,9 @@
 import { createSystem, defineActor, type ActorDefinition, type ActorRef } from '../../../runtime/index.ts';
 import { createEventLoopDelayMonitor, createHealthRegistry, defineProbeActor, withProbes } from '../../../actors/probes/index.ts';
 import type { CaseParams, Metrics } from '../../harness/suite.ts';
-import { produce, secondsSince, type TellMsg } from '../../local/workload.ts';
+import { BATCH, secondsSince, yieldToIo, type TellMsg } from '../../local/workload.ts';
 
-type Mode = 'none' | 'wrapped' | 'probed';
+type Mode = 'none' | 'wrapped' | 'probed' | 'asked';
 
 /** Counts deliveries across all instances; keeps the last message of each so none is optimised away. */
 class FanInReceiver {
@@ -33,6 +33,24 @@ class FanInReceiver {
 
 let rx: FanInReceiver | undefined;
 
+/** Messages sent but not yet handled before the producer waits (a reader under backpressure). */
+const MAX_IN_FLIGHT = 16 * BATCH;
+
+/**
+ * Sends `n` messages in batches of {@link BATCH}, a setImmediate between batches, and waits while
+ * more than {@link MAX_IN_FLIGHT} are unhandled: without the bound an open-loop producer that gets
+ * ahead once (a burst of timers, a GC) keeps a growing backlog that is promoted to the old
+ * generation, and the run flips into a slower, GC-bound regime unrelated to what is measured.
+ */
+async function produceBounded(n: number, receiver: FanInReceiver, send: (m: TellMsg) => void): Promise<void> {
+  for (let i = 0; i < n;) {
+    const end = Math.min(n, i + BATCH);
+    for (; i < end; i++) send({ type: 'n', v: i });
+    await yieldToIo();
+    while (i - receiver.count > MAX_IN_FLIGHT) await yieldToIo();
+  }
+}
+
 const instance = defineActor<TellMsg, { i: number }>({
   name: 'instance',
   init: (ctx) => ({ i: Number(ctx.path.slice(ctx.path.lastIndexOf('-') + 1)) }),
@@ -40,15 +58,30 @@ const instance = defineActor<TellMsg, { i: number }>({
 });
 const probed = withProbes(instance);
 
+/** The control of `asked` mode: an actor answering pings, asked by tickers as often as probes would ask. */
+type Ping = { type: 'ping'; replyTo: ActorRef<'pong'> };
+const echo = defineActor<Ping, undefined>({ name: 'echo', init: () => undefined, receive: (_s, m) => { m.replyTo.tell('pong'); } });
+const ticker = (target: ActorRef<Ping>, periodMs: number, phaseMs: number) => defineActor<'tick', undefined>({
+  name: 'ticker',
+  init: (ctx) => { ctx.timers.startSingle('first', 'tick', phaseMs); },
+  receive: (_s, _m, ctx) => {
+    if (!ctx.timers.isActive('t')) ctx.timers.startPeriodic('t', 'tick', periodMs);
+    void ctx.ask<'pong', Ping>(target, (replyTo) => ({ type: 'ping', replyTo }), { timeoutMs: 1_000 });
+  },
+});
+
 function modeOf(o: CaseParams['options']): Mode {
   const m = o.mode ?? 'none';
-  if (m !== 'none' && m !== 'wrapped' && m !== 'probed') throw new Error(`option mode=${m}: use none, wrapped or probed`);
+  if (m !== 'none' && m !== 'wrapped' && m !== 'probed' && m !== 'asked') throw new Error(`option mode=${m}: use none, wrapped, probed or asked`);
   return m;
 }
 
 /**
  * Tells `size` messages round-robin to `options.instances` (default 1 000) instances, batches of
- * 1024 with a setImmediate between batches (so timers — the probes — run during the load). In
+ * 1024 with a setImmediate between batches (so timers — the probes — run during the load), at most
+ * 16 384 in flight. The
+ * `asked` control makes as many asks as the probes would (two per instance per period) to an
+ * actor that only answers, without probes: what any ask traffic costs the tell path. In
  * `probed` mode each instance has a probe actor (liveness and readiness every `options.periodMs`,
  * default 1 000, timeout 1 000) reporting to a registry. Reports `msgPerSec`, `cpuNsPerMsg`
  * (process CPU per message: steadier than the rate on a busy machine), and `probesPerSec`: the
@@ -67,13 +100,20 @@ export async function run({ size, options }: CaseParams): Promise<Metrics> {
   if (mode === 'probed') {
     const registry = createHealthRegistry(system);
     for (let i = 0; i < n; i++) {
-      const probes = { liveness: { periodMs, timeoutMs: 1_000 }, readiness: { periodMs, timeoutMs: 1_000 } };
+      // instances started together are probed out of step (as kubelet spreads its workers' first probes)
+      const phase = Math.floor((i * periodMs) / n);
+      const probes = { liveness: { periodMs, timeoutMs: 1_000, initialDelayMs: phase }, readiness: { periodMs, timeoutMs: 1_000, initialDelayMs: phase } };
       system.spawn(defineProbeActor({ target: refs[i] as never, reportTo: registry.ref, service: 'bench', probes, eventLoop: monitor }), `p-${i}`);
     }
     // wait until every instance has been probed ready once, so the timed pass runs in steady state
     await new Promise<void>((resolve) => {
       const sub = registry.events$.subscribe((e) => { if (e.type === 'service-health' && e.to === 'healthy') { sub.unsubscribe(); resolve(); } });
     });
+  }
+  if (mode === 'asked') {
+    // as many asks, as often, as the probes make (2 per instance per period), to an actor that only answers
+    const target = system.spawn(echo, 'echo');
+    for (let i = 0; i < n; i++) system.spawn(ticker(target, periodMs / 2, Math.floor((i * periodMs) / n)), `t-${i}`);
   }
   const seenBefore = (): number => system.inspect().children.filter((c) => c.name.startsWith('p-')).reduce((a, c) => a + c.mailbox.processed, 0);
   const before = mode === 'probed' ? seenBefore() : 0;
@@ -82,7 +122,7 @@ export async function run({ size, options }: CaseParams): Promise<Metrics> {
   let k = 0;
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  await produce(size, 'io', (m) => { refs[k].tell(m); if (++k === n) k = 0; });
+  await produceBounded(size, receiver, (m) => { refs[k].tell(m); if (++k === n) k = 0; });
   await receiver.done;
   const secs = secondsSince(t0);
   const cpu = process.cpuUsage(c0);
