@@ -63,7 +63,7 @@ type Ping = { type: 'ping'; replyTo: ActorRef<'pong'> };
 const echo = defineActor<Ping, undefined>({ name: 'echo', init: () => undefined, receive: (_s, m) => { m.replyTo.tell('pong'); } });
 const ticker = (target: ActorRef<Ping>, periodMs: number, phaseMs: number) => defineActor<'tick', undefined>({
   name: 'ticker',
-  init: (ctx) => { ctx.timers.startSingle('first', 'tick', phaseMs); },
+  init: (ctx) => { ctx.timers.startSingle('first', 'tick', phaseMs); return undefined; },
   receive: (_s, _m, ctx) => {
     if (!ctx.timers.isActive('t')) ctx.timers.startPeriodic('t', 'tick', periodMs);
     void ctx.ask<'pong', Ping>(target, (replyTo) => ({ type: 'ping', replyTo }), { timeoutMs: 1_000 });
