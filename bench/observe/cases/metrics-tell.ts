@@ -1,0 +1,33 @@
+// Local tell with metrics and logging on or off (options `metrics`: 'on' | 'off', `log`: 'info' |
+// 'silent'): the tell workload of the local suite, plus CPU time per message (steadier under load).
+
+import { createSystem, defineActor } from '../../../runtime/index.ts';
+import type { CaseParams, Metrics } from '../../harness/suite.ts';
+import { Receiver, timeTell, type TellMsg } from '../../local/workload.ts';
+
+let rx: Receiver | undefined;
+
+const sink = defineActor<TellMsg, { n: number }>({
+  name: 'sink',
+  init: () => ({ n: 0 }),
+  receive: (s, m) => { rx!.receive(m); return s; },
+});
+
+/** Lines the logger writes go nowhere: the case measures the cost of logging being on, not of I/O. */
+const discard = { write: (_line: string): void => {} };
+
+/** Tells `size` messages to one actor; reports `msgPerSec` and `cpuNsPerMsg`. */
+export async function run({ size, options }: CaseParams): Promise<Metrics> {
+  const metrics = options.metrics === 'on';
+  const level = options.log === 'info' ? 'info' : 'silent';
+  const receiver = new Receiver(size);
+  rx = receiver;
+  const system = createSystem({ name: 'bench', metrics, log: { level, destination: discard } });
+  const ref = system.spawn(sink, 'sink');
+  const cpu0 = process.cpuUsage();
+  const figures = await timeTell(receiver, 'microtask', (m) => ref.tell(m));
+  const cpu = process.cpuUsage(cpu0);
+  if (metrics && !(await system.metrics!.render()).body.includes('troupe_actor_messages_processed_total{actor_class="sink"}')) throw new Error('metrics on, but no processed count');
+  await system.terminate();
+  return { ...figures, cpuNsPerMsg: ((cpu.user + cpu.system) * 1_000) / size };
+}
