@@ -37,7 +37,7 @@ export class Sampler {
   private adaptive(): number {
     if (this.avgMs < 0) return 1; // nothing measured yet: time the next one too
     if (this.avgMs === 0) return MAX_EVERY; // a clock that stands still (virtual time): timing tells nothing
-    const every = Math.ceil(TIMING_COST_MS / (BUDGET * this.avgMs));
+    const every = Math.round(TIMING_COST_MS / (BUDGET * this.avgMs));
     return every < 1 ? 1 : every > MAX_EVERY ? MAX_EVERY : every;
   }
 }
