@@ -10,7 +10,6 @@ import { askProcess, type AskOptions } from '../ask.ts';
 import { IGNORE, type ActorDefinition, type Signal, type TerminationReason } from '../behavior.ts';
 import type { ActorContext, TimerScheduler } from '../context.ts';
 import type { Logger } from 'pino';
-import type { Observer } from '../observe/internal/observer.ts';
 import { TroupeError } from '../errors.ts';
 import type { Random } from '../random.ts';
 import { resolveSpawnOptions, validateName, type ResolvedSpawnOptions, type SpawnOptions } from '../spawn-options.ts';
@@ -202,20 +201,21 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     }
     const tp = this.host.dispatcher.throughput;
     const mb = this.mailbox;
-    // Observability (metrics, log context): per turn, and one store per message; null when both are off.
+    // Observability (metrics, log context) works per turn; `now` holds the message being handled
+    // for log lines (null when nothing logs). One null check when both are off.
     const obs = this.host.observer;
-    const t0 = obs === null ? -1 : obs.turnStarted(this);
+    const now = obs === null ? null : obs.turnStarted(this);
     let n = 0;
     while (n < tp && mb.size > 0) {
       n++;
-      this.invoke(mb.take(), obs);
+      this.invoke(mb.take(), now);
       if ((this.flags & NOT_RUNNABLE) !== 0) break;
       if (this.sysq !== null) {
         this.processSystem();
         if ((this.flags & NOT_RUNNABLE) !== 0) break;
       }
     }
-    if (obs !== null) obs.turnEnded(this, n, t0);
+    if (obs !== null) obs.turnEnded(this, n);
     if (gate !== null && (this.flags & (PERMIT | BUSY)) === PERMIT) { this.flags &= ~PERMIT; gate.release(); }
     if ((this.flags & (SCHEDULED | NOT_RUNNABLE)) === 0 && mb.size > 0) {
       this.flags |= SCHEDULED;
@@ -224,10 +224,10 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     return n;
   }
 
-  private invoke(msg: unknown, obs: Observer | null): void {
+  private invoke(msg: unknown, now: { msg: unknown } | null): void {
     const tracer = this.host.tracer;
     if (tracer !== null) tracer.deliver(this.path, msg);
-    if (obs !== null) obs.now.msg = msg; // the message being handled, for log lines
+    if (now !== null) now.msg = msg;
     let r: unknown;
     try {
       r = this.def.receive(this.state, msg, this);
@@ -239,6 +239,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
       this.flags |= BUSY;
       const epoch = this.epoch;
+      const obs = this.host.observer;
       if (obs !== null) obs.wentAsync(this, msg);
       (r as PromiseLike<unknown>).then(
         (s) => this.asyncDone(s, undefined, false, epoch),

@@ -42,12 +42,12 @@ const describe = (e: unknown): string => (e instanceof Error ? e.message : Strin
 export class Observer implements HandlingContext {
   /** The actor whose turn runs now. */
   cell: ObservedCell | null = null;
-  /**
-   * The message that actor handles now, set by the cell before each message of a turn. A fresh
-   * holder per turn: a young object, so storing young messages in it skips the GC's
-   * old-to-young write barrier (storing into the long-lived observer itself cost ~1 ns a message).
-   */
-  now: { msg: unknown } = { msg: undefined };
+  /** The message that actor handles now (the cell sets it before each message of a turn). */
+  private now: { msg: unknown } = { msg: undefined };
+  /** When the current turn started, if it is timed; -1 if not. */
+  private t0 = -1;
+  /** Whether log lines may be written (then the cell tells which message it handles). */
+  private readonly logsContext: boolean;
   private inFlight: Map<ObservedCell, InFlight> | null = null;
   /** The async handler that began in the current turn, if any. */
   private asyncNow: InFlight | null = null;
@@ -60,21 +60,23 @@ export class Observer implements HandlingContext {
     readonly log: SystemLog,
   ) {
     log.context = this;
+    this.logsContext = !log.silent;
     this.wantsLifecycle = !log.silent && LOG_LEVEL_VALUES[log.level as 'debug'] <= LOG_LEVEL_VALUES.debug;
   }
 
   // ---- the message being handled -------------------------------------------------------------
 
   /**
-   * A turn of `cell` begins (the cell then sets {@link msg} before each message). Returns the
-   * clock when this turn is timed (sampled), else -1.
+   * A turn of `cell` begins. Returns the holder the cell puts each message of the turn in (a fresh,
+   * young object: storing young messages in it skips the GC's old-to-young write barrier, which
+   * storing into the long-lived observer cost ~1 ns a message), or null when nothing logs.
    */
-  turnStarted(cell: ObservedCell): number {
+  turnStarted(cell: ObservedCell): { msg: unknown } | null {
     this.cell = cell;
-    this.now = { msg: undefined };
     this.asyncNow = null;
     const m = this.metrics;
-    return m !== null && m.handlers.tick() ? this.clock.now() : -1;
+    this.t0 = m !== null && m.handlers.tick() ? this.clock.now() : -1;
+    return this.logsContext ? (this.now = { msg: undefined }) : null;
   }
 
   /** `cell`'s handler of `msg` returned a promise: the actor is busy until {@link settled}. */
@@ -88,8 +90,9 @@ export class Observer implements HandlingContext {
    * The turn ran `n` messages. A timed turn records its time divided by its messages, once per
    * message it stands for; a message still in flight (async) is timed to its settlement.
    */
-  turnEnded(cell: ObservedCell, n: number, t0: number): void {
+  turnEnded(cell: ObservedCell, n: number): void {
     this.cell = null;
+    const t0 = this.t0;
     if (t0 < 0 || n === 0) return;
     const m = this.metrics!;
     const w = m.handlers.weight;
