@@ -29,6 +29,7 @@ export const metricsComparisons: Comparison[] = [
     baseline: 'tell-plain',
     targets: [
       { case: 'tell-metrics', metric: 'msgPerSec', baseline: 'tell-plain', op: '>=', value: 0.98, text: 'metrics on costs <= 2% of tell throughput' },
+      { case: 'tell-metrics', metric: 'cpuNsPerMsg', baseline: 'tell-plain', op: '<=', value: 1.02, text: 'metrics on costs <= 2% CPU per message (steadier under load)' },
     ],
   },
   {
