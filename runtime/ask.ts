@@ -32,6 +32,9 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
   timer: TimerId | null = null;
   prevAsk: AskProcess | null = null;
   nextAsk: AskProcess | null = null;
+  /** Metrics: when a timed ask was sent (-1: not timed), and how many asks it stands for. */
+  startedAt = -1;
+  weight = 1;
   private addr: Address | null = null;
 
   constructor(
@@ -52,6 +55,7 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
       this.host.deadLetter(this, msg, 'actor-stopped');
       return DELIVERED_DEAD;
     }
+    if (this.startedAt >= 0) this.host.observer?.askReplied(this);
     this.settle();
     this.resolve(msg);
     return 0;
@@ -88,6 +92,7 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
   }
 
   timeout(ms: number): void {
+    this.host.observer?.askTimedOut(this);
     this.fail(new TroupeError('ask-timeout', `No reply from ${this.target.address.path} within ${ms} ms. Raise timeoutMs, or check that the actor replies to every request.`, { target: this.target.address.path, timeoutMs: ms }));
   }
 
@@ -126,6 +131,7 @@ export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) =
       return;
     }
     p.timer = host.scheduler.startTimer(timeoutMs, () => p.timeout(timeoutMs));
+    if (host.observer !== null) host.observer.askStarted(p, timeoutMs);
     let r: DeliveryResult;
     try {
       r = target.deliverUser(msg);

@@ -6,6 +6,7 @@ import type { SpawnOptions } from './spawn-options.ts';
 import type { ActorSystem } from './system.ts';
 import type { Random } from './random.ts';
 import type { AskOptions } from './ask.ts';
+import type { Logger } from 'pino';
 
 /**
  * Timers owned by an actor, keyed by name; their messages arrive in its mailbox. Starting a key
@@ -50,4 +51,9 @@ export interface ActorContext<M> {
   now(): number;
   /** The system's seeded random. */
   readonly random: Random;
+  /**
+   * This actor's logger: a pino child of the system's with `actor` (path) and `actor_class` on
+   * every line, plus `traceId`/`spanId` and `correlationId`/`causationId` of the message being handled.
+   */
+  readonly log: Logger;
 }

@@ -14,6 +14,12 @@ export type { Clock, Scheduler, TimerId } from './clock.ts';
 export { createSeededRandom, type Random } from './random.ts';
 export { createIdSource, type IdSource } from './ids.ts';
 export { createRealScheduler, realClock, wallClockMs } from './real-clock.ts';
+
+// Observability: metrics and logs
+export type { MetricsOptions, SystemMetrics, MetricsResponse, MetricConfig } from './observe/metrics.ts';
+export { serveMetrics, type MetricsServer } from './observe/serve-metrics.ts';
+export type { LogOptions, LogLevel, LogDestination, LogLine } from './observe/log-options.ts';
+export type { Logger } from 'pino';
 export type { MailboxOptions, PriorityMailboxOptions, MailboxStats, OverflowPolicy } from '../mailboxes/mailbox.ts';
 export type { Strategy, Directive, RestartType, Decider, SupervisionOptions, AutoShutdown } from '../supervisors/strategy.ts';
 export type { Intensity } from '../supervisors/restart-window.ts';
@@ -34,7 +40,6 @@ export {
 // Remoting and clusters
 export { createNode, type NodeOptions, type Cluster, type ClusterNode } from './cluster/node.ts';
 export type { Member, MemberStatus, ClusterEvent, MembershipOptions, JoinProblem, WhenUpOptions } from './cluster/membership.ts';
-export { createStderrLog, silentLog, type LogSink, type LogEntry, type LogLevel } from './log.ts';
 export type { Transport, TransportKind, TransportContext, TransportEvents, LinkCloseReason } from './cluster/transport.ts';
 export { createTcpTransport, type TcpTransportOptions, type TcpTlsOptions, type TcpListenerLimits } from './cluster/tcp-transport.ts';
 export { createNatsTransport, type NatsTransportOptions } from './cluster/nats-transport.ts';
@@ -68,6 +73,7 @@ export { createMemoryJournal } from '../actors/journal/memory-journal.ts';
 export { createFileJournal, type FileJournal, type FileJournalOptions } from '../actors/journal/file-journal.ts';
 export { createPgJournal, type PgJournal, type PgJournalOptions } from '../actors/journal/pg-journal.ts';
 export { readAllPages } from '../actors/journal/read-all-pages.ts';
+export { observeJournal } from '../actors/journal/observe-journal.ts';
 export {
   defineEventSourced, reject, type EventSourcedSpec, type EventSourcedCommand, type EventSourcedState,
   type CommandResult, type CommandError, type Decision,

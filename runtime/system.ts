@@ -19,6 +19,12 @@ import { createSeededRandom, type Random } from './random.ts';
 import { createRealRandom, createRealScheduler } from './real-clock.ts';
 import type { SpawnOptions } from './spawn-options.ts';
 import type { SupervisionOptions } from '../supervisors/strategy.ts';
+import type { Logger } from 'pino';
+import { installObservability } from './observe/internal/install.ts';
+import type { Observer } from './observe/internal/observer.ts';
+import type { SystemLog } from './observe/internal/system-log.ts';
+import type { LogOptions } from './observe/log-options.ts';
+import type { MetricsHub, MetricsOptions, SystemMetrics } from './observe/metrics.ts';
 
 /**
  * Options of {@link createSystem}. Defaults: name `'troupe'`, node `'local'`, the real clock and
@@ -47,6 +53,10 @@ export interface SystemOptions {
   readonly yieldAfterMs?: number;
   readonly askTimeoutMs?: number;
   readonly guardian?: SupervisionOptions;
+  /** Metrics on `system.metrics` and /metrics (see {@link MetricsOptions}); default off. */
+  readonly metrics?: boolean | MetricsOptions;
+  /** The system's JSON logger (see {@link LogOptions}); default level `info` to stdout. */
+  readonly log?: LogOptions;
 }
 
 /** @internal What the test kit adds: a picker for exploring interleavings and a tracer. */
@@ -79,6 +89,10 @@ export interface ActorSystem {
   terminate(): Promise<SystemTerminationReason>;
   readonly whenTerminated: Promise<SystemTerminationReason>;
   readonly isTerminated: boolean;
+  /** The system's metrics registry and /metrics renderer; undefined unless created with `metrics`. */
+  readonly metrics: SystemMetrics | undefined;
+  /** The system's pino logger (JSON lines with `system`, `node`, `time` on the system clock). */
+  readonly log: Logger;
 }
 
 class System implements ActorSystem, SystemCore {
@@ -91,6 +105,9 @@ class System implements ActorSystem, SystemCore {
   readonly askTimeoutMs: number;
   readonly dispatcher: Dispatcher;
   readonly tracer: Tracer | null;
+  readonly observer: Observer | null;
+  readonly logs: SystemLog;
+  readonly metrics: MetricsHub | undefined;
   readonly asks = new AskRegistry<AskProcess>();
   askCounter = 0;
   terminated = false;
@@ -123,14 +140,21 @@ class System implements ActorSystem, SystemCore {
     this.dispatcher = new Dispatcher(this.scheduler, throughput, yieldEvery, yieldAfterMs, internals.picker ?? null, internals.tracer ? (a) => internals.tracer!.turn(a) : null);
     this.whenTerminated = new Promise((r) => { this.resolveTerminated = r; });
     const guardianDef = defineActor<never, undefined>({ name: 'guardian', init: () => undefined, receive: () => undefined, supervision: o.guardian });
+    const obs = installObservability(o, this, () => this.guardian, 'createSystem');
+    this.logs = obs.logs;
+    this.metrics = obs.metrics;
+    this.observer = obs.observer;
     this.guardian = new ActorCell(this, null, 'user', guardianDef as ActorDefinition<unknown, unknown>, { restart: 'permanent', shutdownMs: Infinity, significant: false, keep: false, mailbox: undefined }, 0);
   }
 
+  get log(): Logger { return this.logs.root; }
+
   get api(): ActorSystem { return this; }
-  get observed(): boolean { return this.subject.observed; }
+  get observed(): boolean { return this.subject.observed || (this.observer !== null && this.observer.wantsLifecycle); }
   get isTerminated(): boolean { return this.terminated; }
 
   emit(event: SystemEvent): void {
+    if (this.observer !== null) this.observer.event(event);
     this.subject.next(event);
   }
 
@@ -171,6 +195,7 @@ class System implements ActorSystem, SystemCore {
       throw new TroupeError('system-terminated', `Cannot send to ${recipient.address.path}: system "${this.name}" has terminated. Create a new system to send again.`);
     }
     this.deadLetterCount++;
+    if (this.observer !== null) this.observer.deadLetter(recipient, msg, reason);
     failAsksIn(msg, () => askFailure(recipient.address.path, reason), recipient);
     if (this.subject.observed) {
       this.subject.next({ type: 'dead-letter', recipient: recipient.address.path, messageType: messageTypeOf(msg), message: msg, reason, atMs: this.clock.now() });
@@ -197,7 +222,8 @@ class System implements ActorSystem, SystemCore {
     for (const p of this.asks.all()) {
       p.fail(new TroupeError('system-terminated', `System "${this.name}" terminated before a reply arrived.`));
     }
-    this.subject.next({ type: 'system-terminated', reason, atMs: this.clock.now() });
+    this.emit({ type: 'system-terminated', reason, atMs: this.clock.now() });
+    this.metrics?.close();
     this.terminated = true;
     this.subject.complete();
     this.resolveTerminated(reason);

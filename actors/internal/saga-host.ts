@@ -12,6 +12,7 @@ import { schedulerClock } from '../machine-actor.ts';
 import { sagaStreamName, type SagaDefinition, type SagaQuery, type SagaStatus, type SagaStepContext } from '../saga.ts';
 import { closeSaga, registerSaga } from './saga-index.ts';
 import { sagaMachine, type AttemptKind, type SagaCommand, type SagaMachineActor, type SagaMachineContext } from './saga-machine.ts';
+import { sagaEnded, sagaStarted } from './saga-metrics.ts';
 import { foldRecords, fromStored, outcomeOf, toNewEvent, type SagaProgress, type SagaRecord } from './saga-records.ts';
 import type { SagaReport } from './saga-report.ts';
 
@@ -72,6 +73,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     const { input, progress } = foldRecords(plan, records);
     s.input = input;
     if (progress.ended !== undefined) return end(s, ctx, progress, false);
+    sagaStarted(ctx.system, def.name, sagaId);
     if (stored.length > 0) await append(s, [{ type: 'saga-resumed' }]);
     const logic = sagaMachine.provide({
       delays: {
@@ -134,6 +136,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     s.ended = true;
     const outcome = outcomeOf<R>(plan, sagaId, p);
     if (live) await closeSaga(journal, def.name, sagaId, outcome.status);
+    if (live) sagaEnded(ctx.system, def.name, sagaId, outcome.status);
     report.publish({ ...statusOf(p), phase: outcome.status, step: undefined, attempt: 0 });
     report.ended(outcome);
     // A throwing hook fails the actor; its restart finds the saga ended and just stops (hooks run at most once).
@@ -174,7 +177,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
       if (sig.type !== 'pre-restart' && sig.type !== 'stopped') return s;
       s.machine?.stop();
       s.machine = undefined;
-      if (sig.type === 'stopped' && !s.ended) report.stopped(ctx.path);
+      if (sig.type === 'stopped' && !s.ended) { report.stopped(ctx.path); sagaEnded(ctx.system, def.name, sagaId, undefined); }
       return s;
     },
   });

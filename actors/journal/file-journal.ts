@@ -17,7 +17,7 @@ import type {
   AppendOptions, AppendResult, Journal, JournalDeps, NewEvent, ReadAllOptions, ReadStreamOptions, Snapshot, StoredEvent,
 } from './journal.ts';
 import { lockDir } from './internal/dir-lock.ts';
-import { GroupCommit } from './internal/group-commit.ts';
+import { GroupCommit, type FlushObserver } from './internal/group-commit.ts';
 import { checkOptionalInt, checkSnapshotVersion, concurrencyConflict, journalClosed } from './internal/guards.ts';
 import { JournalIndex } from './internal/journal-index.ts';
 import { encodeChecked, prepareAppend } from './internal/prepare-events.ts';
@@ -104,6 +104,8 @@ export interface FileJournalStats {
 export interface FileJournal extends Journal {
   readonly dir: string;
   stats(): FileJournalStats;
+  /** @internal Times every flush (write + fsync) on `observer.clock`; used by `observeJournal`. */
+  observeFlushes(observer: FlushObserver | null): void;
 }
 
 const MIB = 1024 * 1024;
@@ -275,6 +277,8 @@ export async function createFileJournal(options: FileJournalOptions): Promise<Fi
       })();
       return closing;
     },
+
+    observeFlushes: (observer) => { commit.flushObserver = observer; },
 
     stats: () => ({
       flushes: commit.flushes, bytesWritten: commit.bytesWritten, segments: segments.count,

@@ -14,6 +14,7 @@ import { DEFAULT_DELIVERY, resolveDelivery, type DeliveryOptions } from './deliv
 import { createMemoryLogBackend } from './embedded-backends.ts';
 import type { BusEvent, Delivery, EventPriority } from './event.ts';
 import { defineConsumer, REPLAY_FOR, type ConsumerLag, type ConsumerMsg, type ConsumerStatus, type SourceHandle } from './internal/consumer.ts';
+import { BusMetrics } from './internal/bus-metrics.ts';
 import type { LogServerMsg } from './internal/log-protocol.ts';
 import { defineLogServer } from './internal/log-server.ts';
 import { createRemoteLog } from './internal/remote-log.ts';
@@ -194,6 +195,7 @@ export function createEventBus(target: ActorSystem | ClusterNode, options: Event
   const consumers = new Set<ActorRef<ConsumerMsg>>();
   let endpoints = 0;
   let closed = false;
+  const metrics = new BusMetrics(system);
 
   // ---- where consumers read: this node's log, the shared log, or every node's log -------------
   const localHandle: SourceHandle = { name: local.name, log: local };
@@ -304,6 +306,7 @@ export function createEventBus(target: ActorSystem | ClusterNode, options: Event
         if (closed) throw new TroupeError('system-terminated', `The event bus "${busName}" is closed.`);
         const r = toNewRecord(name, partitions, messageType, event, o);
         const [offset] = await local.append(name, [r]);
+        metrics.publishedTo(name, 1);
         return receipt(r, offset);
       },
       publishBatch: async (events) => {
@@ -311,6 +314,7 @@ export function createEventBus(target: ActorSystem | ClusterNode, options: Event
         if (!Array.isArray(events) || events.length === 0) throw new TroupeError('invalid-argument', `publishBatch to "${name}": give at least one { data, options? }.`);
         const rs = events.map((e) => toNewRecord(name, partitions, messageType, e.data, e.options));
         const offsets = await local.append(name, rs);
+        metrics.publishedTo(name, rs.length);
         return rs.map((r, i) => receipt(r, offsets[i]));
       },
       subscribe: (handler, o = {}) => {
@@ -329,10 +333,13 @@ export function createEventBus(target: ActorSystem | ClusterNode, options: Event
           watchSources: (onChange) => { const s = sources$.subscribe(onChange); return () => s.unsubscribe(); },
           joinGroup: checked.consumer === null ? null : joinGroup(name, checked.consumer),
           pollMs, readBatch: Math.min(256, checked.settings.maxBuffered),
+          metrics: metrics.consumer(name, checked.consumer),
         }), `${busName}.${name}.c${++endpoints}`.slice(0, 200));
         consumers.add(ref);
         const ask = <R>(make: (replyTo: ActorRef<R>) => ConsumerMsg): Promise<R> => ref.ask<R>(make as never, { timeoutMs: requestTimeoutMs });
-        const stop = (): void => { if (!system.isTerminated) ref.tell({ type: 'c.detach' }); consumers.delete(ref); };
+        const unwatch = metrics.watch(name, checked.consumer, () => ask<ConsumerLag>((replyTo) => ({ type: 'c.lag', replyTo })),
+          async () => (await listDead(name, checked.consumer ?? subscription)).length);
+        const stop = (): void => { unwatch(); if (!system.isTerminated) ref.tell({ type: 'c.detach' }); consumers.delete(ref); };
         return {
           id: subscription, topic: name, consumer: ref,
           detach: stop, unsubscribe: stop,
@@ -405,6 +412,7 @@ export function createEventBus(target: ActorSystem | ClusterNode, options: Event
     close: async () => {
       if (closed) return;
       closed = true;
+      metrics.close();
       if (retentionTimer !== undefined) system.scheduler.cancelTimer(retentionTimer);
       for (const c of consumers) if (!system.isTerminated) c.tell({ type: 'c.detach' });
       consumers.clear();

@@ -9,6 +9,7 @@ import { createNode, type ClusterNode } from './node.ts';
 import { createTcpTransport } from './tcp-transport.ts';
 import type { ToChild, ToParent } from './local-cluster.ts';
 import type { DowningOptions } from './downing/resolver.ts';
+import type { LogOptions } from '../observe/log-options.ts';
 
 /**
  * What a cluster entry module exports: `setup(node)` runs once the node exists (spawn actors,
@@ -18,6 +19,8 @@ import type { DowningOptions } from './downing/resolver.ts';
 export interface LocalNodeEntry {
   setup?(node: ClusterNode): void | Promise<void>;
   registry?(): MessageRegistry;
+  /** The node's log options (default: info to stdout). */
+  log?: LogOptions;
   control?: Record<string, (node: ClusterNode, ...args: unknown[]) => unknown>;
 }
 
@@ -31,6 +34,7 @@ const node = await createNode({
   transport: createTcpTransport({ secret: env.TROUPE_SECRET! }),
   seeds: env.TROUPE_SEEDS ? env.TROUPE_SEEDS.split(',') : [],
   registry: entry.registry?.() ?? createMessageRegistry(),
+  ...(entry.log !== undefined ? { log: entry.log } : {}),
   ...(env.TROUPE_DOWNING ? { membership: { downing: JSON.parse(env.TROUPE_DOWNING) as DowningOptions } } : {}),
 });
 let leaving = false;

@@ -6,18 +6,23 @@ import { ActorRef } from '../actor-ref.ts';
 import { askProcess } from '../ask.ts';
 import { TroupeError } from '../errors.ts';
 import type { SystemTerminationReason } from '../events.ts';
-import { createStderrLog, type LogEntry, type LogSink } from '../log.ts';
 import { secureRandomBytes, wallClockMs } from '../real-clock.ts';
 import { createSystemWith, type ActorSystem, type SystemInternals, type SystemOptions } from '../system.ts';
 import type { SystemCore } from '../internal/system-core.ts';
 import { createMessageRegistry, type MessageRegistry } from '../wire/message-registry.ts';
+import { LinkCounters, observeNode } from '../observe/internal/node-metrics.ts';
+import { runtimeMetricsOf } from '../observe/metrics.ts';
 import { Membership, type ClusterEvent, type Member, type MembershipOptions, type WhenUpOptions } from './membership.ts';
 import { IDENTIFY_PATH, Remoting, type RemotingIssue } from './remoting.ts';
 import type { Transport } from './transport.ts';
 
 /**
  * Options of {@link createNode}: the system's options (its `node` name is the node id, default
- * `'local'`), the transport, the seed endpoints to join through (none: a cluster of one; the
+ * `'local'`; its `log` also gets the node's reports: `error` for misconfiguration — a peer with
+ * another secret or wire protocol, incompatible message manifests, the system terminating by a
+ * failure — `warn` for links that close abnormally, unreadable frames and members down or
+ * unreachable, `info` for members up, leaving, removed or reachable again; the same report at
+ * most once per 10 s), the transport, the seed endpoints to join through (none: a cluster of one; the
  * first seed starts the cluster when it is this node), the message registry of remote message
  * types, membership settings, and the nonce source (default: crypto-strong bytes).
  */
@@ -33,14 +38,6 @@ export interface NodeOptions extends SystemOptions {
    * random 0–999, so restarts on one machine always increase.
    */
   readonly incarnation?: number;
-  /**
-   * Where the node reports what needs a human: `error` for misconfiguration (a peer with another
-   * secret or wire protocol, incompatible message manifests, the system terminating by a failure),
-   * `warn` for links that close abnormally and unreadable frames. The same report repeats at most
-   * once per 10 s. Default: one line per entry on stderr ({@link createStderrLog}); pass
-   * `silentLog` to drop them, or any function to route them to your logger.
-   */
-  readonly log?: LogSink;
 }
 
 /** The cluster as seen from one node. */
@@ -98,16 +95,12 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
     isUp: (n: string) => membership?.isUp(n) ?? false,
     isReachable: (n: string) => membership?.isReachable(n) ?? false,
   };
-  const remoting = new Remoting(core, transport, registry, directory);
-  const sink = options.log ?? createStderrLog(`${system.name}@${system.node}`);
-  const lastLogged = new Map<string, number>();
-  const log = (level: LogEntry['level'], msg: string, data: Record<string, unknown>, key = `${msg}|${String(data.remote ?? data.peer ?? data.node ?? '')}|${String(data.reason ?? '')}`): void => {
-    const now = system.clock.now();
-    const last = lastLogged.get(key);
-    if (last !== undefined && now - last < 10_000) return;
-    if (lastLogged.size > 1_000) lastLogged.clear();
-    lastLogged.set(key, now);
-    try { sink({ level, msg, data }); } catch { /* a failing sink must not break the node */ }
+  const link = new LinkCounters();
+  const remoting = new Remoting(core, link.wrap(transport), registry, directory);
+  const logs = core.logs;
+  const log = (level: 'error' | 'warn' | 'info', msg: string, data: Record<string, unknown>, key = `${msg}|${String(data.remote ?? data.peer ?? data.node ?? '')}|${String(data.reason ?? '')}`): void => {
+    if (!logs.enabled(level) || logs.allow(key, 10_000) === false) return;
+    try { logs.root[level]({ component: 'cluster', ...data }, msg); } catch { /* a failing destination must not break the node */ }
   };
   const warn = (msg: string, data: Record<string, unknown>): void => log('warn', msg, data);
   const endpoint = await transport.start({
@@ -116,7 +109,7 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
     scheduler: system.scheduler,
     nonceBytes: options.nonceBytes ?? secureRandomBytes,
     events: {
-      frame: (peer, bytes) => remoting.onFrame(peer, bytes),
+      frame: (peer, bytes) => { link.received(bytes); remoting.onFrame(peer, bytes); },
       linkUp: (peer, ep) => remoting.linkUp(peer, ep),
       linkDown: (peer, ep, reason, detail) => { if (reason !== 'closed' && reason !== 'stopped') warn('link closed', { peer, endpoint: ep, reason, detail }); },
       rejected: (remote, reason, detail) => {
@@ -144,8 +137,22 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
     warn('dropped input from a peer', { ...issue });
     m.reportDropped(issue.peer, issue.kind, issue.detail);
   };
+  const hub = runtimeMetricsOf(system.metrics);
+  if (hub !== undefined) observeNode(hub, () => membership, link);
   m.events$.subscribe((e) => {
-    if (e.type === 'incompatible') log('error', `Node ${e.node} and this node disagree on message types: ${e.incompatibilities.map((i) => i.message).join(' ')}`, { node: e.node, incompatibilities: e.incompatibilities.map((i) => `${i.direction} ${i.type}: ${i.kind}`) });
+    switch (e.type) {
+      case 'member-up': case 'member-leaving': case 'member-removed': case 'member-reachable':
+        log('info', `${e.type.replace('-', ' ')}: ${e.member.node}`, { member: e.member.node, status: e.member.status, event: e.type }, `${e.type}|${e.member.node}|${e.member.incarnation}`);
+        break;
+      case 'member-down': case 'member-unreachable':
+        log('warn', `${e.type.replace('-', ' ')}: ${e.member.node}`, { member: e.member.node, status: e.member.status, event: e.type }, `${e.type}|${e.member.node}|${e.member.incarnation}`);
+        break;
+      case 'downing-decision':
+        log('warn', `split-brain resolver (${e.strategy}): ${e.action}; unreachable ${e.unreachable.join(', ') || 'none'}`, { strategy: e.strategy, action: e.action, reachable: [...e.reachable], unreachable: [...e.unreachable] }, `downing|${e.action}|${e.unreachable.join(',')}`);
+        break;
+      default: break;
+    }
+    if (e.type === 'incompatible') log('error', `Node ${e.node} and this node disagree on message types: ${e.incompatibilities.map((i) => i.message).join(' ')}`, { peer: e.node, incompatibilities: e.incompatibilities.map((i) => `${i.direction} ${i.type}: ${i.kind}`) });
   });
   m.start();
 
@@ -174,7 +181,7 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
     if (stopped || leaving) return;
     if (reason.kind === 'escalated') {
       const e = reason.error as { message?: unknown } | undefined;
-      log('error', `The actor system terminated: a failure escalated to the root (${typeof e?.message === 'string' ? e.message : String(reason.error)}). This node leaves the cluster.`, { node: system.node, reason: 'escalated' });
+      log('error', `The actor system terminated: a failure escalated to the root (${typeof e?.message === 'string' ? e.message : String(reason.error)}). This node leaves the cluster.`, { reason: 'escalated' });
     }
     leaving = true;
     m.announce('leaving');

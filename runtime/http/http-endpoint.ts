@@ -52,7 +52,8 @@ export interface HttpEndpoint {
 }
 
 /**
- * Starts an HTTP server for `system` on `host:port` (defaults `127.0.0.1`, any free port). Other
+ * Starts an HTTP server for `system` on `host:port` (defaults `127.0.0.1`, any free port); when the
+ * system has `metrics`, `/metrics` is routed from the start (Prometheus text, or OpenMetrics). Other
  * methods than GET/HEAD get 405, unknown paths 404, a failing handler 500; nothing a client sends
  * can throw out of the server. It closes when `system` terminates. Rejects `listen-failed` when it
  * cannot bind (address in use, no permission).
@@ -68,6 +69,9 @@ export async function createHttpEndpoint(system: ActorSystem, options: HttpEndpo
   if (typeof host !== 'string' || host.length === 0) throw new TroupeError('invalid-argument', 'createHttpEndpoint: host must be a non-empty string (default 127.0.0.1).', { field: 'host' });
   if (system.isTerminated) throw new TroupeError('system-terminated', `createHttpEndpoint: system "${system.name}" has terminated; serve a running system.`);
   const routes = new Map<string, HttpRouteHandler>();
+  // A system created with `metrics` serves them here: one endpoint per node for health and metrics.
+  const metrics = system.metrics;
+  if (metrics !== undefined) routes.set('/metrics', (req) => metrics.render(typeof req.headers.accept === 'string' ? req.headers.accept : undefined));
 
   const send = (res: ServerResponse, method: string, r: HttpReply): void => {
     if (res.writableEnded || res.destroyed) return;

@@ -9,6 +9,7 @@ import type { Address } from '../address.ts';
 import { askProcess, type AskOptions } from '../ask.ts';
 import { IGNORE, type ActorDefinition, type Signal, type TerminationReason } from '../behavior.ts';
 import type { ActorContext, TimerScheduler } from '../context.ts';
+import type { Logger } from 'pino';
 import { TroupeError } from '../errors.ts';
 import type { Random } from '../random.ts';
 import { resolveSpawnOptions, validateName, type ResolvedSpawnOptions, type SpawnOptions } from '../spawn-options.ts';
@@ -200,16 +201,21 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     }
     const tp = this.host.dispatcher.throughput;
     const mb = this.mailbox;
+    // Observability (metrics, log context) works per turn; `now` holds the message being handled
+    // for log lines (null when nothing logs). One null check when both are off.
+    const obs = this.host.observer;
+    const now = obs === null ? null : obs.turnStarted(this);
     let n = 0;
     while (n < tp && mb.size > 0) {
       n++;
-      this.invoke(mb.take());
+      this.invoke(mb.take(), now);
       if ((this.flags & NOT_RUNNABLE) !== 0) break;
       if (this.sysq !== null) {
         this.processSystem();
         if ((this.flags & NOT_RUNNABLE) !== 0) break;
       }
     }
+    if (obs !== null) obs.turnEnded(this, n);
     if (gate !== null && (this.flags & (PERMIT | BUSY)) === PERMIT) { this.flags &= ~PERMIT; gate.release(); }
     if ((this.flags & (SCHEDULED | NOT_RUNNABLE)) === 0 && mb.size > 0) {
       this.flags |= SCHEDULED;
@@ -218,9 +224,10 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     return n;
   }
 
-  private invoke(msg: unknown): void {
+  private invoke(msg: unknown, now: { msg: unknown } | null): void {
     const tracer = this.host.tracer;
     if (tracer !== null) tracer.deliver(this.path, msg);
+    if (now !== null) now.msg = msg;
     let r: unknown;
     try {
       r = this.def.receive(this.state, msg, this);
@@ -232,6 +239,8 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
       this.flags |= BUSY;
       const epoch = this.epoch;
+      const obs = this.host.observer;
+      if (obs !== null) obs.wentAsync(this, msg);
       (r as PromiseLike<unknown>).then(
         (s) => this.asyncDone(s, undefined, false, epoch),
         (e) => this.asyncDone(undefined, e, true, epoch),
@@ -242,6 +251,8 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   }
 
   private asyncDone(s: unknown, error: unknown, failed: boolean, epoch: number): void {
+    const obs = this.host.observer;
+    if (obs !== null) obs.settled(this, epoch);
     if ((this.flags & DEAD) !== 0 || epoch !== this.epoch) return; // an abandoned (killed) handler's result
     this.flags &= ~BUSY;
     if (this.gate !== null && (this.flags & PERMIT) !== 0) { this.flags &= ~PERMIT; this.gate.release(); }
@@ -409,7 +420,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (r === IGNORE) { this.abandonIgnored(); return undefined; }
     this.state = r;
     this.flags |= INITED;
-    if (h.observed) h.emit({ type: 'restarted', path: this.path, cause, restarts: x.restarts, atMs: h.clock.now() });
+    if (h.observed || h.observer !== null) h.emit({ type: 'restarted', path: this.path, cause, restarts: x.restarts, atMs: h.clock.now() });
     try {
       this.signal({ type: 'restarted', cause });
     } catch (e) {
@@ -530,6 +541,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (sys) for (const m of sys) this.afterDeath(m);
     if (x?.watchers) for (const w of x.watchers) w.deliverSystem({ type: 'terminated', ref: this.ref as ActorRef<never>, reason });
     if (x?.watching) for (const target of x.watching.keys()) target.deliverSystem({ type: 'unwatch', watcher: this });
+    if (h.observer !== null) h.observer.retire(this, reason);
     if (h.observed) h.emit({ type: 'stopped', path: this.path, reason: reason.kind, atMs: h.clock.now() });
   }
 
@@ -568,6 +580,8 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   get system(): ActorSystem { return this.host.api; }
   get random(): Random { return this.host.random; }
   now(): number { return this.host.clock.now(); }
+  /** This actor's child logger, created on first use (idle actors hold none). */
+  get log(): Logger { return this.host.logs.forCell(this); }
 
   spawn<C, S>(def: ActorDefinition<C, S>, name?: string, options?: SpawnOptions): ActorRef<C> {
     return this.spawnChild(def as ActorDefinition<unknown, unknown>, name, options, 'transient').ref as ActorRef<C>;

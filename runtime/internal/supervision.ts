@@ -168,7 +168,7 @@ export class Supervising {
         this.stopChild(child, { kind: 'failure', error });
         return;
       case 'escalate':
-        if (h.observed) h.emit({ type: 'escalated', path: c.path, child: child.path, why: 'decider', error, atMs: h.clock.now() });
+        if (h.observed || h.observer !== null) h.emit({ type: 'escalated', path: c.path, child: child.path, why: 'decider', error, atMs: h.clock.now() });
         c.fail(new TroupeError('escalated', `${child.path} failed and its supervisor ${c.path} escalated: ${describe(error)}`, { child: child.path }, { cause: error }));
         return;
       case 'restart':
@@ -272,7 +272,7 @@ export class Supervising {
     const err = new TroupeError('restart-intensity',
       `${c.path} gave up: more than ${maxRestarts} restarts within ${withinMs} ms (last in ${child.path}: ${describe(cause)}); it stops with reason 'shutdown'. ` +
       'Fix the failing child, or raise the supervisor\'s intensity.', { child: child.path, maxRestarts, withinMs }, { cause });
-    if (h.observed) h.emit({ type: 'escalated', path: c.path, child: child.path, why: 'intensity', error: err, atMs: h.clock.now() });
+    if (h.observed || h.observer !== null) h.emit({ type: 'escalated', path: c.path, child: child.path, why: 'intensity', error: err, atMs: h.clock.now() });
     if (c.parentCell === null) { h.guardianFailed(err); return; }
     c.beginStop(SHUTDOWN, true);
   }

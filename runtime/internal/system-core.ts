@@ -9,6 +9,8 @@ import type { AskProcess } from '../ask.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { Process } from './process.ts';
 import type { AskRegistry } from './ask-registry.ts';
+import type { Observer } from '../observe/internal/observer.ts';
+import type { SystemLog } from '../observe/internal/system-log.ts';
 
 /** Hooks a test kit installs to record every turn, delivery and timer firing. */
 export interface Tracer {
@@ -27,6 +29,10 @@ export interface SystemCore {
   readonly askTimeoutMs: number;
   readonly dispatcher: Dispatcher;
   readonly tracer: Tracer | null;
+  /** Metrics and log hooks; null when metrics are off and the log is silent (the hot path then pays one null check). */
+  readonly observer: Observer | null;
+  /** The system's logger (created on first use). */
+  readonly logs: SystemLog;
   readonly api: ActorSystem;
   askCounter: number;
   readonly asks: AskRegistry<AskProcess>;

@@ -27,6 +27,7 @@ export interface SimClusterOptions {
   readonly transport?: (scheduler: VirtualScheduler, node: string) => Transport;
   /** Conditions of the default simulated network's links (default: 1 ms latency, no loss). */
   readonly network?: Partial<LinkConditions>;
+  /** Options of every node; `log` defaults to `{ level: 'silent' }` here (pass one to see or capture the nodes' lines). */
   readonly nodeOptions?: Partial<Omit<NodeOptions, 'transport' | 'scheduler' | 'node' | 'name'>>;
   readonly restartOnDown?: boolean;
   readonly maxDownRestarts?: number;
@@ -88,6 +89,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
     gates.set(name, gate);
     const node = await createNode({
       ...options.nodeOptions,
+      log: options.nodeOptions?.log ?? { level: 'silent' },
       name: options.name ?? 'sim',
       node: name,
       scheduler: gate.scheduler,

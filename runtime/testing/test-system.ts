@@ -15,7 +15,8 @@ import { TraceRecorder, type TraceEntry } from './trace.ts';
  * Options of {@link createTestSystem}: all of {@link SystemOptions} but the scheduler, plus
  * `seed` (default 1) for random and ids, `explore` to let the seeded scheduler pick which ready
  * actor runs next (one message per turn), `replay` to follow the turns of a recorded trace,
- * and `startMs` (default 0) for the virtual clock.
+ * and `startMs` (default 0) for the virtual clock. Its `log` defaults to `{ level: 'silent' }`: pass
+ * `{ level: 'debug', destination: (record) => records.push(record) }` to assert on log lines.
  */
 export interface TestSystemOptions extends Omit<SystemOptions, 'scheduler' | 'random'> {
   readonly seed?: number;
@@ -61,7 +62,7 @@ export function createTestSystem(options: TestSystemOptions = {}): TestSystem {
     picker = (ready, head) => head + choice.int(ready.length - head);
   }
   const system = createSystemWith(
-    { ...options, scheduler, random: createSeededRandom(seed), throughput: picker ? 1 : options.throughput },
+    { ...options, scheduler, random: createSeededRandom(seed), throughput: picker ? 1 : options.throughput, log: options.log ?? { level: 'silent' } },
     { picker, tracer: recorder },
   );
   recorder.follow(system.events$);

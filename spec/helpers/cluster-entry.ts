@@ -6,6 +6,9 @@ import { createMessageRegistry } from '../../runtime/wire/message-registry.ts';
 
 type EchoMsg = { type: 'echo'; text: string; replyTo: ActorRef<string> };
 
+/** Nodes of these specs log warnings and worse only (their stdout is the test run's). */
+export const log = { level: 'warn' } as const;
+
 export const registry = () => createMessageRegistry().define('echo', { version: 1 });
 
 export function setup(node: ClusterNode): void {

@@ -37,8 +37,8 @@ const waitFor = async (done: () => boolean, limitMs = 10_000): Promise<boolean> 
 
 async function pair(makeTransport: () => Transport): Promise<Pair> {
   const tb = makeTransport(), ta = makeTransport();
-  const b = await createNode({ name: 'fz', node: 'b', transport: tb, registry: registry() });
-  const a = await createNode({ name: 'fz', node: 'a', transport: ta, registry: registry(), seeds: [b.endpoint] });
+  const b = await createNode({ name: 'fz', node: 'b', transport: tb, registry: registry(), log: { level: 'silent' } });
+  const a = await createNode({ name: 'fz', node: 'a', transport: ta, registry: registry(), seeds: [b.endpoint], log: { level: 'silent' } });
   const stop = async (): Promise<void> => { await a.stop(); await b.stop(); };
   if (!await waitFor(() => [a, b].every((n) => n.cluster.members().filter((m) => m.status === 'up').length === 2))) {
     await stop();

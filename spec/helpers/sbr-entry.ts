@@ -4,10 +4,10 @@
 import type { ClusterNode } from '../../runtime/cluster/node.ts';
 import { isTroupeError } from '../../runtime/errors.ts';
 import { appendFileSync } from 'node:fs';
-import { control as base, registry } from './cluster-entry.ts';
+import { control as base, log, registry } from './cluster-entry.ts';
 import { defineActor, type ActorRef } from '../../runtime/index.ts';
 
-export { registry };
+export { log, registry };
 
 /** An echo that appends every request it runs to TROUPE_SBR_LOG (it survives the process's restart). */
 export function setup(node: ClusterNode): void {

@@ -42,6 +42,9 @@ process.on('disconnect', () => process.exit(3));
 const phase = (node: ClusterNode, p: string): void => { try { process.send?.({ type: 'crash.phase', phase: `${p}:${node.cluster.self.status}` }); } catch { /* parent gone */ } };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Nodes of these specs log warnings and worse only (their stdout is the test run's). */
+export const log = { level: 'warn' } as const;
+
 export const registry = () => registerReceptionistMessages(registerEventBusMessages(createMessageRegistry())).define(LEDGER_APPLY, {
   version: 1,
   validate: (p) => {

@@ -2,6 +2,7 @@
 // fsyncs it once, and every append staged while a flush is in flight goes into the next one.
 // No timers: batching is "whatever queued while the previous flush was running".
 
+import type { Clock } from '../../../runtime/clock.ts';
 import { TroupeError } from '../../../runtime/errors.ts';
 import { addRecordFlag, FLAG_END_OF_APPEND, FLAG_END_OF_FLUSH, recordBound, recordSize, writeRecord } from './record-format.ts';
 import type { PreparedEvent } from './prepare-events.ts';
@@ -37,6 +38,12 @@ interface Chunk {
   readonly appends: StagedAppend[];
 }
 
+/** Times flushes: `flushed(ms, bytes)` after each, `ms` on `clock`. */
+export interface FlushObserver {
+  readonly clock: Clock;
+  flushed(ms: number, bytes: number): void;
+}
+
 /** Called for each record once it is durable, in position order. */
 export type OnDurable = (stream: string, version: number, position: number, segment: number, offset: number, length: number) => void;
 
@@ -56,6 +63,8 @@ export class GroupCommit {
   flushes = 0;
   /** Bytes written by completed flushes. */
   bytesWritten = 0;
+  /** Told the duration (on its clock) and size of each completed flush (metrics); null: not timed. */
+  flushObserver: FlushObserver | null = null;
 
   constructor(private readonly sink: FlushSink, private readonly maxFlushBytes: number,
     lastFlushSeq: number, private readonly onDurable: OnDurable, private readonly onFailure: (e: unknown) => unknown) {
@@ -123,6 +132,8 @@ export class GroupCommit {
       if (c === this.open) this.open = undefined;
       addRecordFlag(c.buf, c.lastRecord, FLAG_END_OF_FLUSH);
       let at: { segment: number; offset: number };
+      const obs = this.flushObserver;
+      const t0 = obs === null ? 0 : obs.clock.now();
       try {
         at = await this.sink.write(c.buf.subarray(0, c.used), c.firstPosition, c.firstPosition + c.recOff.length - 1, c.flushSeq);
       } catch (e) {
@@ -131,6 +142,7 @@ export class GroupCommit {
       }
       this.flushes++;
       this.bytesWritten += c.used;
+      if (obs !== null) obs.flushed(obs.clock.now() - t0, c.used);
       for (const a of c.appends) {
         for (let i = 0; i < a.count; i++) {
           const r = a.first + i;

@@ -13,6 +13,7 @@ import type { CursorState, LogRecord, LogSource } from '../log-source.ts';
 import { assignedTo } from '../partitions.ts';
 import type { CheckedSubscribe, EventHandler } from '../subscribe-options.ts';
 import type { AppendedMsg, LogServerMsg } from './log-protocol.ts';
+import type { ConsumerCounters } from './bus-metrics.ts';
 
 /** A log the consumer reads: local, shared, or another node's (then `server` is where to register for append notices). */
 export interface SourceHandle {
@@ -62,6 +63,8 @@ export interface ConsumerSetup {
   readonly pollMs: number;
   /** Records per read. */
   readonly readBatch: number;
+  /** Counters of deliveries on the system's metrics (null: the system has none). */
+  readonly metrics?: ConsumerCounters | null;
 }
 
 export type ConsumerMsg =
@@ -152,6 +155,7 @@ function post(ctx: ActorContext<ConsumerMsg>, msg: ConsumerMsg): void {
 export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMsg, State> {
   const { topic, checked, handler } = setup;
   const { settings, guarantee, consumer } = checked;
+  const counters = setup.metrics ?? null;
   const durable = consumer !== null;
   const handlerIsActor = handler instanceof ActorRef;
   const window = guarantee === 'at-least-once' && handlerIsActor ? settings.maxUnacked : 1;
@@ -389,6 +393,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
       if (!pass) return null;
     }
     s.delivered++;
+    if (counters !== null) { counters.delivered.value++; if (entry.attempt > 1) counters.redelivered.value++; }
     if (handlerIsActor) {
       if (guarantee === 'at-least-once') armAckTimeout(entry, ctx);
       (handler as ActorRef<Delivery<unknown>>).tell({ type: 'bus.delivery', subscription: setup.subscription, event, attempt: entry.attempt, guarantee, token, ackTo: ctx.self as ActorRef<AckMsg> });
@@ -596,6 +601,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
           if (m.error !== undefined) { entry.state = 'retry'; ctx.timers.startSingle(`retry:${m.token}`, { type: 'c.retry', token: m.token }, settings.backoff.maxMs); return; }
           s.tokens.delete(m.token);
           s.deadLettered++;
+          if (counters !== null) counters.deadLettered.value++;
           entry.state = 'done';
           s.buffered--;
           popDone(part);

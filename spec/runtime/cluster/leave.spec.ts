@@ -5,7 +5,7 @@ import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor } from '../../../runtime/index.ts';
 import type { ClusterEvent } from '../../../runtime/cluster/membership.ts';
-import type { LogEntry } from '../../../runtime/log.ts';
+import type { LogLine } from '../../../runtime/observe/log-options.ts';
 import { createSimCluster, type SimCluster } from '../../../runtime/testing/sim-cluster.ts';
 
 const test = suite('cluster leave');
@@ -39,8 +39,8 @@ test('a graceful leave: peers see member-leaving then member-removed within a fe
 });
 
 test('a system that terminates by an escalated failure leaves the cluster: peers see it leave, the node stops with the reason', async () => {
-  const logs: LogEntry[] = [];
-  const sim = await createSimCluster({ nodes: ['a', 'b'], nodeOptions: { guardian: { decider: () => 'escalate' }, log: (e) => logs.push(e) } });
+  const logs: LogLine[] = [];
+  const sim = await createSimCluster({ nodes: ['a', 'b'], nodeOptions: { guardian: { decider: () => 'escalate' }, log: { destination: (r) => logs.push(r) } } });
   const seen = watchPeers(sim, ['a'], 'b');
   const b = sim.node('b');
   const fragile = b.system.spawn(defineActor<{ type: 'boom' }, undefined>({ init: () => undefined, receive: () => { throw new Error('disk on fire'); } }), 'fragile');
@@ -49,7 +49,7 @@ test('a system that terminates by an escalated failure leaves the cluster: peers
   const reason = await b.whenStopped;
   assert.is(reason.kind, 'escalated');
   assert.equal(seen.get('a'), ['member-leaving', 'member-removed']);
-  assert.ok(logs.some((l) => l.level === 'error' && /escalated to the root .*disk on fire/.test(l.msg)), JSON.stringify(logs.map((l) => l.msg)));
+  assert.ok(logs.some((l) => l.level === 50 && l.node === 'b' && /escalated to the root .*disk on fire/.test(l.msg)), JSON.stringify(logs.map((l) => l.msg)));
   assert.not.ok(sim.node('a').cluster.members().some((m) => m.node === 'b' && m.status === 'up'));
   await sim.shutdown();
 });

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { isTroupeError } from '../../../runtime/index.ts';
 import { createNode } from '../../../runtime/cluster/node.ts';
 import type { ClusterEvent, JoinProblem } from '../../../runtime/cluster/membership.ts';
-import { createStderrLog, type LogEntry } from '../../../runtime/log.ts';
+import type { LogLine } from '../../../runtime/observe/log-options.ts';
 import { createSimCluster } from '../../../runtime/testing/sim-cluster.ts';
 import { createMessageRegistry } from '../../../runtime/wire/message-registry.ts';
 
@@ -14,15 +14,16 @@ const test = suite('cluster misconfiguration');
 
 test('a node with the wrong secret: whenUp({ timeoutMs }) rejects with join-timeout listing auth-failed, and the log says it at once', async () => {
   const sim = await createSimCluster({ nodes: ['a'] });
-  const logs: LogEntry[] = [];
+  const logs: LogLine[] = [];
   const stray = await createNode({
     name: 'sim', node: 'stray', scheduler: sim.scheduler, seeds: [sim.node('a').endpoint],
-    transport: sim.network!.transport({ secret: 'not-the-cluster-secret' }), log: (e) => logs.push(e),
+    transport: sim.network!.transport({ secret: 'not-the-cluster-secret' }), log: { level: 'warn', destination: (r) => logs.push(r) },
   });
   let error: unknown;
   stray.cluster.whenUp({ timeoutMs: 5_000 }).catch((e) => { error = e; });
   await sim.advance(1_000);
-  assert.equal(logs.map((l) => `${l.level} ${l.data.reason}`), ['error auth-failed'], 'one error line at the first rejection, repeats suppressed');
+  assert.equal(logs.map((l) => `${l.level} ${String(l.reason)} ${l.component}`), ['50 auth-failed cluster'], 'one error line (pino level 50) at the first rejection, repeats suppressed');
+  assert.ok(logs[0].time <= 1_000, `stamped with the virtual clock (the rejection came ${logs[0].time} virtual ms in), not the wall clock`);
   assert.is(error, undefined, 'still waiting before its timeout');
   await sim.advance(4_001);
   assert.ok(isTroupeError(error, 'join-timeout'), String(error));
@@ -36,7 +37,7 @@ test('a node with the wrong secret: whenUp({ timeoutMs }) rejects with join-time
 
 test('no seed answers: the join-timeout lists the seed as refused (nothing listens there)', async () => {
   const sim = await createSimCluster({ nodes: ['a'] });
-  const lonely = await createNode({ name: 'sim', node: 'lonely', scheduler: sim.scheduler, seeds: ['nobody'], transport: sim.network!.transport(), log: () => {} });
+  const lonely = await createNode({ name: 'sim', node: 'lonely', scheduler: sim.scheduler, seeds: ['nobody'], transport: sim.network!.transport(), log: { level: 'silent' } });
   let error: unknown;
   lonely.cluster.whenUp({ timeoutMs: 2_000 }).catch((e) => { error = e; });
   await sim.advance(2_001);
@@ -52,7 +53,7 @@ test('whenUp resolves as before without a timeout, and rejects a bad timeoutMs',
   await sim.node('b').cluster.whenUp({ timeoutMs: 1 });
   await sim.shutdown();
   const fresh = await createSimCluster({ nodes: ['a'] });
-  const late = await createNode({ name: 'sim', node: 'late', scheduler: fresh.scheduler, seeds: ['a'], transport: fresh.network!.transport() });
+  const late = await createNode({ name: 'sim', node: 'late', scheduler: fresh.scheduler, seeds: ['a'], transport: fresh.network!.transport(), log: { level: 'silent' } });
   const bad = await late.cluster.whenUp({ timeoutMs: -5 }).then(() => undefined, (e: unknown) => e);
   assert.ok(isTroupeError(bad, 'invalid-argument'), String(bad));
   await late.stop();
@@ -61,10 +62,10 @@ test('whenUp resolves as before without a timeout, and rejects a bad timeoutMs',
 
 test('incompatible manifests: logged as an error, and replayed to a subscriber who comes after whenUp', async () => {
   const sim = await createSimCluster({ nodes: ['a'], registry: () => createMessageRegistry().define('order', { version: 2 }) });
-  const logs: LogEntry[] = [];
+  const logs: LogLine[] = [];
   const old = await createNode({
     name: 'sim', node: 'old', scheduler: sim.scheduler, seeds: ['a'], transport: sim.network!.transport(),
-    registry: createMessageRegistry().define('order', { version: 1 }), log: (e) => logs.push(e),
+    registry: createMessageRegistry().define('order', { version: 1 }), log: { destination: (r) => logs.push(r) },
   });
   const up = old.cluster.whenUp({ timeoutMs: 5_000 });
   await sim.runUntil(() => old.cluster.self.status === 'up', 5_000);
@@ -73,24 +74,12 @@ test('incompatible manifests: logged as an error, and replayed to a subscriber w
   const sub = old.cluster.events$.subscribe((e) => seen.push(e));
   assert.equal(seen.map((e) => e.type === 'incompatible' && `${e.node}: ${e.incompatibilities.map((i) => `${i.direction} ${i.kind}`).join(', ')}`), ['a: inbound version-too-new, outbound version-too-old']);
   sub.unsubscribe();
-  assert.ok(logs.some((l) => l.level === 'error' && l.data.node === 'a' && /disagree on message types/.test(l.msg)), JSON.stringify(logs));
+  assert.ok(logs.some((l) => l.level === 50 && l.peer === 'a' && /disagree on message types/.test(l.msg)), JSON.stringify(logs));
   const atSeed: ClusterEvent[] = [];
   sim.node('a').cluster.events$.subscribe((e) => atSeed.push(e)).unsubscribe();
   assert.equal(atSeed.map((e) => e.type === 'incompatible' && e.node), ['old'], 'the seed replays it too');
   await old.stop();
   await sim.shutdown();
-});
-
-test('the default log writes one line per entry on stderr', () => {
-  const lines: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => { lines.push(String(chunk)); return true; }) as typeof process.stderr.write;
-  try {
-    createStderrLog('shop@n1')({ level: 'error', msg: 'Connection refused:\nauthentication failed', data: { remote: '127.0.0.1:7001', reason: 'auth-failed' } });
-  } finally {
-    process.stderr.write = write;
-  }
-  assert.equal(lines, ['troupe error [shop@n1] Connection refused: authentication failed {"remote":"127.0.0.1:7001","reason":"auth-failed"}\n']);
 });
 
 test.run();

@@ -37,7 +37,7 @@ function realHarness(makeTransport: () => Transport): NodeHarness {
     async start(names: readonly string[], registry: () => MessageRegistry) {
       let seed: string | undefined;
       for (const n of names) {
-        const node = await createNode({ name: 'contract', node: n, transport: makeTransport(), seeds: seed ? [seed] : [], registry: registry() });
+        const node = await createNode({ name: 'contract', node: n, transport: makeTransport(), seeds: seed ? [seed] : [], registry: registry(), log: { level: 'silent' } });
         seed ??= node.endpoint;
         nodes.set(n, node);
       }

@@ -70,7 +70,7 @@ test('versioning on the receiver: unknown types and versions dead-letter with a 
   const target = sim.node('a').system.spawn(greeter, 'greeter');
   const { createNode } = await import('../../../runtime/cluster/node.ts');
   const join = async (node: string, reg: ReturnType<typeof createMessageRegistry>) => {
-    const n = await createNode({ name: 'sim', node, scheduler: sim.scheduler, transport: hub.transport(), seeds: ['a'], registry: reg });
+    const n = await createNode({ name: 'sim', node, scheduler: sim.scheduler, transport: hub.transport(), seeds: ['a'], registry: reg, log: { level: 'silent' } });
     await sim.runUntil(() => n.cluster.self.status === 'up', 5_000);
     return n;
   };

@@ -42,7 +42,7 @@ test('a restarted node answers its first lookup at once, even from a node it has
       lookups.push(a.cluster.identify<EchoMsg>('b', '/user/echo', 3_000));
     }
   });
-  const b = await createNode({ name: 'sim', node: 'b', scheduler: sim.scheduler, transport: sim.network!.transport(), seeds: [a.endpoint], registry: registry(), incarnation: 9_999_999 });
+  const b = await createNode({ name: 'sim', node: 'b', scheduler: sim.scheduler, transport: sim.network!.transport(), seeds: [a.endpoint], registry: registry(), incarnation: 9_999_999, log: { level: 'silent' } });
   b.system.spawn(echo, 'echo');
   await sim.runUntil(() => lookups.length > 0, 5_000);
   let found: unknown = 'pending';

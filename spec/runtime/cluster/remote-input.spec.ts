@@ -30,7 +30,7 @@ function capturingTransport(): { transport: Transport; ctx: () => TransportConte
 /** Node 'b' alone, a notes actor on it, and every report it gives, in order. */
 async function receiver(): Promise<{ node: ClusterNode; frame: (bytes: Buffer) => void; actor: ActorRef<NoteMsg>; reports: Report[]; peers: string[]; stop: () => Promise<void> }> {
   const t = capturingTransport();
-  const node = await createNode({ name: 'fz', node: 'b', transport: t.transport, registry: registry() });
+  const node = await createNode({ name: 'fz', node: 'b', transport: t.transport, registry: registry(), log: { level: 'silent' } });
   const reports: Report[] = [];
   const peers: string[] = [];
   node.cluster.events$.subscribe((e: ClusterEvent) => { if (e.type === 'input-dropped') { reports.push({ via: 'input-dropped', reason: e.reason }); peers.push(e.peer); } });

@@ -6,6 +6,8 @@ import * as assert from 'uvu/assert';
 import { connect } from 'node:net';
 import { createSystem, isTroupeError } from '../../../runtime/index.ts';
 import { createHttpEndpoint } from '../../../runtime/http/http-endpoint.ts';
+import { createHealthRegistry, serveHealth } from '../../../actors/probes/index.ts';
+import { parseFamilies } from '../../helpers/prom-text.ts';
 
 const http = suite('http endpoint');
 
@@ -28,6 +30,23 @@ http('serves added routes on 127.0.0.1 with the query parsed; unknown paths 404'
   const missing = await fetch(`${endpoint.url}/nope`);
   assert.equal([missing.status, await missing.text()], [404, 'not found: /nope; routes: /metrics\n']);
 }));
+
+http('one endpoint per node: a system created with metrics serves /metrics (parsed by a real parser) next to /livez, /readyz and /health', async () => {
+  const system = createSystem({ name: 'http-metrics', metrics: true });
+  try {
+    const registry = createHealthRegistry(system);
+    const endpoint = await serveHealth(registry);
+    assert.equal([...endpoint.routes].sort(), ['/health', '/livez', '/metrics', '/readyz']);
+    system.metrics!.counter({ name: 'shop_orders_placed_total', help: 'orders placed' }).inc(3);
+    const res = await fetch(`${endpoint.url}/metrics`);
+    assert.is(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/plain; version=0\.0\.4/);
+    const families = parseFamilies(await res.text());
+    assert.ok(families.has('shop_orders_placed_total'), 'the business counter is served with the runtime families');
+    assert.ok([...families.keys()].some((n) => n.startsWith('troupe_')), 'runtime families are there');
+    assert.is((await fetch(`${endpoint.url}/livez`)).status, 200);
+  } finally { await system.terminate(); }
+});
 
 http('other methods get 405; HEAD gets the headers only', () => withSystem(async (system) => {
   const endpoint = await createHttpEndpoint(system);

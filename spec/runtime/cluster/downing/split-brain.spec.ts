@@ -5,7 +5,6 @@
 import { suite } from '../../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, isTroupeError, type ActorRef } from '../../../../runtime/index.ts';
-import { silentLog } from '../../../../runtime/log.ts';
 import { createMessageRegistry } from '../../../../runtime/wire/message-registry.ts';
 import type { ClusterEvent } from '../../../../runtime/cluster/membership.ts';
 import type { DowningOptions } from '../../../../runtime/cluster/downing/resolver.ts';
@@ -43,7 +42,7 @@ for (const strategy of ['keep-majority', 'static-quorum', 'keep-oldest', 'lease'
       let leaseFor = 0;
       const sim = await createSimCluster({
         nodes: NODES, seed, network: { latencyMs: 3, jitterMs: 2 },
-        nodeOptions: { log: silentLog, membership: strategy === 'lease' ? { get downing() { return { strategy: 'lease', lease: leases(`n${++leaseFor}`) } as DowningOptions; } } : { downing } },
+        nodeOptions: { membership: strategy === 'lease' ? { get downing() { return { strategy: 'lease', lease: leases(`n${++leaseFor}`) } as DowningOptions; } } : { downing } },
       });
       const before = new Map(NODES.map((n) => [n, sim.node(n).cluster.self.incarnation]));
       const oldest = [...before].sort((x, y) => x[1] - y[1])[0][0];
@@ -90,7 +89,7 @@ for (const strategy of ['keep-majority', 'static-quorum', 'keep-oldest', 'lease'
 }
 
 test('a paused node blames itself: after 5 s asleep it downs no one, and the cluster stays whole', async () => {
-  const sim = await createSimCluster({ nodes: ['a', 'b', 'c'], seed: 3, network: { latencyMs: 3, jitterMs: 2 }, nodeOptions: { log: silentLog } });
+  const sim = await createSimCluster({ nodes: ['a', 'b', 'c'], seed: 3, network: { latencyMs: 3, jitterMs: 2 } });
   const events: string[] = [];
   for (const n of ['a', 'b', 'c']) sim.node(n).cluster.events$.subscribe((e) => { if (e.type.startsWith('member-') || e.type === 'downing-decision') events.push(`${n}: ${e.type}${'member' in e ? ` ${e.member.node}` : ''}`); });
   const incarnation = sim.node('c').cluster.self.incarnation;
@@ -108,7 +107,7 @@ test('a paused node blames itself: after 5 s asleep it downs no one, and the clu
 });
 
 test('a node paused longer than detection + stable period is downed by the others, stops and rejoins; it never downs them', async () => {
-  const sim = await createSimCluster({ nodes: ['a', 'b', 'c'], seed: 4, network: { latencyMs: 3, jitterMs: 2 }, nodeOptions: { log: silentLog } });
+  const sim = await createSimCluster({ nodes: ['a', 'b', 'c'], seed: 4, network: { latencyMs: 3, jitterMs: 2 } });
   const onC: string[] = [];
   sim.node('c').cluster.events$.subscribe((e) => { if (e.type === 'member-down' || e.type === 'member-unreachable' || e.type === 'downing-decision') onC.push(`${e.type} ${'member' in e ? e.member.node : e.action}`); });
   const incarnation = sim.node('c').cluster.self.incarnation;
@@ -127,7 +126,7 @@ test('a node paused longer than detection + stable period is downed by the other
 test('asks to an unreachable node fail node-unreachable, at once for new ones, and never actor-dead', async () => {
   type Slow = { type: 'slow'; replyTo: ActorRef<string> };
   const registry = () => createMessageRegistry().define('slow', { version: 1 });
-  const sim = await createSimCluster({ nodes: ['a', 'b', 'c'], seed: 5, registry, network: { latencyMs: 3 }, nodeOptions: { log: silentLog } });
+  const sim = await createSimCluster({ nodes: ['a', 'b', 'c'], seed: 5, registry, network: { latencyMs: 3 } });
   const target = sim.node('c').system.spawn(defineActor<Slow, undefined>({ init: () => undefined, receive: () => undefined }), 'slow');
   const remote = sim.node('a').cluster.refFor<Slow>(String(target));
   let pending: unknown;
