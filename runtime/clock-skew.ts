@@ -36,8 +36,9 @@ interface Segment { readonly from: number; readonly accrued: number; readonly of
  * drift of an earlier setting is kept as accrued). A system given a wrapped clock (through
  * `createRealScheduler(skew.wrap(realClock))`, or a virtual one in tests) sees its timers fire
  * early when the clock jumps forward and late when it jumps back, as a node whose clock is
- * stepped does; a negative offset makes the clock run backwards once, which a monotonic clock
- * never does — that is the point of the fault.
+ * stepped does (a real scheduler sees a jump at its next wake-up: the earliest timer it had
+ * armed, within a heartbeat on a cluster node); a negative offset makes the clock run backwards
+ * once, which a monotonic clock never does — that is the point of the fault.
  *
  * @example
  * const skew = createClockSkew();

@@ -66,12 +66,13 @@ export function setActorFault(ref: ActorRef<never>, id: string, fault: ActorFaul
   checkActorFault(fault);
   const cell = localCell(ref, 'setActorFault');
   const state = faultsOf(cell, injected(cell.path));
-  clear(state, id);
+  state.hangs.delete(id); state.slows.delete(id); state.fails.delete(id);
   switch (fault.kind) {
     case 'hang': state.hangs.add(id); break;
     case 'slow': state.slows.set(id, fault.delayMs); break;
     case 'fail': state.fails.set(id, { fraction: fault.fraction, random: options.random ?? createSeededRandom(1) }); break;
   }
+  settle(state); // a hang replaced by another fault releases its held handler
 }
 
 function clear(state: CellFaults, id: string): boolean {

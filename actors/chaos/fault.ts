@@ -106,10 +106,10 @@ export function checkFault(fault: Fault, field = 'fault', nodes?: readonly strin
       for (const k of Object.keys(a)) if (k !== 'path') throw bad(`actor.${k}`, 'is not a selector field; a path selector has path alone.');
     } else throw bad('actor', "must name a service ({ service: 'orders' }) or a path ({ path: '/user/orders' }).");
   };
-  const wrap = (check: () => unknown): void => {
+  const wrap = (check: () => unknown, prefix = ''): void => {
     try { check(); } catch (e) {
       const f = (e as TroupeError).data?.field;
-      throw new TroupeError('invalid-spec', `${field}: ${(e as Error).message}`, { field: `${field}${typeof f === 'string' ? `.${f}` : ''}` });
+      throw new TroupeError('invalid-spec', `${field}: ${(e as Error).message}`, { field: `${field}${prefix}${typeof f === 'string' ? `.${f}` : ''}` });
     }
   };
   switch (fault.kind) {
@@ -117,7 +117,7 @@ export function checkFault(fault: Fault, field = 'fault', nodes?: readonly strin
       node('from', fault.from, false, true);
       node('to', fault.to, false, true);
       if (fault.from === '*' && fault.to === '*') throw bad('to', "and from cannot both be '*'; name at least one side.");
-      wrap(() => resolveLinkFaults(fault.faults, 'faults'));
+      wrap(() => resolveLinkFaults(fault.faults, 'faults'), '.faults');
       if (fault.both !== undefined && typeof fault.both !== 'boolean') throw bad('both', 'must be a boolean (default false).');
       break;
     case 'partition': {
@@ -175,7 +175,7 @@ export function describeFault(f: PlannedFault): string {
     case 'slow': return `slow ${sel(f.actor)}${on(f.node)} by ${f.delayMs} ms`;
     case 'fail': return `fail ${Math.round(f.fraction * 100)} % of messages of ${sel(f.actor)}${on(f.node)}`;
     case 'flood': return `flood ${sel(f.actor)}${on(f.node)} with ${f.messages} messages`;
-    case 'kill': return `kill -9 ${f.node}`;
+    case 'kill': return `kill ${f.node}`;
     case 'pause': return `pause ${f.node} (SIGSTOP)`;
     case 'journal': return `journal ${f.journal} on ${f.node}: ${f.mode}${f.probability !== undefined && f.probability < 1 ? ` (p=${f.probability})` : ''}`;
     case 'clock-skew': return `clock of ${f.node} skewed${f.offsetMs ? ` ${f.offsetMs > 0 ? '+' : ''}${f.offsetMs} ms` : ''}${f.driftRatio ? ` drift ${f.driftRatio}` : ''}`;
