@@ -44,14 +44,14 @@ const ask = (node: ClusterNode, timeoutMs: number) => of(node).router.ask<string
 
 export const control = {
   /** `n` asks through this node's router, one after the other: how many were answered within `timeoutMs` each. */
-  probe: async (node: ClusterNode, n = 3, timeoutMs = 500): Promise<number> => {
+  probe: async (node: ClusterNode, n: unknown = 3, timeoutMs: unknown = 500): Promise<number> => {
     let ok = 0;
-    for (let i = 0; i < (n as number); i++) if (await ask(node, timeoutMs as number).then(() => true, () => false)) ok++;
+    for (let i = 0; i < Number(n); i++) if (await ask(node, Number(timeoutMs)).then(() => true, () => false)) ok++;
     return ok;
   },
   /** One request of the load: `'ok'`, `'lost'` (no answer in time) or `'failed'` (an error answer). */
-  work: (node: ClusterNode, timeoutMs = 1_000): Promise<string> =>
-    ask(node, timeoutMs as number).then(() => 'ok', (e: unknown) => (isTroupeError(e, 'ask-timeout') ? 'lost' : 'failed')),
+  work: (node: ClusterNode, timeoutMs: unknown = 1_000): Promise<string> =>
+    ask(node, Number(timeoutMs)).then(() => 'ok', (e: unknown) => (isTroupeError(e, 'ask-timeout') ? 'lost' : 'failed')),
   /** Ready instances as this node's router sees them: `<ordinal>@<node>`, sorted. */
   listing: (node: ClusterNode): string[] => of(node).router.routees().map((r) => `${String(r.ref.path).split('/').pop()}@${r.node}`).sort(),
 };

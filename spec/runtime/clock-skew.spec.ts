@@ -4,7 +4,7 @@
 import { test } from '../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { createClockSkew } from '../../runtime/clock-skew.ts';
-import { isTroupeError } from '../../runtime/errors.ts';
+import { isTroupeError, type TroupeError } from '../../runtime/errors.ts';
 import { createSystem } from '../../runtime/system.ts';
 import { defineActor } from '../../runtime/behavior.ts';
 import { createVirtualScheduler } from '../../runtime/virtual-clock.ts';
@@ -81,7 +81,7 @@ test('bad skews are refused with invalid-argument naming the field; nothing chan
       assert.unreachable(JSON.stringify(s));
     } catch (e) {
       assert.ok(isTroupeError(e, 'invalid-argument'));
-      assert.is((e as { data: { field: string } }).data.field, field);
+      assert.is((e as TroupeError).data.field, field);
     }
   }
   assert.equal(skew.current, { offsetMs: 0, driftRatio: 0 });

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { crashActor, floodMailbox, removeActorFault, setActorFault, type ActorFault } from '../../../actors/chaos/actor-faults.ts';
 import type { ActorRef } from '../../../runtime/actor-ref.ts';
 import { defineActor } from '../../../runtime/behavior.ts';
-import { isTroupeError } from '../../../runtime/errors.ts';
+import { isTroupeError, type TroupeError } from '../../../runtime/errors.ts';
 import { createSeededRandom } from '../../../runtime/random.ts';
 import { createTestSystem, type TestSystem } from '../../../runtime/testing/test-system.ts';
 
@@ -100,7 +100,7 @@ test('crash: the actor fails at once and restarts with fresh state; later messag
   await kit.runUntilIdle();
   assert.is(restarts.length, 1);
   assert.ok(isTroupeError(restarts[0], 'injected-fault'));
-  assert.is((restarts[0] as { data: { fault: string } }).data.fault, 'boom');
+  assert.is((restarts[0] as TroupeError).data.fault, 'boom');
   const total = ask(ref, (r) => ({ type: 'get', replyTo: r }));
   await kit.runUntilIdle();
   assert.is(await total, 0, 'restarted with its initial state');
@@ -131,7 +131,7 @@ test('refs that are not live local actors, and bad faults, are refused with inva
       assert.unreachable('accepted');
     } catch (e) {
       assert.ok(isTroupeError(e, 'invalid-argument'), String(e));
-      if (field) assert.is((e as { data: { field: string } }).data.field, field);
+      if (field) assert.is((e as TroupeError).data.field, field);
     }
   };
   refused(() => setActorFault(ref as ActorRef<never>, 'x', { kind: 'slow', delayMs: 0 }), 'delayMs');

@@ -6,7 +6,7 @@ import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { withJournalFaults, type JournalFault } from '../../../actors/chaos/journal-faults.ts';
 import { createMemoryJournal } from '../../../actors/journal/memory-journal.ts';
-import { isTroupeError } from '../../../runtime/errors.ts';
+import { isTroupeError, type TroupeError } from '../../../runtime/errors.ts';
 import { createIdSource } from '../../../runtime/ids.ts';
 import { createSeededRandom } from '../../../runtime/random.ts';
 import { createVirtualScheduler } from '../../../runtime/virtual-clock.ts';
@@ -49,7 +49,7 @@ test('fsync-error: the events are stored, yet the caller gets io-error with writ
     assert.unreachable('the append should fail');
   } catch (e) {
     assert.ok(isTroupeError(e, 'io-error'));
-    assert.is((e as { data: { written: boolean } }).data.written, true);
+    assert.is((e as TroupeError).data.written, true);
     assert.match((e as Error).message, /read the stream back/);
   }
   assert.is(await inner.streamVersion('s'), 1, 'the write happened: the outcome was unknown, not failed');
@@ -98,7 +98,7 @@ test('bad faults are refused with invalid-argument naming the field; the schedul
       assert.unreachable(JSON.stringify(f));
     } catch (e) {
       assert.ok(isTroupeError(e, 'invalid-argument'), String(e));
-      assert.is((e as { data: { field: string } }).data.field, field, (e as Error).message);
+      assert.is((e as TroupeError).data.field, field, (e as Error).message);
     }
   }
   assert.equal(journal.faults.ids(), []);

@@ -5,7 +5,7 @@ import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { checkSteps, planMethod, type StepSpec } from '../../../actors/chaos/schedule.ts';
 import { cronTimes, parseCron } from '../../../actors/chaos/internal/cron.ts';
-import { isTroupeError } from '../../../runtime/errors.ts';
+import { isTroupeError, type TroupeError } from '../../../runtime/errors.ts';
 
 const partition = { kind: 'partition', groups: [['n1'], ['n2', 'n3']] } as const;
 
@@ -91,7 +91,7 @@ test('bad steps are refused with invalid-spec naming the field', () => {
       assert.unreachable(`accepted ${JSON.stringify(steps)}`);
     } catch (e) {
       assert.ok(isTroupeError(e, 'invalid-spec'), `${JSON.stringify(steps)}: ${String(e)}`);
-      assert.is((e as { data: { field: string } }).data.field, field, (e as Error).message);
+      assert.is((e as TroupeError).data.field, field, (e as Error).message);
     }
   }
 });

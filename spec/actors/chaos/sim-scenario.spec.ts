@@ -12,7 +12,7 @@ import { defineScenario, type ScenarioSpec } from '../../../actors/chaos/scenari
 import { runScenario } from '../../../actors/chaos/run-scenario.ts';
 import { formatReport, type ResilienceReport } from '../../../actors/chaos/report.ts';
 import type { RequestOutcome } from '../../../actors/chaos/scenario.ts';
-import { isTroupeError } from '../../../runtime/errors.ts';
+import { isTroupeError, type TroupeError } from '../../../runtime/errors.ts';
 
 const test = suite('chaos scenario on a simulated cluster', undefined, { limitMs: 120_000 });
 const NODES = ['n1', 'n2', 'n3'];
@@ -136,7 +136,7 @@ test('a fault naming a node the target does not have is refused before anything 
       assert.unreachable();
     } catch (e) {
       assert.ok(isTroupeError(e, 'invalid-spec'));
-      assert.is((e as { data: { field: string } }).data.field, 'method[0].fault.node');
+      assert.is((e as TroupeError).data.field, 'method[0].fault.node');
     }
     const long = defineScenario({ name: 'too long', method: [{ fault: { kind: 'isolate', node: 'n3' }, at: 0 }], durationMs: 60_000 });
     try {

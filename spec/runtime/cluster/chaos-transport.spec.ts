@@ -10,7 +10,7 @@ import { resolveLinkFaults } from '../../../runtime/cluster/link-faults.ts';
 import { createSimNetwork } from '../../../runtime/cluster/sim-network.ts';
 import { createTcpTransport } from '../../../runtime/cluster/tcp-transport.ts';
 import type { TransportEvents } from '../../../runtime/cluster/transport.ts';
-import { isTroupeError } from '../../../runtime/errors.ts';
+import { isTroupeError, type TroupeError } from '../../../runtime/errors.ts';
 import { createSeededRandom } from '../../../runtime/random.ts';
 import { createRealScheduler, secureRandomBytes } from '../../../runtime/real-clock.ts';
 import { createVirtualScheduler } from '../../../runtime/virtual-clock.ts';
@@ -203,7 +203,7 @@ test('bad rules and link faults are rejected with invalid-argument naming the fi
       assert.unreachable(`accepted ${JSON.stringify(rule)}`);
     } catch (e) {
       assert.ok(isTroupeError(e, 'invalid-argument'), String(e));
-      assert.is((e as { data: { field: string } }).data.field, field, (e as Error).message);
+      assert.is((e as TroupeError).data.field, field, (e as Error).message);
     }
   };
   bad({ peers: ['b'], faults: { loss: 1.5 } }, 'loss');
