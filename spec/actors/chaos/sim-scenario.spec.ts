@@ -7,33 +7,15 @@
 import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import * as entry from '../../helpers/chaos-node.ts';
+import { threeFaults } from '../../helpers/chaos-scenario.ts';
 import { createSimClusterTarget, type SimClusterTarget } from '../../../actors/chaos/sim-cluster-target.ts';
-import { defineScenario, type ScenarioSpec } from '../../../actors/chaos/scenario.ts';
+import { defineScenario } from '../../../actors/chaos/scenario.ts';
 import { runScenario } from '../../../actors/chaos/run-scenario.ts';
 import { formatReport, type ResilienceReport } from '../../../actors/chaos/report.ts';
-import type { RequestOutcome } from '../../../actors/chaos/scenario.ts';
 import { isTroupeError, type TroupeError } from '../../../runtime/errors.ts';
 
 const test = suite('chaos scenario on a simulated cluster', undefined, { limitMs: 120_000 });
 const NODES = ['n1', 'n2', 'n3'];
-
-const steadyState: ScenarioSpec['hypothesis'] = {
-  title: 'n1 gets answers from the echo service',
-  checks: [{ name: 'three asks answered', probe: (t) => t.call<number>('n1', 'probe', 3, 500), tolerance: { equals: 3 } }],
-  everyMs: 500,
-};
-
-const threeFaults = defineScenario({
-  name: 'echo survives a slow instance, a partition and a kill',
-  hypothesis: steadyState,
-  method: [
-    { name: 'slow-echo-1', fault: { kind: 'slow', actor: { service: 'echo', instance: 1 }, delayMs: 1_500 }, at: 1_000, durationMs: 2_000 },
-    { name: 'cut-n3', fault: { kind: 'partition', groups: [['n1', 'n2'], ['n3']] }, at: 6_000, durationMs: 3_000 },
-    { name: 'kill-n3', fault: { kind: 'kill', node: 'n3' }, at: 11_000 },
-  ],
-  durationMs: 16_000,
-  load: { everyMs: 100, request: (t) => t.call<RequestOutcome>('n1', 'work', 1_000), timeoutMs: 3_000 },
-});
 
 /** A simulated three-node cluster running the entry, once every node's router lists the three echo instances. */
 async function cluster(seed: number): Promise<SimClusterTarget> {
