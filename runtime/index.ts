@@ -92,3 +92,15 @@ export {
   type ConsumerLag, type ConsumerStatus, type IdempotencyStore, type LogBackend, type LogSource, type LogRecord, type Retention,
   type DerivedTopic, type MemoryLogOptions, type FileLogOptions, type DeliveryGuarantee, type PgLogOptions, type JetStreamLogOptions,
 } from '../actors/streams/index.ts';
+
+// Chaos: scenarios, their resilience report, targets, the node agent and the injectors
+export {
+  defineScenario, runScenario, formatReport, localClusterTarget, spawnChaosAgent, commandAgent, prepareNodeChaos, checkFault, planMethod,
+  setActorFault, removeActorFault, crashActor, floodMailbox, withJournalFaults, allocateBallast, withLinkChaos, createClockSkew,
+  type ScenarioSpec, type Scenario, type Hypothesis, type Check, type Tolerance, type Load, type RequestOutcome, type Rollback, type RollbackStrategy,
+  type StepSpec, type PlannedOccurrence, type Fault, type FaultKind, type PlannedFault, type NodePick, type ActorSelector, type RunScenarioOptions,
+  type ResilienceReport, type RunStatus, type FaultRecord, type HypothesisResult, type CheckResult, type RequestCounts, type RollbackResult,
+  type ChaosTarget, type TargetKind, type ChaosAgentOptions, type AgentCommand, type AgentReply, type NodeFault, type NodeChaosTargets,
+  type ActorFault, type FaultyJournal, type JournalFault, type JournalFaultMode, type Ballast, type ChaosTransport, type LinkChaos,
+  type LinkChaosRule, type LinkChaosStats, type LinkFaults, type LinkDirection, type ClockSkew, type Skew,
+} from '../actors/chaos/index.ts';

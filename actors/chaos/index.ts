@@ -11,7 +11,6 @@ export {
 } from './report.ts';
 export type { ChaosTarget, TargetKind } from './target.ts';
 export { localClusterTarget } from './local-cluster-target.ts';
-export { createSimClusterTarget, type SimClusterTarget, type SimClusterTargetOptions } from './sim-cluster-target.ts';
 export { spawnChaosAgent, commandAgent, type ChaosAgentOptions, type ChaosAgentMsg, type AgentCommand, type AgentReply, type NodeFault } from './chaos-agent.ts';
 export { prepareNodeChaos, type NodeChaos, type NodeChaosTargets } from './node-chaos.ts';
 export { setActorFault, removeActorFault, crashActor, floodMailbox, checkActorFault, type ActorFault, type ActorFaultOptions } from './actor-faults.ts';

@@ -66,6 +66,13 @@ test('a partition, a kill and a slow service on three node processes: the resili
     assert.is(r.requests.total, r.requests.ok + r.requests.failed + r.requests.lost);
     assert.match(formatReport(r), /TROUPE_CHAOS_SEED=4242/);
 
+    const n2 = cluster.node('n2');
+    n2.pause();
+    assert.ok(n2.paused, 'SIGSTOP sent');
+    const answered = n2.call<number>('probe', 1, 2_000);
+    n2.resume();
+    assert.is(await answered, 1, 'a call made while it was stopped is answered once it runs again');
+
     const fig = (ms: number | null) => (ms === null ? 'never' : `${Math.round(ms)} ms`);
     console.log(`  local-cluster chaos: ${r.faults.map((f) => `${f.id} impact ${fig(f.impactMs)} recovery ${fig(f.recoveryMs)}`).join('; ')}; requests ${r.requests.total} (${r.requests.failed} failed, ${r.requests.lost} lost)`);
   } finally {

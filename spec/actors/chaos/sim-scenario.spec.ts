@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import * as entry from '../../helpers/chaos-node.ts';
 import { threeFaults } from '../../helpers/chaos-scenario.ts';
 import { createSimClusterTarget, type SimClusterTarget } from '../../../actors/chaos/sim-cluster-target.ts';
-import { defineScenario } from '../../../actors/chaos/scenario.ts';
+import { defineScenario, type RequestOutcome } from '../../../actors/chaos/scenario.ts';
 import { runScenario } from '../../../actors/chaos/run-scenario.ts';
 import { formatReport, type ResilienceReport } from '../../../actors/chaos/report.ts';
 import { isTroupeError, type TroupeError } from '../../../runtime/errors.ts';
@@ -104,6 +104,53 @@ test('the hypothesis is a gate: when it does not hold before, no fault is inject
     const always = await runScenario(spec('always'), target, { seed: 1 });
     assert.equal(always.rollbacks.map((x) => [x.name, x.ok]), [['note-always', true]]);
     assert.equal(played, ['always']);
+  } finally {
+    await target.shutdown();
+  }
+});
+
+test('link delay, a paused node and cron-scheduled failures on the simulation; a run that deviates plays its rollbacks under the deviated strategy', async () => {
+  const target = await cluster(5);
+  try {
+    let calls = 0;
+    const played: string[] = [];
+    const s = defineScenario({
+      name: 'deviates',
+      hypothesis: {
+        checks: [
+          { name: 'answers', probe: (t) => t.call<number>('n1', 'probe', 1, 500), tolerance: (n: number) => n === 1 },
+          { name: 'budget', probe: () => ++calls < 6 },
+        ],
+        everyMs: 500,
+      },
+      method: [
+        { name: 'lag', fault: { kind: 'link', from: 'n1', to: '*', faults: { latencyMs: 300 }, both: true }, at: 0, durationMs: 1_000 },
+        { name: 'freeze-n2', fault: { kind: 'pause', node: 'n2' }, at: 1_000, durationMs: 2_500 },
+        { name: 'flaky', fault: { kind: 'fail', actor: { service: 'echo' }, fraction: 0.1 }, cron: '* * * * * *', durationMs: 300 },
+      ],
+      durationMs: 4_000,
+      recoveryTimeoutMs: 2_000,
+      load: { everyMs: 200, request: (t) => t.call<RequestOutcome>('n1', 'work', 300) },
+      rollbacks: [{ name: 'note', action: () => { played.push('note'); } }, { name: 'broken', action: () => { throw new Error('cannot'); } }],
+      rollbackStrategy: 'deviated',
+    });
+    const r = await runScenario(s, target, { seed: 8 });
+    assert.is(r.status, 'failed');
+    assert.is(r.deviated, true, 'held before, not after');
+    assert.equal(r.hypothesis?.after?.checks.map((c) => [c.name, c.met]), [['answers', true], ['budget', false]]);
+    assert.equal(r.rollbacks.map((b) => [b.name, b.ok, b.error]), [['note', true, undefined], ['broken', false, 'cannot']]);
+    assert.equal(played, ['note']);
+    const byStep = (step: string) => r.faults.filter((f) => f.step === step);
+    const [lag] = byStep('lag');
+    assert.ok(lag.injected?.ok, lag.injected?.detail);
+    assert.match(lag.injected!.detail, /n1: faults outbound frames with n2 n3/);
+    assert.match(lag.injected!.detail, /n2: faults outbound frames with n1/);
+    const [freeze] = byStep('freeze-n2');
+    assert.equal([freeze.injected?.detail, freeze.reverted?.detail], ['paused n2', 'resumed n2']);
+    const flaky = byStep('flaky');
+    assert.ok(flaky.length >= 3 && flaky.length <= 4, `once a second: ${flaky.length}`);
+    assert.ok(flaky.every((f, i) => i === 0 || f.injectedAtMs! - flaky[i - 1].injectedAtMs! === 1_000), 'one second apart');
+    assert.ok(r.requests.total >= 20);
   } finally {
     await target.shutdown();
   }

@@ -1,7 +1,7 @@
 // Specs for the transport's chaos layer on virtual time, over simulated transports: transparent
 // with no rule (the whole transport contract), then each fault per peer and direction — drop,
 // delay and jitter, duplicate, reorder, bandwidth, block (partition) and heal — seeded and
-// reproducible, and bad rules rejected with typed errors. Last, on a real TCP link.
+// reproducible, and bad rules rejected with typed errors. Last, on real TCP and NATS links.
 
 import { test } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
@@ -9,6 +9,8 @@ import { withLinkChaos, type ChaosTransport, type LinkChaosRule } from '../../..
 import { resolveLinkFaults } from '../../../runtime/cluster/link-faults.ts';
 import { createSimNetwork } from '../../../runtime/cluster/sim-network.ts';
 import { createTcpTransport } from '../../../runtime/cluster/tcp-transport.ts';
+import { createNatsTransport } from '../../../runtime/cluster/nats-transport.ts';
+import { serviceUrl } from '../../helpers/services.ts';
 import type { TransportEvents } from '../../../runtime/cluster/transport.ts';
 import { isTroupeError, type TroupeError } from '../../../runtime/errors.ts';
 import { createSeededRandom } from '../../../runtime/random.ts';
@@ -245,6 +247,42 @@ test('on a real TCP link: a block drops every frame both ways, removing it lets 
     await b.stop();
   }
 });
+
+const natsUrl = serviceUrl('nats', 'chaos layer over NATS');
+if (natsUrl) {
+  test('on a real NATS link: loss and duplication per direction, then a partition and its heal', async () => {
+    const scheduler = createRealScheduler();
+    const settler = createRealTimeSettle(10_000);
+    const secret = 'chaos transport spec secret, 32 bytes+';
+    const subjectPrefix = `troupe-chaos-${Buffer.from(secureRandomBytes(6)).toString('hex')}`;
+    const a = withLinkChaos(createNatsTransport({ servers: natsUrl, secret, subjectPrefix }), { seed: 8 });
+    const b = withLinkChaos(createNatsTransport({ servers: natsUrl, secret, subjectPrefix }), { seed: 9 });
+    const ea = recordEvents(), eb = recordEvents();
+    try {
+      const pa = await a.start({ nodeId: 'a', system: 'chaos', scheduler, nonceBytes: secureRandomBytes, events: settler.wrap(ea) });
+      const pb = await b.start({ nodeId: 'b', system: 'chaos', scheduler, nonceBytes: secureRandomBytes, events: settler.wrap(eb) });
+      a.send(pb, Buffer.from('hello'));
+      b.send(pa, Buffer.from('hello'));
+      assert.ok(await settler.settle(() => eb.count('a') === 1 && ea.count('b') === 1), 'link up both ways');
+      a.chaos.set('lossy', { peers: ['b'], direction: 'outbound', faults: { loss: 0.5 } });
+      b.chaos.set('echoey', { peers: ['a'], direction: 'outbound', faults: { duplicate: 1 } });
+      for (let i = 0; i < 100; i++) { a.send(pb, Buffer.from(`a${i}`)); b.send(pa, Buffer.from(`b${i}`)); }
+      const kept = 100 - a.chaos.stats().dropped;
+      assert.ok(kept > 25 && kept < 75, `about half of a->b lost: ${kept} kept`);
+      assert.ok(await settler.settle(() => eb.count('a') === 1 + kept && ea.count('b') === 1 + 200), `a->b ${eb.count('a')}/${1 + kept}, b->a ${ea.count('b')}/201`);
+      a.chaos.clear(); b.chaos.clear();
+      a.chaos.set('p', { peers: ['b'], block: true }); b.chaos.set('p', { peers: ['a'], block: true });
+      a.send(pb, Buffer.from('lost')); b.send(pa, Buffer.from('lost'));
+      a.chaos.remove('p'); b.chaos.remove('p');
+      a.send(pb, Buffer.from('healed')); b.send(pa, Buffer.from('healed'));
+      assert.ok(await settler.settle(() => eb.text.get('a')!.at(-1) === 'healed' && ea.text.get('b')!.at(-1) === 'healed'), 'frames flow after heal');
+      assert.not.ok(eb.text.get('a')!.includes('lost'), 'nothing crossed the partition');
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+}
 
 test.run();
 
