@@ -56,7 +56,10 @@ export type TroupeErrorCode =
   | 'backend-unavailable'
   | 'storage-full'
   // services
-  | 'unknown-instance';
+  | 'unknown-instance'
+  // chaos: a failure injected on purpose (crash, failed message), and storage I/O errors
+  | 'injected-fault'
+  | 'io-error';
 
 const BRAND = Symbol.for('troupe.error');
 

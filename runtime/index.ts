@@ -110,3 +110,15 @@ export {
   type ServeHealthOptions, type EventLoopDelaySource, type HttpEndpoint, type HttpEndpointOptions, type HttpReply, type HttpRequestInfo,
   type HttpRouteHandler,
 } from '../actors/probes/index.ts';
+
+// Chaos: scenarios, their resilience report, targets, the node agent and the injectors
+export {
+  defineScenario, runScenario, formatReport, localClusterTarget, spawnChaosAgent, commandAgent, prepareNodeChaos, checkFault, planMethod,
+  setActorFault, removeActorFault, crashActor, floodMailbox, withJournalFaults, allocateBallast, withLinkChaos, createClockSkew,
+  type ScenarioSpec, type Scenario, type Hypothesis, type Check, type Tolerance, type Load, type RequestOutcome, type Rollback, type RollbackStrategy,
+  type StepSpec, type PlannedOccurrence, type Fault, type FaultKind, type PlannedFault, type NodePick, type ActorSelector, type RunScenarioOptions,
+  type ResilienceReport, type RunStatus, type FaultRecord, type HypothesisResult, type CheckResult as ScenarioCheckResult, type RequestCounts, type RollbackResult,
+  type ChaosTarget, type TargetKind, type ChaosAgentOptions, type AgentCommand, type AgentReply, type NodeFault, type NodeChaosTargets,
+  type ActorFault, type FaultyJournal, type JournalFault, type JournalFaultMode, type Ballast, type ChaosTransport, type LinkChaos,
+  type LinkChaosRule, type LinkChaosStats, type LinkFaults, type LinkDirection, type ClockSkew, type Skew,
+} from '../actors/chaos/index.ts';

@@ -6,3 +6,4 @@ export { formatTrace, type TraceEntry, type TraceKind } from './testing/trace.ts
 export { createVirtualScheduler, type VirtualScheduler } from './virtual-clock.ts';
 export { createSimCluster, type SimCluster, type SimClusterOptions } from './testing/sim-cluster.ts';
 export { createSimNetwork, type SimNetwork, type LinkConditions } from './cluster/sim-network.ts';
+export { createSimClusterTarget, type SimClusterTarget, type SimClusterTargetOptions } from '../actors/chaos/sim-cluster-target.ts';

@@ -36,6 +36,12 @@ export interface LocalClusterOptions {
   readonly downing?: Exclude<DowningOptions, { strategy: 'lease' }>;
   readonly restartOnDown?: boolean;
   readonly maxDownRestarts?: number;
+  /**
+   * Chaos on every node (default false: nothing is installed): its transport gets the chaos
+   * layer, its system a skewable clock, and a chaos agent runs on it, reached with
+   * `handle.call('$chaos', command)` (scenarios do it for you, see actors/chaos).
+   */
+  readonly chaos?: boolean;
 }
 
 /** One node process. */
@@ -57,6 +63,12 @@ export interface LocalNodeHandle {
   stop(): Promise<void>;
   /** SIGKILL: the others find out through their failure detectors. */
   kill(): Promise<void>;
+  /** SIGSTOP: the process stops running (its peers stop hearing it) until {@link resume}. */
+  pause(): void;
+  /** SIGCONT after {@link pause}. */
+  resume(): void;
+  /** True between `pause` and `resume`. */
+  readonly paused: boolean;
   /** Starts the node again (a new incarnation), joining through a live node. */
   restart(): Promise<void>;
 }
@@ -124,7 +136,7 @@ export async function spawnLocalCluster(options: LocalClusterOptions): Promise<L
       views.delete(this.name);
       this.child = fork(MAIN, [], {
         execArgv: ['--import', 'tsx'],
-        env: { ...process.env, TROUPE_DOWNING: options.downing ? JSON.stringify(options.downing) : '', TROUPE_NODE: this.name, TROUPE_SYSTEM: system, TROUPE_SECRET: secret, TROUPE_SEEDS: seeds.join(','), TROUPE_ENTRY: options.entry },
+        env: { ...process.env, TROUPE_DOWNING: options.downing ? JSON.stringify(options.downing) : '', TROUPE_NODE: this.name, TROUPE_SYSTEM: system, TROUPE_SECRET: secret, TROUPE_SEEDS: seeds.join(','), TROUPE_ENTRY: options.entry, TROUPE_CHAOS: options.chaos ? '1' : '' },
         stdio: options.stdio === 'ignore' ? ['ignore', 'ignore', 'ignore', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       this.child.on('message', (raw) => {
@@ -165,12 +177,28 @@ export async function spawnLocalCluster(options: LocalClusterOptions): Promise<L
 
     async stop(): Promise<void> {
       if (this.exited) return;
+      this.resume();
       this.child.send({ type: 'leave' } satisfies ToChild);
       await until(() => this.exited, 5_000, `node ${this.name} did not leave`).catch(() => this.kill());
     }
 
+    paused = false;
+
+    pause(): void {
+      if (this.exited || this.paused) return;
+      this.child.kill('SIGSTOP');
+      this.paused = true;
+    }
+
+    resume(): void {
+      if (!this.paused) return;
+      this.paused = false;
+      if (!this.exited) this.child.kill('SIGCONT');
+    }
+
     async kill(): Promise<void> {
       if (this.exited) return;
+      this.paused = false;
       this.child.kill('SIGKILL');
       await until(() => this.exited, 5_000, `node ${this.name} did not die`);
     }

@@ -10,6 +10,7 @@ import { createTcpTransport } from './tcp-transport.ts';
 import type { ToChild, ToParent } from './local-cluster.ts';
 import type { DowningOptions } from './downing/resolver.ts';
 import type { LogOptions } from '../observe/log-options.ts';
+import type { NodeChaosTargets } from '../../actors/chaos/node-chaos.ts';
 
 /**
  * What a cluster entry module exports: `setup(node)` runs once the node exists (spawn actors,
@@ -22,16 +23,22 @@ export interface LocalNodeEntry {
   /** The node's log options (default: info to stdout). */
   log?: LogOptions;
   control?: Record<string, (node: ClusterNode, ...args: unknown[]) => unknown>;
+  /** With `spawnLocalCluster({ chaos: true })`: what this node's chaos agent may fault (its service host, faulty journals). */
+  chaos?(node: ClusterNode): NodeChaosTargets | Promise<NodeChaosTargets>;
 }
 
 const env = process.env;
 const send = (m: ToParent): void => { process.send?.(m); };
 
 const entry = (await import(pathToFileURL(env.TROUPE_ENTRY!).href)) as LocalNodeEntry;
+// chaos (spawnLocalCluster({ chaos: true })): a skewable clock, the transport's chaos layer, an agent
+const chaos = env.TROUPE_CHAOS ? (await import('../../actors/chaos/node-chaos.ts')).prepareNodeChaos() : undefined;
+const tcp = createTcpTransport({ secret: env.TROUPE_SECRET! });
 const node = await createNode({
   name: env.TROUPE_SYSTEM!,
   node: env.TROUPE_NODE!,
-  transport: createTcpTransport({ secret: env.TROUPE_SECRET! }),
+  transport: chaos ? chaos.wrap(tcp) : tcp,
+  ...(chaos ? { scheduler: chaos.scheduler } : {}),
   seeds: env.TROUPE_SEEDS ? env.TROUPE_SEEDS.split(',') : [],
   registry: entry.registry?.() ?? createMessageRegistry(),
   ...(entry.log !== undefined ? { log: entry.log } : {}),
@@ -66,13 +73,14 @@ if (env.TROUPE_DEBUG) node.cluster.events$.subscribe((e) => console.error(`[${en
 const report = (): void => send({ type: 'members', endpoint: node.endpoint, up: node.cluster.members().filter((m) => m.status === 'up').map((m) => m.node) });
 node.cluster.events$.subscribe(report);
 await entry.setup?.(node);
+chaos?.start(node, await entry.chaos?.(node));
 await node.cluster.whenUp();
 report();
 
 process.on('message', (raw) => {
   const m = raw as ToChild;
   if (m.type === 'call') {
-    const fn = entry.control?.[m.name];
+    const fn = m.name === '$chaos' && chaos ? (_n: ClusterNode, c: unknown) => chaos.command(c as never) : entry.control?.[m.name];
     Promise.resolve()
       .then(() => {
         if (!fn) throw new Error(`the entry module exports no control.${m.name}`);
