@@ -6,6 +6,7 @@ import { TroupeError } from '../../runtime/errors.ts';
 import type { Backoff } from '../../supervisors/backoff.ts';
 import type { Intensity } from '../../supervisors/restart-window.ts';
 import { defineServiceKey, type ServiceKey } from '../internal/receptionist-service.ts';
+import { resolveProbeConfig } from '../probes/probe-config.ts';
 import type { ServiceProbes } from './instance-health.ts';
 import { resolvePlacement, type PlacementSpec, type ResolvedPlacement } from './placement.ts';
 
@@ -113,7 +114,10 @@ export function defineService<M, S>(spec: ServiceSpec<M, S>): ServiceDefinition<
   const instances = spec.instances ?? 1;
   if (!Number.isSafeInteger(instances) || instances < 0 || instances > MAX_INSTANCES) throw bad('instances', `must be an integer 0 … ${MAX_INSTANCES} (default 1), got ${String(instances)}.`);
   const placement = resolvePlacement(spec.placement, where);
-  if (spec.probes !== undefined && (typeof spec.probes !== 'object' || spec.probes === null || Array.isArray(spec.probes))) throw bad('probes', 'must be an object of probe settings when given.');
+  if (spec.probes !== undefined) {
+    if (typeof spec.probes !== 'object' || spec.probes === null || Array.isArray(spec.probes)) throw bad('probes', 'must be an object of probe settings like { liveness: { periodMs: 1000 } } when given.');
+    resolveProbeConfig(spec.probes, `${where}: probes`); // throws invalid-spec naming the field
+  }
   const recovery = resolveRecovery(spec.recovery, bad);
   const drain = resolveDrain(spec.drain, bad);
   const ms = (field: 'handoverMs' | 'shutdownMs', fallback: number): number => {

@@ -98,7 +98,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
     ctx.watch(ref as ActorRef<never>, { type: 'service.terminated', name });
     const id = `${def.name}-${ordinal}`;
     const now = ctx.now();
-    const probed = def.probes !== undefined && probeSeam.attach(ctx as ActorContext<never>, { id, ref }, def.probes, ctx.self);
+    const probed = def.probes !== undefined && probeSeam.attach(ctx as ActorContext<never>, { id, name, ref }, def.probes, ctx.self, def.name);
     const l: LocalInstance = { name, ordinal, id, ref, startedAtMs: now, health: probed ? startingHealth(now) : startedHealth(now), phase: 'running', movingSinceMs: undefined, drain: undefined };
     core.local.set(name, l);
     publish(l);

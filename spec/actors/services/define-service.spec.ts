@@ -18,7 +18,7 @@ test('defaults: version 1, one instance, spread over nodes, no cap, drain 10 s /
     handoverMs: 5_000, weight: 1, shutdownMs: 5_000,
   });
   assert.ok(Object.isFrozen(d) && Object.isFrozen(d.placement), 'a definition is frozen');
-  const full = defineService(spec({ version: '2.1', instances: 0, placement: { spread: 'zones', nodes: ['a', 'b'], zones: ['eu-1'], maxPerNode: 2 }, probes: {}, recovery: { intensity: { maxRestarts: 5, withinMs: 1_000 }, backoff: { minMs: 10, maxMs: 100 } }, drain: { deadlineMs: 1, quietMs: 0 }, handoverMs: 0, weight: 0, shutdownMs: 0 }));
+  const full = defineService(spec({ version: '2.1', instances: 0, placement: { spread: 'zones', nodes: ['a', 'b'], zones: ['eu-1'], maxPerNode: 2 }, probes: { liveness: {} }, recovery: { intensity: { maxRestarts: 5, withinMs: 1_000 }, backoff: { minMs: 10, maxMs: 100 } }, drain: { deadlineMs: 1, quietMs: 0 }, handoverMs: 0, weight: 0, shutdownMs: 0 }));
   assert.equal(full.placement, { spread: 'zones', nodes: ['a', 'b'], zones: ['eu-1'], maxPerNode: 2 });
   assert.equal([full.instances, full.weight, full.drain.quietMs, full.recovery.backoff], [0, 0, 0, { minMs: 10, maxMs: 100 }]);
 });
