@@ -87,8 +87,9 @@ export function decide(ledger: Ledger, f: Failure, policy: ResolvedRecoveryPolic
   const prior = ledger.attempts[f.instance];
   const attempt = prior !== undefined && nowMs - prior.lastMs < policy.resetAfterMs ? prior.count + 1 : 1;
   const backoff = backoffMs(attempt, policy);
-  if (prior !== undefined && attempt > 1 && prior.lastMs + backoff > nowMs) {
-    return { verdict: 'wait', action, retryAtMs: prior.lastMs + backoff, reason: `attempt ${attempt} on ${f.instance} backs off ${backoff} ms` };
+  const readyAtMs = attempt > 1 ? prior!.lastMs + backoff : nowMs;
+  if (readyAtMs > nowMs) {
+    return { verdict: 'wait', action, retryAtMs: readyAtMs, reason: `attempt ${attempt} on ${f.instance} backs off ${backoff} ms` };
   }
   const last = ledger.lastStartMs[f.service];
   if (last !== undefined && last + policy.cooldownMs > nowMs) {

@@ -4,6 +4,7 @@ import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, isTroupeError, type TroupeError } from '../../../runtime/index.ts';
 import { defineService, type ServiceSpec } from '../../../actors/services/index.ts';
+import { DEFAULT_RECOVERY_POLICY } from '../../../actors/recovery/index.ts';
 
 const test = suite('defineService');
 const behavior = defineActor<{ type: 'ping' }, undefined>({ init: () => undefined, receive: () => undefined });
@@ -14,7 +15,7 @@ test('defaults: version 1, one instance, spread over nodes, no cap, drain 10 s /
   assert.equal({ kind: d.kind, name: d.name, key: d.key, version: d.version, instances: d.instances, placement: d.placement, probes: d.probes, recovery: d.recovery, drain: d.drain, handoverMs: d.handoverMs, weight: d.weight, shutdownMs: d.shutdownMs }, {
     kind: 'service', name: 'orders', key: { kind: 'service-key', id: 'orders' }, version: '1', instances: 1,
     placement: { spread: 'nodes', nodes: undefined, zones: undefined, maxPerNode: Infinity }, probes: undefined,
-    recovery: { intensity: { maxRestarts: 3, withinMs: 5_000 }, backoff: undefined }, drain: { deadlineMs: 10_000, quietMs: 250 },
+    recovery: { intensity: { maxRestarts: 3, withinMs: 5_000 }, backoff: undefined, policy: DEFAULT_RECOVERY_POLICY }, drain: { deadlineMs: 10_000, quietMs: 250 },
     handoverMs: 5_000, weight: 1, shutdownMs: 5_000,
   });
   assert.ok(Object.isFrozen(d) && Object.isFrozen(d.placement), 'a definition is frozen');
