@@ -102,4 +102,42 @@ test('a degraded instance is circuit-broken (out of routing for breakMs) but eje
   await stop(kit);
 });
 
+test('a crash loop: the instance is redeployed (drained, a fresh incarnation takes its ordinal) within 3 s of detection', async () => {
+  const { kit, services: [svc], events } = await setup([{
+    recovery: { intensity: { maxRestarts: 20, withinMs: 5_000 } }, drain: { quietMs: 50 },
+    probes: { ...PROBES, signals: { maxRestarts: 2, failureThreshold: 1 } },
+  }]);
+  const [i0] = (await svc.status()).instances;
+  for (let n = 0; n < 3; n++) (i0.ref as ActorRef<Work>).tell({ type: 'crash' });
+  assert.ok(await kit.runUntil(() => events.some((e) => e.verdict === 'start'), 10_000), 'a recovery started');
+  const start = events.find((e) => e.verdict === 'start')!;
+  assert.equal([start.instance, start.kind, start.action], [i0.address, 'crash-loop', 'redeploy']);
+  assert.match(start.reason, /^crash-loop: crash loop: 3 restarts in the signal window > 2.* → redeploy/);
+  assert.ok(start.atMs - start.detectedAtMs <= 3_000);
+  assert.ok(await kit.runUntil(() => !i0.ref.alive, 20_000), 'the looping incarnation drained and stopped');
+  assert.ok(await kit.runUntil(() => svc.router().routees().length === 2, 20_000));
+  const after = await svc.status();
+  assert.equal([after.health, after.instances.map((i) => i.id).sort()], ['healthy', ['svc0-0', 'svc0-1']]);
+  await stop(kit);
+});
+
+test('flapping health is damped: cooldown and backoff let few recoveries start, every other decision waits with its reason', async () => {
+  const { kit, services: [svc], events } = await setup([{ probes: undefined, recovery: { policy: { breakMs: 100 } } }]);
+  const [i0] = (await svc.status()).instances;
+  const t0 = kit.now();
+  for (let n = 0; n < 40; n++) {
+    const bad = n % 2 === 0;
+    svc.ref.tell({ type: 'health', instance: i0.address, checks: [], health: { state: bad ? 'degraded' : 'healthy', live: true, ready: true, started: true, reasons: bad ? ['p99 latency 900 ms'] : [], sinceMs: kit.now() } });
+    await kit.advance(250);
+  }
+  const elapsed = kit.now() - t0;
+  const starts = events.filter((e) => e.verdict === 'start');
+  assert.ok(events.filter((e) => e.kind === 'degraded').length >= 10, `${events.length} decisions`);
+  assert.ok(starts.length <= Math.ceil(elapsed / 5_000) + 1, `${starts.length} recoveries in ${elapsed} ms: at most one per cooldown`);
+  assert.ok(starts.length >= 1);
+  for (const e of events) assert.ok(e.reason.length > 0 && (e.verdict !== 'wait' || e.retryAtMs! > e.atMs));
+  assert.ok(events.some((e) => e.verdict === 'wait' && /cooling down|backs off/.test(e.reason)));
+  await stop(kit);
+});
+
 test.run();
