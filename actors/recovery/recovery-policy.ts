@@ -54,10 +54,10 @@ export const DEFAULT_RECOVERY_POLICY: ResolvedRecoveryPolicy = Object.freeze({
 
 const FIELDS = ['actions', 'maxEjectedFraction', 'cooldownMs', 'backoff', 'resetAfterMs', 'breakMs'];
 
-/** Fills defaults and checks a policy; throws `invalid-spec` naming the field (`error.data.field`). */
-export function resolveRecoveryPolicy(p: RecoveryPolicy | undefined, where: string): ResolvedRecoveryPolicy {
+/** Fills defaults and checks a policy; throws `invalid-spec` naming the field (`error.data.field`, after `prefix`, e.g. `'recovery.policy.'`). */
+export function resolveRecoveryPolicy(p: RecoveryPolicy | undefined, where: string, prefix = ''): ResolvedRecoveryPolicy {
   if (p === undefined) return DEFAULT_RECOVERY_POLICY;
-  const bad = (field: string, why: string): TroupeError => new TroupeError('invalid-spec', `${where}: ${field} ${why}`, { field });
+  const bad = (field: string, why: string): TroupeError => new TroupeError('invalid-spec', `${where}: ${prefix}${field} ${why}`, { field: `${prefix}${field}` });
   if (typeof p !== 'object' || p === null || Array.isArray(p)) throw bad('policy', 'must be an object like { actions: { hung: "restart" }, cooldownMs: 10000 }.');
   for (const k of Object.keys(p)) if (!FIELDS.includes(k)) throw bad(k, `is not a recovery policy field; use ${FIELDS.join(', ')}.`);
   const actions: Record<FailureKind, RecoveryAction> = { ...DEFAULT_RECOVERY_POLICY.actions };

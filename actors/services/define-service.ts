@@ -165,7 +165,7 @@ function resolveRecovery(r: ServiceRecovery | undefined, bad: Bad, where: string
       (b.factor !== undefined && !(b.factor >= 1)) || (b.jitter !== undefined && !(b.jitter >= 0 && b.jitter < 1)))) {
     throw bad('recovery.backoff', `needs 0 ≤ minMs ≤ maxMs (finite), factor ≥ 1 and 0 ≤ jitter < 1, got ${JSON.stringify(b)}.`);
   }
-  const policy = resolveRecoveryPolicy(r.policy, `${where}: recovery.policy`);
+  const policy = resolveRecoveryPolicy(r.policy, where, 'recovery.policy.');
   return Object.freeze({ intensity: Object.freeze({ maxRestarts: intensity.maxRestarts, withinMs: intensity.withinMs }), backoff: b === undefined ? undefined : Object.freeze({ ...b }), policy });
 }
 

@@ -53,6 +53,8 @@ const BAD: [string, Record<string, unknown>, string][] = [
   ['recovery.intensity', { recovery: { intensity: { maxRestarts: 3, withinMs: Infinity } } }, 'recovery.intensity'],
   ['recovery.backoff', { recovery: { backoff: { minMs: 10, maxMs: 5 } } }, 'recovery.backoff'],
   ['recovery typo', { recovery: { retries: 3 } }, 'recovery.retries'],
+  ['recovery.policy', { recovery: { policy: { cooldownMs: -1 } } }, 'recovery.policy.cooldownMs'],
+  ['probes', { probes: { liveness: { periodMs: 0 } } }, 'probes.liveness.periodMs'],
   ['drain', { drain: 5 }, 'drain'],
   ['drain.deadlineMs', { drain: { deadlineMs: 0 } }, 'drain.deadlineMs'],
   ['drain.quietMs', { drain: { quietMs: -1 } }, 'drain.quietMs'],
