@@ -66,6 +66,10 @@ export {
   type Service, type ServiceRouterOptions, type DrainOptions, type StatusOptions, type ServiceCommand, type ServiceMsg, type ScaleResult, type DrainResult,
   type ServiceStatus, type InstanceStatus, type InstancePhase, type NodePlacement, type ServiceProbes,
 } from '../actors/services/index.ts';
+export {
+  createRecoveryCoordinator, resolveRecoveryPolicy, DEFAULT_RECOVERY_POLICY,
+  type RecoveryCoordinator, type RecoveryCoordinatorOptions, type RecoveryEvent, type RecoveryPolicy, type FailureKind, type RecoveryAction,
+} from '../actors/recovery/index.ts';
 
 // Persistence: journal, event sourcing, projections, sagas
 export type { Journal, JournalDeps, NewEvent, StoredEvent, EventMeta, ExpectedVersion, AppendResult, Snapshot } from '../actors/journal/journal.ts';

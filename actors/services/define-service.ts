@@ -6,6 +6,8 @@ import { TroupeError } from '../../runtime/errors.ts';
 import type { Backoff } from '../../supervisors/backoff.ts';
 import type { Intensity } from '../../supervisors/restart-window.ts';
 import { defineServiceKey, type ServiceKey } from '../internal/receptionist-service.ts';
+import { resolveProbeConfig } from '../probes/probe-config.ts';
+import { DEFAULT_RECOVERY_POLICY, resolveRecoveryPolicy, type RecoveryPolicy, type ResolvedRecoveryPolicy } from '../recovery/recovery-policy.ts';
 import type { ServiceProbes } from './instance-health.ts';
 import { resolvePlacement, type PlacementSpec, type ResolvedPlacement } from './placement.ts';
 
@@ -19,6 +21,8 @@ import { resolvePlacement, type PlacementSpec, type ResolvedPlacement } from './
 export interface ServiceRecovery {
   readonly intensity?: Intensity;
   readonly backoff?: Backoff;
+  /** Which recovery action answers which failure its probes detect (used when its host has a recovery coordinator); see {@link RecoveryPolicy} for the defaults. */
+  readonly policy?: RecoveryPolicy;
 }
 
 /**
@@ -68,7 +72,7 @@ export interface ServiceDefinition<M> {
   readonly instances: number;
   readonly placement: ResolvedPlacement;
   readonly probes: ServiceProbes | undefined;
-  readonly recovery: { readonly intensity: Intensity; readonly backoff: Backoff | undefined };
+  readonly recovery: { readonly intensity: Intensity; readonly backoff: Backoff | undefined; readonly policy: ResolvedRecoveryPolicy };
   readonly drain: { readonly deadlineMs: number; readonly quietMs: number };
   readonly handoverMs: number;
   readonly weight: number;
@@ -113,8 +117,11 @@ export function defineService<M, S>(spec: ServiceSpec<M, S>): ServiceDefinition<
   const instances = spec.instances ?? 1;
   if (!Number.isSafeInteger(instances) || instances < 0 || instances > MAX_INSTANCES) throw bad('instances', `must be an integer 0 … ${MAX_INSTANCES} (default 1), got ${String(instances)}.`);
   const placement = resolvePlacement(spec.placement, where);
-  if (spec.probes !== undefined && (typeof spec.probes !== 'object' || spec.probes === null || Array.isArray(spec.probes))) throw bad('probes', 'must be an object of probe settings when given.');
-  const recovery = resolveRecovery(spec.recovery, bad);
+  if (spec.probes !== undefined) {
+    if (typeof spec.probes !== 'object' || spec.probes === null || Array.isArray(spec.probes)) throw bad('probes', 'must be an object of probe settings like { liveness: { periodMs: 1000 } } when given.');
+    resolveProbeConfig(spec.probes, `${where}: probes`); // throws invalid-spec naming the field
+  }
+  const recovery = resolveRecovery(spec.recovery, bad, where);
   const drain = resolveDrain(spec.drain, bad);
   const ms = (field: 'handoverMs' | 'shutdownMs', fallback: number): number => {
     const v = spec[field] ?? fallback;
@@ -145,10 +152,10 @@ export function defineService<M, S>(spec: ServiceSpec<M, S>): ServiceDefinition<
 
 type Bad = (field: string, why: string) => TroupeError;
 
-function resolveRecovery(r: ServiceRecovery | undefined, bad: Bad): ServiceDefinition<never>['recovery'] {
+function resolveRecovery(r: ServiceRecovery | undefined, bad: Bad, where: string): ServiceDefinition<never>['recovery'] {
   if (r === undefined) return DEFAULT_RECOVERY;
   if (typeof r !== 'object' || r === null || Array.isArray(r)) throw bad('recovery', 'must be an object like { intensity: { maxRestarts: 3, withinMs: 5000 } }.');
-  for (const k of Object.keys(r)) if (k !== 'intensity' && k !== 'backoff') throw bad(`recovery.${k}`, 'is not a recovery field; use intensity, backoff.');
+  for (const k of Object.keys(r)) if (k !== 'intensity' && k !== 'backoff' && k !== 'policy') throw bad(`recovery.${k}`, 'is not a recovery field; use intensity, backoff, policy.');
   const intensity = r.intensity ?? DEFAULT_RECOVERY.intensity;
   if (typeof intensity !== 'object' || intensity === null || !Number.isSafeInteger(intensity.maxRestarts) || intensity.maxRestarts < 1 || !(intensity.withinMs > 0) || !Number.isFinite(intensity.withinMs)) {
     throw bad('recovery.intensity', `must be { maxRestarts: integer ≥ 1, withinMs: finite > 0 } (default 3 within 5000 ms), got ${JSON.stringify(intensity)}.`);
@@ -158,10 +165,11 @@ function resolveRecovery(r: ServiceRecovery | undefined, bad: Bad): ServiceDefin
       (b.factor !== undefined && !(b.factor >= 1)) || (b.jitter !== undefined && !(b.jitter >= 0 && b.jitter < 1)))) {
     throw bad('recovery.backoff', `needs 0 ≤ minMs ≤ maxMs (finite), factor ≥ 1 and 0 ≤ jitter < 1, got ${JSON.stringify(b)}.`);
   }
-  return Object.freeze({ intensity: Object.freeze({ maxRestarts: intensity.maxRestarts, withinMs: intensity.withinMs }), backoff: b === undefined ? undefined : Object.freeze({ ...b }) });
+  const policy = resolveRecoveryPolicy(r.policy, where, 'recovery.policy.');
+  return Object.freeze({ intensity: Object.freeze({ maxRestarts: intensity.maxRestarts, withinMs: intensity.withinMs }), backoff: b === undefined ? undefined : Object.freeze({ ...b }), policy });
 }
 
-const DEFAULT_RECOVERY = Object.freeze({ intensity: Object.freeze({ maxRestarts: 3, withinMs: 5_000 }), backoff: undefined });
+const DEFAULT_RECOVERY = Object.freeze({ intensity: Object.freeze({ maxRestarts: 3, withinMs: 5_000 }), backoff: undefined, policy: DEFAULT_RECOVERY_POLICY });
 
 function resolveDrain(d: DrainSettings | undefined, bad: Bad): ServiceDefinition<never>['drain'] {
   if (d === undefined) return DEFAULT_DRAIN;

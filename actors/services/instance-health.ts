@@ -2,14 +2,16 @@
 
 // One contract with the probes: a service carries the InstanceHealth a probe actor reports.
 import type { InstanceHealth } from '../probes/instance-health.ts';
+import type { ProbeConfig } from '../probes/probe-config.ts';
 export type { InstanceHealth, HealthReport } from '../probes/instance-health.ts';
 
 /**
- * Probe settings of a service. Until the probes land this is opaque: a service given `probes`
- * starts each instance as `'starting'` (not routed) only when a probe actor is attached to it
- * (see the seam in internal/probe-seam.ts); otherwise an instance is healthy once started.
+ * Probe settings of a service: the probes' own {@link ProbeConfig} (liveness, readiness, startup,
+ * degraded signals; Kubernetes' defaults). A service given `probes` wraps its behavior with
+ * `withProbes` and attaches a probe actor to each instance; the instance starts `'starting'` (not
+ * routed) until its first healthy report. Without `probes` an instance is healthy once started.
  */
-export type ServiceProbes = Readonly<Record<string, unknown>>;
+export type ServiceProbes = ProbeConfig;
 
 const STATES: readonly InstanceHealth['state'][] = ['starting', 'healthy', 'degraded', 'unhealthy'];
 

@@ -1,6 +1,7 @@
 // A node's service host: starts services on this node, and hands out each service's handle —
 // scale, drain, status (plain data) and a router that follows the instances live.
 
+import type { RecoveryMsg } from '../recovery/recovery-coordinator.ts';
 import type { ActorRef } from '../../runtime/actor-ref.ts';
 import type { ClusterNode } from '../../runtime/cluster/node.ts';
 import { TroupeError } from '../../runtime/errors.ts';
@@ -36,6 +37,8 @@ export interface ServiceHostOptions {
   readonly settleMs?: number;
   readonly syncIntervalMs?: number;
   readonly statusTimeoutMs?: number;
+  /** A recovery coordinator (`createRecoveryCoordinator(node)`): failures its probes detect are recovered per each service's `recovery.policy`. Default none. */
+  readonly recovery?: { readonly ref: ActorRef<RecoveryMsg> };
 }
 
 /** Options of {@link Service.router}: the routing strategy (default `'round-robin'`), its random, and a name for dead letters (default the service name). */
@@ -149,7 +152,7 @@ export function createServiceHost(target: ActorSystem | ClusterNode, options: Se
     return v;
   };
   const settings = {
-    node: system.node, zone, receptionist, cluster,
+    node: system.node, zone, receptionist, cluster, recovery: options.recovery?.ref,
     settleMs: ms('settleMs', 3_000, 0),
     syncIntervalMs: ms('syncIntervalMs', 2_000, 0),
     statusTimeoutMs: ms('statusTimeoutMs', 1_000, 1),

@@ -5,6 +5,7 @@
 import type { Suite } from '../harness/suite.ts';
 import { routerHopComparisons } from './router-hop.ts';
 import { probeOverhead } from './probe-overhead.ts';
+import { recoveryLatency } from './recovery-latency.ts';
 
 /** The `ops` suite: `npm run bench -- ops`, results in `bench/results/ops.json`. */
 export const opsSuite: Suite = {
@@ -13,5 +14,6 @@ export const opsSuite: Suite = {
   comparisons: [
     ...routerHopComparisons,
     probeOverhead,
+    recoveryLatency,
   ],
 };

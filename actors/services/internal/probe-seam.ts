@@ -4,12 +4,16 @@
 import type { ActorRef } from '../../../runtime/actor-ref.ts';
 import type { ActorDefinition } from '../../../runtime/behavior.ts';
 import type { ActorContext } from '../../../runtime/context.ts';
+import { isTroupeError } from '../../../runtime/errors.ts';
+import { defineProbeActor } from '../../probes/probe-actor.ts';
+import type { ProbeRequest } from '../../probes/probe-request.ts';
+import { withProbes } from '../../probes/with-probes.ts';
 import type { HealthReport, ServiceProbes } from '../instance-health.ts';
 
 /**
- * What services need from the probes. `wrap` (e.g. `withProbes(def)`) runs before the instance
- * is spawned; `attach` runs right after, in the service actor (`ctx` spawns the probe actor as
- * its child); it returns true when a probe actor now reports on the instance — the instance then
+ * What services need from the probes. `wrap` (`withProbes(def)`) runs before the instance is
+ * spawned; `attach` runs right after, in the service actor (`ctx` spawns the probe actor as its
+ * child); it returns true when a probe actor now reports on the instance — the instance then
  * starts `'starting'` and not ready, and routers wait for its first healthy report. Reports go to
  * `reportTo` as {@link HealthReport}s naming the instance by its address (`String(instance.ref)`):
  * unique per incarnation, so a late report about a drained instance never lands on its replacement
@@ -17,11 +21,22 @@ import type { HealthReport, ServiceProbes } from '../instance-health.ts';
  */
 export interface ProbeSeam {
   wrap<M, S>(behavior: ActorDefinition<M, S>, probes: ServiceProbes): ActorDefinition<M, S>;
-  attach(ctx: ActorContext<never>, instance: { readonly id: string; readonly ref: ActorRef<unknown> }, probes: ServiceProbes, reportTo: ActorRef<HealthReport>): boolean;
+  attach(ctx: ActorContext<never>, instance: { readonly id: string; readonly name: string; readonly ref: ActorRef<unknown> }, probes: ServiceProbes, reportTo: ActorRef<HealthReport>, service: string): boolean;
 }
 
-/** Until the probes are merged: no wrapping, no probe actor, so an instance is healthy once started. */
+/** The real seam: every instance answers probes through its own mailbox; a probe actor, a sibling under the service actor, probes it. */
 export const probeSeam: ProbeSeam = Object.freeze({
-  wrap: <M, S>(behavior: ActorDefinition<M, S>) => behavior,
-  attach: () => false,
+  // the wrapped definition also accepts ProbeRequest; services only ever send it M (and probes)
+  wrap: <M, S>(behavior: ActorDefinition<M, S>) => withProbes(behavior) as unknown as ActorDefinition<M, S>,
+  attach: (ctx: ActorContext<never>, instance: { readonly id: string; readonly name: string; readonly ref: ActorRef<unknown> }, probes: ServiceProbes, reportTo: ActorRef<HealthReport>, service: string): boolean => {
+    const def = defineProbeActor({ target: instance.ref as ActorRef<ProbeRequest>, probes, reportTo, service, instance: String(instance.ref), name: `probe:${service}` });
+    try {
+      // temporary: it stops itself when its instance stops, and is never restarted in its place
+      ctx.spawn(def, `probe-${instance.name}`, { restart: 'temporary' });
+      return true;
+    } catch (e) {
+      if (isTroupeError(e, 'system-terminated') || isTroupeError(e, 'actor-dead')) return false; // shutting down
+      throw e;
+    }
+  },
 });

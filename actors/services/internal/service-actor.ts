@@ -13,6 +13,8 @@ import { isInstanceHealth } from '../instance-health.ts';
 import type { DesiredMsg, DrainResult, ServiceMsg } from '../service-protocol.ts';
 import { supersedes, write } from './desired.ts';
 import { DRAIN_CHECK, wrapInstance, type DrainChecked } from './instance-wrapper.ts';
+import { failureKindOf } from '../../recovery/internal/recovery-decisions.ts';
+import type { RecoverCommand } from '../../recovery/recovery-coordinator.ts';
 import { probeSeam } from './probe-seam.ts';
 import { routable, startedHealth, startingHealth, type LocalInstance, type PeerMsg, type ServiceCore } from './service-core.ts';
 
@@ -25,7 +27,9 @@ type InternalMsg =
   | { readonly type: 'service.handover' }
   | { readonly type: 'service.recheck'; readonly name: string }
   | { readonly type: 'service.deadline'; readonly name: string }
-  | { readonly type: 'service.terminated'; readonly name: string };
+  | { readonly type: 'service.terminated'; readonly name: string }
+  | { readonly type: 'service.unbreak'; readonly name: string }
+  | RecoverCommand;
 
 /** Everything the service actor handles. */
 export type ServiceActorMsg = ServiceMsg | DesiredMsg | InternalMsg;
@@ -81,8 +85,57 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
       ...(host.zone === undefined ? {} : { zone: host.zone }),
       weight: def.weight,
       health: state === 'degraded' || state === 'unhealthy' ? state : 'healthy',
-      ready: routable(l.phase, l.health),
+      ready: routable(l.phase, l.health) && l.ejected !== true,
     });
+  };
+
+  /** Tells the node's recovery coordinator when an instance's failure kind changes (a new failure, or healed). */
+  const reportFailure = (l: LocalInstance, ctx: Ctx, again = false): void => {
+    const coordinator = host.recovery;
+    if (coordinator === undefined || l.phase === 'draining' || l.recovering === true) return;
+    const kind = failureKindOf(l.health, false);
+    if (kind === (l.failure ?? null) && !again) return;
+    l.failure = kind;
+    if (kind === null) {
+      quietly(coordinator, { type: 'recovery.clear', instance: String(l.ref) });
+      if (l.ejected === true) { l.ejected = false; ctx.timers.cancel(`break:${l.name}`); publish(l); }
+      return;
+    }
+    let instances = 0;
+    let ejected = 0;
+    for (const o of core.local.values()) {
+      if (o.phase === 'draining') continue;
+      instances++;
+      if (o.ejected === true) ejected++;
+    }
+    const failure = { service: def.name, instance: String(l.ref), kind, detectedAtMs: ctx.now(), reasons: [...l.health.reasons], instances, ejected };
+    quietly(coordinator, { type: 'recovery.failure', failure, policy: def.recovery.policy, executor: ctx.self as ActorRef<RecoverCommand> });
+  };
+
+  /** Carries out what the coordinator decided about one of this node's instances. */
+  const recover = (ctx: Ctx, l: LocalInstance, m: RecoverCommand): void => {
+    switch (m.action) {
+      case 'restart':
+        l.recovering = true;
+        ctx.stop(l.ref as ActorRef<never>); // the service starts a fresh instance of its ordinal
+        return;
+      case 'redeploy':
+        l.recovering = true;
+        startDrain(ctx, l, def.drain.deadlineMs, undefined);
+        reconcile(ctx); // the fresh instance starts now, while this one drains
+        return;
+      case 'reroute':
+        l.ejected = true;
+        publish(l);
+        return;
+      case 'circuit-break':
+        l.ejected = true;
+        publish(l);
+        ctx.timers.startSingle(`break:${l.name}`, { type: 'service.unbreak', name: l.name }, m.breakMs);
+        return;
+      default:
+        assertNever(m.action);
+    }
   };
 
   const spawnInstance = (ctx: Ctx, ordinal: number): void => {
@@ -98,7 +151,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
     ctx.watch(ref as ActorRef<never>, { type: 'service.terminated', name });
     const id = `${def.name}-${ordinal}`;
     const now = ctx.now();
-    const probed = def.probes !== undefined && probeSeam.attach(ctx as ActorContext<never>, { id, ref }, def.probes, ctx.self);
+    const probed = def.probes !== undefined && probeSeam.attach(ctx as ActorContext<never>, { id, name, ref }, def.probes, ctx.self, def.name);
     const l: LocalInstance = { name, ordinal, id, ref, startedAtMs: now, health: probed ? startingHealth(now) : startedHealth(now), phase: 'running', movingSinceMs: undefined, drain: undefined };
     core.local.set(name, l);
     publish(l);
@@ -231,6 +284,24 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
           if (l === undefined) return; // an instance that has gone: nothing to update
           l.health = Object.freeze({ ...msg.health, reasons: Object.freeze([...msg.health.reasons]) });
           publish(l);
+          reportFailure(l, ctx);
+          return;
+        }
+        case 'service.recover': {
+          const l = core.findLocal(msg.instance);
+          if (l === undefined || String(l.ref) !== msg.instance) {
+            if (host.recovery !== undefined) quietly(host.recovery, { type: 'recovery.done', instance: msg.instance }); // gone already
+            return;
+          }
+          recover(ctx, l, msg);
+          return;
+        }
+        case 'service.unbreak': {
+          const l = core.local.get(msg.name);
+          if (l === undefined || l.ejected !== true) return;
+          l.ejected = false; // half-open: routed again; a failure that persists is reported again
+          publish(l);
+          reportFailure(l, ctx, true);
           return;
         }
         case 'listing':
@@ -280,6 +351,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
           core.local.delete(msg.name);
           for (const t of ['deadline', 'recheck', 'handover']) ctx.timers.cancel(`${t}:${l.name}`);
           answerDrains(l, ctx.now());
+          if (l.recovering === true && host.recovery !== undefined) quietly(host.recovery, { type: 'recovery.done', instance: String(l.ref) });
           if (l.phase !== 'draining') reconcile(ctx); // a drained one was replaced when its drain began
           return;
         }

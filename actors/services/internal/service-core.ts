@@ -1,6 +1,8 @@
 // One service on one node, apart from the actor that hosts it: the desired count, the view of
 // the other hosting nodes, this node's instances and their drains, and the status built from them.
 
+import type { RecoveryMsg } from '../../recovery/recovery-coordinator.ts';
+import type { FailureKind } from '../../recovery/recovery-policy.ts';
 import { ActorRef } from '../../../runtime/actor-ref.ts';
 import type { Cluster } from '../../../runtime/cluster/node.ts';
 import type { Receptionist } from '../../receptionist.ts';
@@ -17,6 +19,8 @@ export type PeerMsg = DesiredMsg | ServiceCommand;
 
 /** Settings of the host the service runs in. */
 export interface HostSettings {
+  /** The node's recovery coordinator, if any: failures are reported to it. */
+  readonly recovery?: ActorRef<RecoveryMsg>;
   readonly node: string;
   readonly zone: string | undefined;
   readonly receptionist: Receptionist;
@@ -46,6 +50,12 @@ export interface LocalInstance {
   phase: InstancePhase;
   movingSinceMs: number | undefined;
   drain: DrainState | undefined;
+  /** The failure last reported to the recovery coordinator (null: none). */
+  failure?: FailureKind | null;
+  /** Taken out of routing by recovery (reroute, circuit-break). */
+  ejected?: boolean;
+  /** Stopped or drained by recovery: the coordinator hears when it is gone. */
+  recovering?: boolean;
 }
 
 const INSTANCE_NAME = /^(\d{1,5})\.(\d{1,9})$/;
@@ -190,7 +200,7 @@ export class ServiceCore<M> {
     const plan = this.plan();
     const instances = [...this.local.values()].map((l): InstanceStatus => ({
       id: l.id, ordinal: l.ordinal, node: this.node, ...(this.host.zone === undefined ? {} : { zone: this.host.zone }),
-      ref: l.ref, address: String(l.ref), phase: l.phase, health: l.health, routed: routable(l.phase, l.health), startedAtMs: l.startedAtMs, source: 'node',
+      ref: l.ref, address: String(l.ref), phase: l.phase, health: l.health, routed: routable(l.phase, l.health) && l.ejected !== true, startedAtMs: l.startedAtMs, source: 'node',
     }));
     return this.summarize('node', plan, instances, []);
   }

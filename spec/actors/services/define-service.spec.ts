@@ -4,6 +4,7 @@ import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, isTroupeError, type TroupeError } from '../../../runtime/index.ts';
 import { defineService, type ServiceSpec } from '../../../actors/services/index.ts';
+import { DEFAULT_RECOVERY_POLICY } from '../../../actors/recovery/index.ts';
 
 const test = suite('defineService');
 const behavior = defineActor<{ type: 'ping' }, undefined>({ init: () => undefined, receive: () => undefined });
@@ -14,11 +15,11 @@ test('defaults: version 1, one instance, spread over nodes, no cap, drain 10 s /
   assert.equal({ kind: d.kind, name: d.name, key: d.key, version: d.version, instances: d.instances, placement: d.placement, probes: d.probes, recovery: d.recovery, drain: d.drain, handoverMs: d.handoverMs, weight: d.weight, shutdownMs: d.shutdownMs }, {
     kind: 'service', name: 'orders', key: { kind: 'service-key', id: 'orders' }, version: '1', instances: 1,
     placement: { spread: 'nodes', nodes: undefined, zones: undefined, maxPerNode: Infinity }, probes: undefined,
-    recovery: { intensity: { maxRestarts: 3, withinMs: 5_000 }, backoff: undefined }, drain: { deadlineMs: 10_000, quietMs: 250 },
+    recovery: { intensity: { maxRestarts: 3, withinMs: 5_000 }, backoff: undefined, policy: DEFAULT_RECOVERY_POLICY }, drain: { deadlineMs: 10_000, quietMs: 250 },
     handoverMs: 5_000, weight: 1, shutdownMs: 5_000,
   });
   assert.ok(Object.isFrozen(d) && Object.isFrozen(d.placement), 'a definition is frozen');
-  const full = defineService(spec({ version: '2.1', instances: 0, placement: { spread: 'zones', nodes: ['a', 'b'], zones: ['eu-1'], maxPerNode: 2 }, probes: {}, recovery: { intensity: { maxRestarts: 5, withinMs: 1_000 }, backoff: { minMs: 10, maxMs: 100 } }, drain: { deadlineMs: 1, quietMs: 0 }, handoverMs: 0, weight: 0, shutdownMs: 0 }));
+  const full = defineService(spec({ version: '2.1', instances: 0, placement: { spread: 'zones', nodes: ['a', 'b'], zones: ['eu-1'], maxPerNode: 2 }, probes: { liveness: {} }, recovery: { intensity: { maxRestarts: 5, withinMs: 1_000 }, backoff: { minMs: 10, maxMs: 100 } }, drain: { deadlineMs: 1, quietMs: 0 }, handoverMs: 0, weight: 0, shutdownMs: 0 }));
   assert.equal(full.placement, { spread: 'zones', nodes: ['a', 'b'], zones: ['eu-1'], maxPerNode: 2 });
   assert.equal([full.instances, full.weight, full.drain.quietMs, full.recovery.backoff], [0, 0, 0, { minMs: 10, maxMs: 100 }]);
 });
@@ -52,6 +53,8 @@ const BAD: [string, Record<string, unknown>, string][] = [
   ['recovery.intensity', { recovery: { intensity: { maxRestarts: 3, withinMs: Infinity } } }, 'recovery.intensity'],
   ['recovery.backoff', { recovery: { backoff: { minMs: 10, maxMs: 5 } } }, 'recovery.backoff'],
   ['recovery typo', { recovery: { retries: 3 } }, 'recovery.retries'],
+  ['recovery.policy', { recovery: { policy: { cooldownMs: -1 } } }, 'recovery.policy.cooldownMs'],
+  ['probes', { probes: { liveness: { periodMs: 0 } } }, 'probes.liveness.periodMs'],
   ['drain', { drain: 5 }, 'drain'],
   ['drain.deadlineMs', { drain: { deadlineMs: 0 } }, 'drain.deadlineMs'],
   ['drain.quietMs', { drain: { quietMs: -1 } }, 'drain.quietMs'],

@@ -213,14 +213,6 @@ test('recovery: a failing instance restarts in place; one that exhausts the inte
   await k.kit.terminate();
 });
 
-test('a service given probes but no probe actor attached is healthy once started (the seam until the probes land)', async () => {
-  const k = setup();
-  const { service } = await start(k, { instances: 2, probes: { liveness: { periodMs: 1_000 } } });
-  const s = await service.status();
-  assert.equal([s.routed, s.health, s.instances.map((i) => i.health.state)], [2, 'healthy', ['healthy', 'healthy']]);
-  await k.kit.terminate();
-});
-
 test('max per node on one node: the instances that do not fit are reported unplaced, nothing throws', async () => {
   const k = setup();
   const { service } = await start(k, { instances: 3, placement: { maxPerNode: 2 } });

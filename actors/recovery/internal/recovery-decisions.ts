@@ -1,0 +1,121 @@
+// Every recovery decision as a pure function: the failure kind a health report shows, and
+// whether (and when) a recovery starts under the policy, the ejection cap and the storm budget.
+
+import type { InstanceHealth } from '../../probes/instance-health.ts';
+import type { FailureKind, RecoveryAction, ResolvedRecoveryPolicy } from '../recovery-policy.ts';
+
+/** The failure kind a health shows, or null when there is nothing to recover (healthy, or still starting). */
+export function failureKindOf(health: InstanceHealth, nodeSuspect: boolean): FailureKind | null {
+  if (nodeSuspect) return 'node-suspect';
+  if (health.state === 'starting' || health.state === 'healthy') return null;
+  if (!health.live) return 'hung';
+  if (health.reasons.some((r) => r.startsWith('crash loop'))) return 'crash-loop';
+  if (!health.ready) return 'not-ready';
+  return 'degraded';
+}
+
+/** One detected failure, as the coordinator gets it. `instances`: the service's instances; `ejected`: how many are out of routing by recovery now. */
+export interface Failure {
+  readonly service: string;
+  readonly instance: string;
+  readonly kind: FailureKind;
+  readonly detectedAtMs: number;
+  readonly reasons: readonly string[];
+  readonly instances: number;
+  readonly ejected: number;
+}
+
+/** A recovery under way (it holds a slot of the budget until done or `expiresAtMs`). */
+export interface Running {
+  readonly service: string;
+  readonly action: RecoveryAction;
+  readonly startedAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+/** What the coordinator remembers: recoveries under way (by instance), the last start per service, attempts per instance. */
+export interface Ledger {
+  readonly running: Readonly<Record<string, Running>>;
+  readonly lastStartMs: Readonly<Record<string, number>>;
+  readonly attempts: Readonly<Record<string, { readonly count: number; readonly lastMs: number }>>;
+}
+
+export const EMPTY_LEDGER: Ledger = Object.freeze({ running: Object.freeze({}), lastStartMs: Object.freeze({}), attempts: Object.freeze({}) });
+
+/** The verdict on one failure: start now, wait until `retryAtMs`, skip (with why), or escalate (budget exhausted: queued, operator told). */
+export type Verdict =
+  | { readonly verdict: 'start'; readonly action: RecoveryAction; readonly reason: string }
+  | { readonly verdict: 'wait'; readonly action: RecoveryAction; readonly retryAtMs: number; readonly reason: string }
+  | { readonly verdict: 'skip'; readonly action: RecoveryAction; readonly reason: string }
+  | { readonly verdict: 'escalate'; readonly action: RecoveryAction; readonly reason: string };
+
+/** Whether reroute / circuit-break may take one more instance out of routing: never more than the fraction, never the last one. */
+export function mayEject(instances: number, ejected: number, maxFraction: number): boolean {
+  return ejected + 1 <= Math.floor(instances * maxFraction) && instances - ejected - 1 >= 1;
+}
+
+/** Backoff before the `attempt`-th recovery (1-based) of one instance: none for the first, then minMs doubling up to maxMs. */
+export function backoffMs(attempt: number, policy: ResolvedRecoveryPolicy): number {
+  if (attempt <= 1) return 0;
+  return Math.min(policy.backoff.maxMs, policy.backoff.minMs * 2 ** (attempt - 2));
+}
+
+/** How many recoveries hold a budget slot at `nowMs` (expired ones do not). */
+export function runningCount(ledger: Ledger, nowMs: number): number {
+  return Object.values(ledger.running).filter((r) => r.expiresAtMs > nowMs).length;
+}
+
+/** Whether an action holds a budget slot until it is done (restart, redeploy) or is over at once (reroute, circuit-break). */
+export function holdsSlot(action: RecoveryAction): boolean {
+  return action === 'restart' || action === 'redeploy';
+}
+
+/**
+ * Decides on one failure at `nowMs`, in this order: an instance already recovering is skipped;
+ * action `none` is skipped; an ejection (reroute, circuit-break) beyond the max ejected fraction
+ * is skipped; the instance's backoff, then the service's cooldown, make it wait; a full budget
+ * (`budget` concurrent recoveries) escalates; otherwise it starts.
+ */
+export function decide(ledger: Ledger, f: Failure, policy: ResolvedRecoveryPolicy, budget: number, nowMs: number): Verdict {
+  const action = policy.actions[f.kind];
+  const running = ledger.running[f.instance];
+  if (running !== undefined && running.expiresAtMs > nowMs) return { verdict: 'skip', action, reason: `${f.instance} is already recovering (${running.action} since ${running.startedAtMs} ms)` };
+  if (action === 'none') return { verdict: 'skip', action, reason: `the policy of ${f.service} takes no action on ${f.kind}` };
+  if (!holdsSlot(action) && !mayEject(f.instances, f.ejected, policy.maxEjectedFraction)) {
+    return { verdict: 'skip', action, reason: `${action} would eject ${f.ejected + 1} of ${f.instances} instances of ${f.service}, over the max ejected fraction ${policy.maxEjectedFraction} (one always stays routed)` };
+  }
+  const prior = ledger.attempts[f.instance];
+  const attempt = prior !== undefined && nowMs - prior.lastMs < policy.resetAfterMs ? prior.count + 1 : 1;
+  const backoff = backoffMs(attempt, policy);
+  const readyAtMs = attempt > 1 ? prior!.lastMs + backoff : nowMs;
+  if (readyAtMs > nowMs) {
+    return { verdict: 'wait', action, retryAtMs: readyAtMs, reason: `attempt ${attempt} on ${f.instance} backs off ${backoff} ms` };
+  }
+  const last = ledger.lastStartMs[f.service];
+  if (last !== undefined && last + policy.cooldownMs > nowMs) {
+    return { verdict: 'wait', action, retryAtMs: last + policy.cooldownMs, reason: `${f.service} is cooling down for ${policy.cooldownMs} ms after its last recovery` };
+  }
+  if (holdsSlot(action) && runningCount(ledger, nowMs) >= budget) {
+    return { verdict: 'escalate', action, reason: `the budget of ${budget} concurrent recoveries is exhausted; ${f.kind} of ${f.instance} waits for a slot` };
+  }
+  return { verdict: 'start', action, reason: `${f.kind}: ${f.reasons.join('; ') || 'no reason given'} → ${action} (attempt ${attempt})` };
+}
+
+/** The ledger after a recovery of `f` with `action` started at `nowMs` (attempts reset after `policy.resetAfterMs`); restart and redeploy hold a slot for at most `timeoutMs`. */
+export function begin(ledger: Ledger, f: Failure, action: RecoveryAction, nowMs: number, policy: ResolvedRecoveryPolicy, timeoutMs: number): Ledger {
+  const prior = ledger.attempts[f.instance];
+  const count = prior !== undefined && nowMs - prior.lastMs < policy.resetAfterMs ? prior.count + 1 : 1;
+  return {
+    running: holdsSlot(action) ? { ...ledger.running, [f.instance]: { service: f.service, action, startedAtMs: nowMs, expiresAtMs: nowMs + timeoutMs } } : ledger.running,
+    lastStartMs: { ...ledger.lastStartMs, [f.service]: nowMs },
+    attempts: { ...ledger.attempts, [f.instance]: { count, lastMs: nowMs } },
+  };
+}
+
+/** The ledger after the recovery of `instance` is done (its slot is free); unchanged when none runs. */
+export function finish(ledger: Ledger, instance: string): Ledger {
+  if (ledger.running[instance] === undefined) return ledger;
+  const running = { ...ledger.running };
+  delete running[instance];
+  return { ...ledger, running };
+}

@@ -1,0 +1,110 @@
+// The pure recovery rules: failure kinds from health, every verdict of decide (skip, wait,
+// escalate, start) with its reason, ejection cap, backoff, the ledger, and policy validation.
+
+import { suite } from '../../helpers/uvu.ts';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { isTroupeError, type TroupeError } from '../../../runtime/index.ts';
+import type { InstanceHealth } from '../../../actors/probes/index.ts';
+import {
+  backoffMs, begin, decide, EMPTY_LEDGER, failureKindOf, finish, holdsSlot, mayEject, runningCount, type Failure,
+} from '../../../actors/recovery/internal/recovery-decisions.ts';
+import { DEFAULT_RECOVERY_POLICY as P, resolveRecoveryPolicy } from '../../../actors/recovery/recovery-policy.ts';
+
+const test = suite('recovery decisions');
+
+const h = (state: InstanceHealth['state'], live: boolean, ready: boolean, reasons: string[] = []): InstanceHealth => ({ state, live, ready, started: true, reasons, sinceMs: 0 });
+const f = (o: Partial<Failure> = {}): Failure => ({ service: 's', instance: 'i', kind: 'hung', detectedAtMs: 0, reasons: ['liveness: timeout'], instances: 4, ejected: 0, ...o });
+
+test('failure kinds from health: node suspect first, then not live (hung), crash loop, not ready, degraded; healthy and starting are none', () => {
+  assert.is(failureKindOf(h('healthy', true, true), true), 'node-suspect');
+  assert.is(failureKindOf(h('healthy', true, true), false), null);
+  assert.is(failureKindOf(h('starting', true, false), false), null);
+  assert.is(failureKindOf(h('unhealthy', false, false), false), 'hung');
+  assert.is(failureKindOf(h('unhealthy', true, false, ['crash loop: 5 restarts in the signal window > 3']), false), 'crash-loop');
+  assert.is(failureKindOf(h('unhealthy', true, false, ['readiness: db down']), false), 'not-ready');
+  assert.is(failureKindOf(h('degraded', true, true, ['p99 900 ms']), false), 'degraded');
+});
+
+test('decide: start with the kind, reasons, action and attempt in its reason', () => {
+  assert.equal(decide(EMPTY_LEDGER, f(), P, 2, 0), { verdict: 'start', action: 'restart', reason: 'hung: liveness: timeout → restart (attempt 1)' });
+  assert.equal(decide(EMPTY_LEDGER, f({ reasons: [] }), P, 2, 0).reason, 'hung: no reason given → restart (attempt 1)');
+});
+
+test('decide: an instance already recovering is skipped until its slot expires; action none is skipped', () => {
+  const l = begin(EMPTY_LEDGER, f(), 'restart', 0, P, 30_000);
+  assert.equal(decide(l, f(), P, 2, 10), { verdict: 'skip', action: 'restart', reason: 'i is already recovering (restart since 0 ms)' });
+  assert.is(decide(l, f(), P, 2, 30_000).reason, 'hung: liveness: timeout → restart (attempt 2)', 'expired: no longer skipped');
+  const none = resolveRecoveryPolicy({ actions: { degraded: 'none' } }, 't');
+  assert.equal(decide(EMPTY_LEDGER, f({ kind: 'degraded' }), none, 2, 0), { verdict: 'skip', action: 'none', reason: 'the policy of s takes no action on degraded' });
+});
+
+test('decide: ejection beyond the max fraction is skipped; the last routed instance is never ejected', () => {
+  assert.is(decide(EMPTY_LEDGER, f({ kind: 'degraded', instances: 4, ejected: 1 }), P, 2, 0).verdict, 'start');
+  const over = decide(EMPTY_LEDGER, f({ kind: 'not-ready', instances: 4, ejected: 2 }), P, 2, 0);
+  assert.equal([over.verdict, over.action], ['skip', 'reroute']);
+  assert.match(over.reason, /would eject 3 of 4 instances of s, over the max ejected fraction 0.5/);
+  assert.not.ok(mayEject(1, 0, 0.99), 'a single instance is never ejected');
+  assert.ok(mayEject(3, 1, 0.99));
+  assert.not.ok(mayEject(3, 2, 0.99));
+  fc.assert(fc.property(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }), fc.double({ min: 0, max: 0.999, noNaN: true }), (n, e, frac) => {
+    if (mayEject(n, e, frac)) assert.ok(n - e - 1 >= 1 && e + 1 <= n * frac, 'never empties, never over the fraction');
+  }));
+});
+
+test('decide: backoff per instance, then cooldown per service, make it wait with retryAtMs', () => {
+  const l = finish(begin(EMPTY_LEDGER, f(), 'restart', 0, P, 30_000), 'i');
+  const second = decide(l, f(), P, 2, 500);
+  assert.equal(second, { verdict: 'wait', action: 'restart', retryAtMs: 1_000, reason: 'attempt 2 on i backs off 1000 ms' });
+  const cool = decide(l, f(), P, 2, 1_000);
+  assert.equal(cool, { verdict: 'wait', action: 'restart', retryAtMs: 5_000, reason: 's is cooling down for 5000 ms after its last recovery' });
+  assert.equal(decide(l, f({ instance: 'other' }), P, 2, 100).verdict, 'wait', 'cooldown is per service');
+  assert.equal(decide(l, f({ service: 't', instance: 'other' }), P, 2, 100).verdict, 'start', 'another service is not cooling down');
+  assert.equal(decide(l, f(), P, 2, 5_000), { verdict: 'start', action: 'restart', reason: 'hung: liveness: timeout → restart (attempt 2)' });
+  assert.is(decide(l, f(), P, 2, 100_000).reason, 'hung: liveness: timeout → restart (attempt 1)', 'attempts reset after resetAfterMs');
+  const l2 = begin(l, f(), 'restart', 70_000, P, 30_000);
+  assert.is(l2.attempts.i.count, 1, 'the ledger resets the count too');
+  const l3 = begin(finish(l2, 'i'), f(), 'restart', 80_000, P, 30_000);
+  assert.is(l3.attempts.i.count, 2);
+});
+
+test('backoff doubles from minMs up to maxMs; none for the first attempt', () => {
+  assert.equal([1, 2, 3, 4, 10, 40].map((n) => backoffMs(n, P)), [0, 1_000, 2_000, 4_000, 30_000, 30_000]);
+});
+
+test('decide: a full budget escalates; reroute and circuit-break hold no slot; expired slots free', () => {
+  let l = begin(EMPTY_LEDGER, f({ service: 'a', instance: 'a1' }), 'restart', 0, P, 30_000);
+  l = begin(l, f({ service: 'b', instance: 'b1' }), 'redeploy', 0, P, 30_000);
+  l = begin(l, f({ service: 'c', instance: 'c1', kind: 'degraded' }), 'circuit-break', 0, P, 30_000);
+  assert.is(runningCount(l, 0), 2);
+  const e = decide(l, f({ service: 'd', instance: 'd1' }), P, 2, 0);
+  assert.equal(e, { verdict: 'escalate', action: 'restart', reason: 'the budget of 2 concurrent recoveries is exhausted; hung of d1 waits for a slot' });
+  assert.is(decide(l, f({ service: 'd', instance: 'd1', kind: 'degraded' }), P, 2, 0).verdict, 'start', 'an ejection needs no slot');
+  assert.is(decide(l, f({ service: 'd', instance: 'd1' }), P, 2, 30_000).verdict, 'start', 'slots expire after the timeout');
+  assert.is(decide(finish(l, 'a1'), f({ service: 'd', instance: 'd1' }), P, 2, 0).verdict, 'start', 'a finished recovery frees its slot');
+  assert.is(finish(l, 'nobody'), l);
+  assert.equal(['restart', 'redeploy', 'reroute', 'circuit-break', 'none'].map((a) => holdsSlot(a as never)), [true, true, false, false, false]);
+});
+
+test('policy: defaults written out; bad fields are invalid-spec naming the field', () => {
+  assert.is(resolveRecoveryPolicy(undefined, 'x'), P);
+  assert.equal(P.actions, { 'hung': 'restart', 'crash-loop': 'redeploy', 'node-suspect': 'redeploy', 'not-ready': 'reroute', 'degraded': 'circuit-break' });
+  const custom = resolveRecoveryPolicy({ actions: { hung: 'redeploy' }, maxEjectedFraction: 0.2, cooldownMs: 0, backoff: { minMs: 10 }, resetAfterMs: 1, breakMs: 1 }, 'x');
+  assert.equal([custom.actions.hung, custom.actions.degraded, custom.maxEjectedFraction, custom.cooldownMs, custom.backoff, custom.resetAfterMs, custom.breakMs],
+    ['redeploy', 'circuit-break', 0.2, 0, { minMs: 10, maxMs: 30_000 }, 1, 1]);
+  assert.equal(resolveRecoveryPolicy({ backoff: { minMs: 40_000 } }, 'x').backoff, { minMs: 40_000, maxMs: 40_000 });
+  const bad: [unknown, string][] = [
+    [null, 'policy'], [[], 'policy'], [{ nope: 1 }, 'nope'], [{ actions: 3 }, 'actions'], [{ actions: null }, 'actions'], [{ actions: { sad: 'restart' } }, 'actions.sad'],
+    [{ actions: { hung: 'pray' } }, 'actions.hung'], [{ maxEjectedFraction: 1 }, 'maxEjectedFraction'], [{ maxEjectedFraction: '0.5' }, 'maxEjectedFraction'],
+    [{ cooldownMs: -1 }, 'cooldownMs'], [{ resetAfterMs: 0 }, 'resetAfterMs'], [{ breakMs: Infinity }, 'breakMs'], [{ backoff: 5 }, 'backoff'], [{ backoff: null }, 'backoff'],
+    [{ backoff: { minMs: -1 } }, 'backoff.minMs'], [{ backoff: { minMs: 10, maxMs: 5 } }, 'backoff.maxMs'],
+  ];
+  for (const [p, field] of bad) {
+    const e = (() => { try { resolveRecoveryPolicy(p as never, 'where'); } catch (x) { return x; } })();
+    assert.ok(isTroupeError(e, 'invalid-spec'), JSON.stringify(p));
+    assert.is((e as TroupeError).data?.field, field, JSON.stringify(p));
+    assert.match((e as Error).message, /^where: /);
+  }
+});
+
+test.run();

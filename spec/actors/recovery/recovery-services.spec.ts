@@ -1,0 +1,143 @@
+// Recovery of services on virtual time: probes detect, the coordinator decides per policy under
+// its budget, the service acts — hung, crash loop, degraded, five services at once, flapping.
+
+import { suite } from '../../helpers/uvu.ts';
+import * as assert from 'uvu/assert';
+import { defineActor, type ActorRef } from '../../../runtime/index.ts';
+import { createTestSystem, type TestSystem } from '../../../runtime/testing/test-system.ts';
+import { createReceptionist } from '../../../actors/receptionist.ts';
+import { createServiceHost, defineService, type ServiceSpec } from '../../../actors/services/index.ts';
+import { createRecoveryCoordinator, type RecoveryEvent } from '../../../actors/recovery/index.ts';
+
+type Work = { type: 'work'; replyTo: ActorRef<string> } | { type: 'hang' } | { type: 'crash' } | { type: 'slow'; ms: number };
+
+/** Counts work per path; `hang` blocks the instance, `crash` throws, `slow` makes every later message take `ms`. */
+function worker(received: Map<string, number>) {
+  return defineActor<Work, { slowMs: number }>({
+    name: 'worker',
+    init: () => ({ slowMs: 0 }),
+    receive: async (s, m, ctx) => {
+      if (m.type === 'hang') { await new Promise(() => {}); return s; }
+      if (m.type === 'crash') throw new Error('boom');
+      if (m.type === 'slow') return { slowMs: m.ms };
+      if (s.slowMs > 0) await new Promise((r) => ctx.system.scheduler.startTimer(s.slowMs, () => r(undefined)));
+      received.set(ctx.self.path, (received.get(ctx.self.path) ?? 0) + 1);
+      m.replyTo.tell(ctx.self.path);
+      return s;
+    },
+  });
+}
+
+const PROBES = { liveness: { periodMs: 1_000, failureThreshold: 2 }, readiness: { periodMs: 1_000 } } as const;
+
+async function setup(services: Partial<ServiceSpec<Work, { slowMs: number }>>[], budget?: number) {
+  const kit = createTestSystem();
+  const receptionist = createReceptionist(kit);
+  const recovery = createRecoveryCoordinator(kit, { budget });
+  const events: RecoveryEvent[] = [];
+  recovery.events$.subscribe((e) => events.push(e));
+  const host = createServiceHost(kit, { receptionist, recovery });
+  const received = new Map<string, number>();
+  const started = [];
+  for (const [i, extra] of services.entries()) {
+    started.push(await host.start(defineService<Work, { slowMs: number }>({ name: `svc${i}`, behavior: worker(received), instances: 2, probes: PROBES, ...extra })));
+  }
+  await kit.runUntilIdle();
+  await kit.advance(100);
+  return { kit, services: started, events, received };
+}
+
+async function stop(kit: TestSystem) {
+  const stopping = kit.terminate();
+  await kit.advance(20_000);
+  await stopping;
+}
+
+const test = suite('recovery of services');
+
+test('a hung instance: detected by its probe, restarted within 3 s of detection; a fresh instance serves and no request is lost', async () => {
+  const { kit, services: [svc], events } = await setup([{}]);
+  const [i0, i1] = (await svc.status()).instances;
+  (i0.ref as ActorRef<Work>).tell({ type: 'hang' });
+  assert.ok(await kit.runUntil(() => events.some((e) => e.verdict === 'start'), 10_000), 'a recovery started');
+  const start = events.find((e) => e.verdict === 'start')!;
+  assert.equal([start.service, start.instance, start.kind, start.action], ['svc0', i0.address, 'hung', 'restart']);
+  assert.ok(start.atMs - start.detectedAtMs <= 3_000, `recovery started ${start.atMs - start.detectedAtMs} ms after detection`);
+  assert.match(start.reason, /^hung: .*liveness.* → restart \(attempt 1\)$/);
+  const router = svc.router();
+  const answers = await Promise.all(Array.from({ length: 10 }, () => router.ask<string>((replyTo) => ({ type: 'work', replyTo }), { timeoutMs: 60_000 })));
+  assert.equal(new Set(answers), new Set([i1.ref.path]), 'while it recovers the healthy instance serves');
+  assert.ok(await kit.runUntil(() => svc.router().routees().length === 2, 20_000), 'the fresh instance joins routing');
+  const after = await svc.status();
+  assert.equal([after.health, after.instances.map((i) => i.id)], ['healthy', ['svc0-0', 'svc0-1']]);
+  assert.not.ok(after.instances.some((i) => i.address === i0.address), 'as a fresh incarnation');
+  await stop(kit);
+});
+
+test('five services failing at once: the budget holds, the rest escalate (an operator event) and start as slots free', async () => {
+  const { kit, services, events } = await setup([{}, {}, {}, {}, {}], 2);
+  const first = await Promise.all(services.map(async (s) => (await s.status()).instances[0]));
+  for (const i of first) (i.ref as ActorRef<Work>).tell({ type: 'hang' });
+  assert.ok(await kit.runUntil(() => events.filter((e) => e.verdict === 'escalate').length === 3, 10_000), 'three escalated');
+  const startsAtEscalation = events.filter((e) => e.verdict === 'start').length;
+  assert.is(startsAtEscalation, 2, 'only the budget of 2 started');
+  for (const e of events) assert.ok(e.reason.length > 0, 'every decision has its reason');
+  assert.match(events.find((e) => e.verdict === 'escalate')!.reason, /budget of 2 concurrent recoveries is exhausted/);
+  assert.ok(await kit.runUntil(() => events.filter((e) => e.verdict === 'start').length === 5, 60_000), 'all five recovered in the end');
+  // never more than 2 at once: replay the starts and dones through the events' order
+  assert.ok(await kit.runUntil(() => services.every((s) => s.router().routees().length === 2), 30_000), 'every service back to two routed instances');
+  await stop(kit);
+});
+
+test('a degraded instance is circuit-broken (out of routing for breakMs) but ejection never empties a service', async () => {
+  const { kit, services: [svc], events } = await setup([{ instances: 2, recovery: { policy: { maxEjectedFraction: 0.5, breakMs: 2_000 } }, probes: { ...PROBES, signals: { latencyP99Ms: 50, minMessages: 1, failureThreshold: 1 } } }]);
+  const [i0, i1] = (await svc.status()).instances;
+  for (const i of [i0, i1]) (i.ref as ActorRef<Work>).tell({ type: 'slow', ms: 100 });
+  for (const i of [i0, i1]) for (let n = 0; n < 3; n++) (i.ref as ActorRef<Work>).tell({ type: 'work', replyTo: kit.createProbe<string>().ref });
+  assert.ok(await kit.runUntil(() => events.filter((e) => e.kind === 'degraded').length >= 2, 10_000), 'both reported degraded');
+  const degraded = events.filter((e) => e.kind === 'degraded');
+  assert.equal(degraded.slice(0, 2).map((e) => e.verdict).sort(), ['skip', 'start']);
+  assert.match(degraded.find((e) => e.verdict === 'skip')!.reason, /max ejected fraction 0.5 \(one always stays routed\)/);
+  assert.is(svc.router().routees().length, 1, 'one broken, one still routed');
+  await stop(kit);
+});
+
+test('a crash loop: the instance is redeployed (drained, a fresh incarnation takes its ordinal) within 3 s of detection', async () => {
+  const { kit, services: [svc], events } = await setup([{
+    recovery: { intensity: { maxRestarts: 20, withinMs: 5_000 } }, drain: { quietMs: 50 },
+    probes: { ...PROBES, signals: { maxRestarts: 2, failureThreshold: 1 } },
+  }]);
+  const [i0] = (await svc.status()).instances;
+  for (let n = 0; n < 3; n++) (i0.ref as ActorRef<Work>).tell({ type: 'crash' });
+  assert.ok(await kit.runUntil(() => events.some((e) => e.verdict === 'start'), 10_000), 'a recovery started');
+  const start = events.find((e) => e.verdict === 'start')!;
+  assert.equal([start.instance, start.kind, start.action], [i0.address, 'crash-loop', 'redeploy']);
+  assert.match(start.reason, /^crash-loop: crash loop: 3 restarts in the signal window > 2.* → redeploy/);
+  assert.ok(start.atMs - start.detectedAtMs <= 3_000);
+  assert.ok(await kit.runUntil(() => !i0.ref.alive, 20_000), 'the looping incarnation drained and stopped');
+  assert.ok(await kit.runUntil(() => svc.router().routees().length === 2, 20_000));
+  const after = await svc.status();
+  assert.equal([after.health, after.instances.map((i) => i.id).sort()], ['healthy', ['svc0-0', 'svc0-1']]);
+  await stop(kit);
+});
+
+test('flapping health is damped: cooldown and backoff let few recoveries start, every other decision waits with its reason', async () => {
+  const { kit, services: [svc], events } = await setup([{ probes: undefined, recovery: { policy: { breakMs: 100 } } }]);
+  const [i0] = (await svc.status()).instances;
+  const t0 = kit.now();
+  for (let n = 0; n < 40; n++) {
+    const bad = n % 2 === 0;
+    svc.ref.tell({ type: 'health', instance: i0.address, checks: [], health: { state: bad ? 'degraded' : 'healthy', live: true, ready: true, started: true, reasons: bad ? ['p99 latency 900 ms'] : [], sinceMs: kit.now() } });
+    await kit.advance(250);
+  }
+  const elapsed = kit.now() - t0;
+  const starts = events.filter((e) => e.verdict === 'start');
+  assert.ok(events.filter((e) => e.kind === 'degraded').length >= 10, `${events.length} decisions`);
+  assert.ok(starts.length <= Math.ceil(elapsed / 5_000) + 1, `${starts.length} recoveries in ${elapsed} ms: at most one per cooldown`);
+  assert.ok(starts.length >= 1);
+  for (const e of events) assert.ok(e.reason.length > 0 && (e.verdict !== 'wait' || e.retryAtMs! > e.atMs));
+  assert.ok(events.some((e) => e.verdict === 'wait' && /cooling down|backs off/.test(e.reason)));
+  await stop(kit);
+});
+
+test.run();
