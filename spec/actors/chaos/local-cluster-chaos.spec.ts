@@ -12,22 +12,12 @@ import { runScenario } from '../../../actors/chaos/run-scenario.ts';
 import { formatReport } from '../../../actors/chaos/report.ts';
 import { threeFaults } from '../../helpers/chaos-scenario.ts';
 import { suite } from '../../helpers/uvu.ts';
+import { until } from '../../helpers/until.ts';
 
 const entry = fileURLToPath(new URL('../../helpers/chaos-node.ts', import.meta.url));
 const test = suite('chaos on a local cluster', undefined, { limitMs: 150_000 });
 const debug = process.env.TROUPE_DEBUG !== undefined && process.env.TROUPE_DEBUG !== '';
 
-/** Polls `read` every 50 ms until `ok`; fails naming `what` with the last value after `limitMs`. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, limitMs: number): Promise<T> {
-  const end = Date.now() + limitMs;
-  let v = await read();
-  while (!ok(v)) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${limitMs} ms (last: ${JSON.stringify(v)})`);
-    await new Promise((r) => setTimeout(r, 50));
-    v = await read();
-  }
-  return v;
-}
 
 test('a partition, a kill and a slow service on three node processes: the resilience report', async () => {
   const cluster = await spawnLocalCluster({ nodes: 3, entry, chaos: true, stdio: debug ? 'inherit' : 'ignore', readyTimeoutMs: 60_000 });

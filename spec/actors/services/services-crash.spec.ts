@@ -7,23 +7,13 @@ import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import { spawnLocalCluster } from '../../../runtime/cluster/local-cluster.ts';
 import { suite } from '../../helpers/uvu.ts';
+import { until } from '../../helpers/until.ts';
 
 const entry = fileURLToPath(new URL('../../helpers/services-crash-node.ts', import.meta.url));
 const test = suite('services across processes', undefined, { limitMs: 150_000 });
 
 interface Outcome { readonly sentAt: number; readonly node: string; readonly ok: boolean; readonly error?: string; readonly viaRouter: boolean }
 
-/** Polls `read` every 50 ms until `ok`; fails naming `what` with the last value after `limitMs`. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, limitMs: number): Promise<T> {
-  const end = Date.now() + limitMs;
-  let v = await read();
-  while (!ok(v)) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${limitMs} ms (last: ${JSON.stringify(v)})`);
-    await new Promise((r) => setTimeout(r, 50));
-    v = await read();
-  }
-  return v;
-}
 
 test('kill -9 the node of one instance under load: the service is re-placed on the survivors and keeps serving', async () => {
   const cluster = await spawnLocalCluster({ nodes: 3, entry, stdio: process.env.TROUPE_DEBUG ? 'inherit' : 'ignore', readyTimeoutMs: 60_000 });
