@@ -2,6 +2,7 @@
 // typed answer (a check result plus the instance's measured signals).
 
 import type { ActorRef } from '../../runtime/actor-ref.ts';
+import type { WindowReading } from './internal/signal-window.ts';
 
 /** The three Kubernetes probe kinds: is it alive (restart if not), ready for work (route to it), done starting. */
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
@@ -43,13 +44,7 @@ export interface CheckStatus {
  * on the system clock; 0 with no samples) and how many were timed, restarts in the window, the
  * mailbox depth when it answered, and the window's length.
  */
-export interface InstanceSignals {
-  readonly messages: number;
-  readonly errors: number;
-  readonly errorRate: number;
-  readonly latencyP99Ms: number;
-  readonly latencySamples: number;
-  readonly restarts: number;
+export interface InstanceSignals extends WindowReading {
   readonly mailboxDepth: number;
   readonly windowMs: number;
 }
