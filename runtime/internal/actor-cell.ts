@@ -23,7 +23,7 @@ import type { SystemCore } from './system-core.ts';
 import { Supervising, type GroupRestart } from './supervision.ts';
 
 /** Cell flags. INITED: init ran and its state is live. GROUP: a group restart of its children is stopping them (OTP's supervisor is busy then). */
-export const SCHEDULED = 1, BUSY = 2, SUSPENDED = 4, STOPPING = 8, DEAD = 16, PARKED = 32, PERMIT = 64, INITED = 128, GROUP = 256;
+export const SCHEDULED = 1, BUSY = 2, SUSPENDED = 4, STOPPING = 8, DEAD = 16, PARKED = 32, PERMIT = 64, INITED = 128, GROUP = 256, BY_ITSELF = 512;
 const NOT_RUNNABLE = BUSY | SUSPENDED | STOPPING | DEAD | PARKED | GROUP;
 export const NORMAL: TerminationReason = Object.freeze({ kind: 'normal' });
 export const SHUTDOWN: TerminationReason = Object.freeze({ kind: 'shutdown' });
@@ -39,8 +39,6 @@ export interface Extras {
   restartTimes: number[];
   restarts: number;
   shutdownTimers: Map<ActorCell, unknown> | null;
-  stopReason: TerminationReason;
-  stopByItself: boolean;
   /** Its supervisor asked it to tear down for a restart (set by the supervisor, cleared when done or forced). */
   tearDownRequested: boolean;
   /** The cause of the tear-down in progress. */
@@ -71,6 +69,8 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   private sysq: SystemMessage[] | null = null;
   kids: Map<string, ActorCell> | null = null;
   x: Extras | null = null;
+  /** Why it stopped or is stopping (its own stop is flagged BY_ITSELF); read by watches that arrive after death. */
+  stopReason: TerminationReason = NORMAL;
   /** Incarnation: bumped at each (re)start, so failures and async results of an old one are ignored. */
   epoch = 0;
   private addr: Address | null = null;
@@ -110,7 +110,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   extras(): Extras {
     return this.x ??= {
       watchers: null, watching: null, timers: null, stash: null, restartTimes: [], restarts: 0,
-      shutdownTimers: null, stopReason: NORMAL, stopByItself: false, tearDownRequested: false, restarting: null, autoName: 0,
+      shutdownTimers: null, tearDownRequested: false, restarting: null, autoName: 0,
       stopOrder: null, group: null, deferred: null, pendingStart: null, backoffAttempts: 0, lastStartMs: 0, backoffCap: -1,
       pendingSignals: null, onTerminated: null,
     };
@@ -168,7 +168,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
 
   /** A system message that reaches a dead actor still needs its answer. */
   private afterDeath(msg: SystemMessage): void {
-    if (msg.type === 'watch') msg.watcher.deliverSystem({ type: 'terminated', ref: this.ref as ActorRef<never>, reason: this.x?.stopReason ?? NORMAL });
+    if (msg.type === 'watch') msg.watcher.deliverSystem({ type: 'terminated', ref: this.ref as ActorRef<never>, reason: this.stopReason });
   }
 
   /** The gate hands this cell a permit (already counted); a cell that died while parked gives it back. */
@@ -257,7 +257,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     this.flags &= ~BUSY;
     if (this.gate !== null && (this.flags & PERMIT) !== 0) { this.flags &= ~PERMIT; this.gate.release(); }
     if (this.x?.restarting) { this.proceedRestart(); return; }
-    if ((this.flags & STOPPING) !== 0 && failed) { this.x!.stopReason = { kind: 'failure', error }; this.continueStop(); return; }
+    if ((this.flags & STOPPING) !== 0 && failed) { this.stopReason = { kind: 'failure', error }; this.continueStop(); return; }
     if (failed) { this.fail(error); return; }
     if (s !== undefined) this.state = s;
     if ((this.flags & STOPPING) !== 0) { this.continueStop(); return; }
@@ -339,7 +339,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     this.flags |= SUSPENDED;
     const h = this.host;
     if (h.observed) h.emit({ type: 'failed', path: this.path, error, atMs: h.clock.now() });
-    if ((this.flags & STOPPING) !== 0) { this.x!.stopReason = { kind: 'failure', error }; this.continueStop(); return; }
+    if ((this.flags & STOPPING) !== 0) { this.stopReason = { kind: 'failure', error }; this.continueStop(); return; }
     if (this.parentCell !== null) this.parentCell.deliverSystem({ type: 'failed', child: this, error, epoch: this.epoch });
     else h.guardianFailed(error);
   }
@@ -477,14 +477,15 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
 
   beginStop(reason: TerminationReason, byItself: boolean): void {
     if ((this.flags & (STOPPING | DEAD)) !== 0) return;
-    this.flags |= STOPPING;
-    const x = this.extras();
-    x.stopReason = reason;
-    x.stopByItself = byItself;
-    x.restarting = null;
-    x.tearDownRequested = false;
-    x.pendingStart = null;
-    x.timers?.cancelAll();
+    this.flags |= byItself ? STOPPING | BY_ITSELF : STOPPING;
+    this.stopReason = reason;
+    const x = this.x; // left unallocated when the actor never needed it: a million stops allocate nothing more
+    if (x !== null) {
+      x.restarting = null;
+      x.tearDownRequested = false;
+      x.pendingStart = null;
+      x.timers?.cancelAll();
+    }
     if ((this.flags & INITED) !== 0) this.signal({ type: 'stopping' });
     this.continueStop();
   }
@@ -496,7 +497,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
 
   private finishStop(): void {
     if ((this.flags & INITED) !== 0) this.signal({ type: 'stopped' });
-    this.die(this.x?.stopReason ?? NORMAL, this.x?.stopByItself ?? false);
+    this.die(this.stopReason, (this.flags & BY_ITSELF) !== 0);
   }
 
   /** Brutal kill (brutal-kill shutdown, or after a shutdown timeout): no hooks, the whole subtree at once. */
@@ -526,9 +527,9 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   private release(reason: TerminationReason): void {
     const h = this.host;
     const x = this.x;
-    this.extras().stopReason = reason; // read by watches that arrive after death
-    this.x!.stopOrder = null;
+    this.stopReason = reason; // read by watches that arrive after death
     if (x !== null) {
+      x.stopOrder = null;
       x.timers?.cancelAll();
       if (x.shutdownTimers) for (const t of x.shutdownTimers.values()) h.scheduler.cancelTimer(t as never);
       x.pendingSignals = null;
