@@ -9,6 +9,7 @@ import type { Process } from '../runtime/internal/process.ts';
 import type { SystemCore } from '../runtime/internal/system-core.ts';
 import type { Random } from '../runtime/random.ts';
 import type { ActorSystem } from '../runtime/system.ts';
+import { untraced } from '../runtime/observe/internal/traced-message.ts';
 import type { Receptionist } from './receptionist.ts';
 import type { ServiceInstance, ServiceKey } from './internal/receptionist-service.ts';
 import { createSelector, type Routee, type RoutingStrategy } from './internal/router-strategies.ts';
@@ -151,8 +152,9 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
         alive: true,
         get address() { return chosen?.instance.ref.address ?? address; },
         deliverUser: (msg) => {
-          try { chosen = selector.pick(list, msg as M); } catch (e) {
-            failAsksIn(msg, () => e as TroupeError);
+          const bare = untraced(msg); // tracing on: the request may carry its trace context
+          try { chosen = selector.pick(list, bare as M); } catch (e) {
+            failAsksIn(bare, () => e as TroupeError);
             return 4;
           }
           routed++;

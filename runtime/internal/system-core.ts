@@ -9,6 +9,7 @@ import type { AskProcess } from '../ask.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { Process } from './process.ts';
 import type { AskRegistry } from './ask-registry.ts';
+import type { TraceHost } from '../observe/tracing.ts';
 
 /** Hooks a test kit installs to record every turn, delivery and timer firing. */
 export interface Tracer {
@@ -27,6 +28,8 @@ export interface SystemCore {
   readonly askTimeoutMs: number;
   readonly dispatcher: Dispatcher;
   readonly tracer: Tracer | null;
+  /** OpenTelemetry tracing of this system; null when off (the hot paths check only this). */
+  readonly traceHost: TraceHost | null;
   readonly api: ActorSystem;
   askCounter: number;
   readonly asks: AskRegistry<AskProcess>;

@@ -1,0 +1,478 @@
+// Tracing of one system: which trace context is active, the spans of every delivery path
+// (tell, ask, timers, remote hops, dead letters), sampling at the root, and the collector.
+// Off (the default) it does not exist: the runtime checks one null field.
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  context as otelContext, INVALID_SPAN_CONTEXT, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags,
+  type Attributes, type Context, type Link, type Span, type SpanContext, type SpanOptions, type Tracer, type TracerProvider,
+} from '@opentelemetry/api';
+import type { Address } from '../address.ts';
+import type { Clock } from '../clock.ts';
+import { TroupeError } from '../errors.ts';
+import { messageTypeOf, type DeadLetterReason } from '../events.ts';
+import { createSeededRandom, type Random } from '../random.ts';
+import { wallClockMs } from '../real-clock.ts';
+import * as A from './internal/attributes.ts';
+import { KIND_NAMES, KIND_OF, RecordedSpan, toHrTime, toMs, type SpanSink } from './internal/recorded-span.ts';
+import { TracedMessage } from './internal/traced-message.ts';
+import { isUntracedActor } from './internal/untraced-actors.ts';
+import { checkSampler, createSampleDecision, DEFAULT_SAMPLER, type SampleDecision, type SamplerSpec } from './sampler.ts';
+import { createSpanCollector, type SpanAttributeValue, type SpanCollector, type SpanKindName } from './span-collector.ts';
+import {
+  decodeTraceContext, encodeTraceSlot, decodeTraceSlot, formatTraceparent, isSampled, type TraceContextRejection, type TraceIds,
+} from './trace-context.ts';
+
+/**
+ * The `tracing` option of createSystem / createNode / createTestSystem (tracing is off without
+ * it). Defaults:
+ * - `sampler`: {@link sampleParentBased}(sampleAlways()) — decided once where a trace starts;
+ * - `collector`: a new in-process collector of 10 000 spans; pass your own to share one between
+ *   systems, or `false` for none (spans then go only to `tracerProvider`);
+ * - `tracerProvider`: none — Troupe records its spans itself, with ids from the system's seeded
+ *   random and times from its clock (a seeded test run yields the same spans). Give your
+ *   OpenTelemetry SDK's provider (or `trace.getTracerProvider()` after registering one) and
+ *   every span is also created there, with that SDK's ids, and exported by its processors;
+ * - `epochMs`: wall-clock milliseconds at clock time 0, to stamp spans — default: for the real
+ *   clock `Date.now() − clock.now()` at start; for test systems and simulated clusters 0.
+ */
+export interface TracingOptions {
+  readonly sampler?: SamplerSpec;
+  readonly collector?: SpanCollector | false;
+  readonly tracerProvider?: TracerProvider;
+  readonly epochMs?: number;
+}
+
+/** Options of {@link Tracing.inSpan}. */
+export interface InSpanOptions {
+  /** Default `'internal'` (use `'server'` for a request entering the system). */
+  readonly kind?: SpanKindName;
+  readonly attributes?: Attributes;
+  /** Continue this W3C context instead of the active one (an unreadable one is ignored and counted in `rejected`). */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+  readonly links?: Link[];
+}
+
+/**
+ * The tracing of a system (`system.tracing`, undefined when off).
+ *
+ * A trace starts where code asks for one — {@link Tracing.inSpan}, `traceHttpRequest`, a span of
+ * `tracer` with no parent, or the caller's own OpenTelemetry span (read from the registered
+ * context manager when a message is sent from outside any actor). Messages sent while a sampled
+ * trace is active carry it: the handler of each runs in a `process <type>` consumer span whose
+ * parent is the span that sent it; asks add an `ask <type>` client span until the reply; a
+ * remote send adds a `send <type>` producer span whose `traceparent` crosses the wire; a
+ * single-shot `ctx.timers` message continues the context that started the timer.
+ */
+export interface Tracing {
+  /** An OpenTelemetry tracer whose spans join Troupe's traces (parent: the active context). */
+  readonly tracer: Tracer;
+  /** The in-process collector, unless `collector: false`. */
+  readonly collector: SpanCollector | undefined;
+  readonly sampler: SamplerSpec;
+  /** The active sampled trace context (the message being handled, a span run by `inSpan`), if any. */
+  current(): TraceIds | undefined;
+  /**
+   * Runs `fn` in a new span — a child of the active context (or of `options.traceparent`), or the
+   * root of a new trace when there is none (the sampler decides; unsampled, `fn` gets a
+   * non-recording span). Messages sent in `fn` and its async continuations join the trace. The
+   * span ends when `fn` returns or its promise settles; a throw or rejection marks it `error`.
+   */
+  inSpan<T>(name: string, fn: (span: Span) => T, options?: InSpanOptions): T;
+  /** The active context as W3C headers (`traceparent`, `tracestate`): {} when none. */
+  headers(): Record<string, string>;
+  /** How many incoming trace contexts (wire envelopes, headers, journal metadata) were ignored, by reason. */
+  readonly rejected: Readonly<Partial<Record<TraceContextRejection, number>>>;
+}
+
+/** What the host needs of its system. */
+export interface TraceHostSystem {
+  readonly name: string;
+  readonly node: string;
+  readonly clock: Clock;
+  readonly random: Random;
+}
+
+/** @internal What a traced turn runs: the cell's handling of one message (see ActorCell.handle). */
+export interface TracedCell {
+  readonly path: string;
+  readonly def: object;
+  handle(msg: unknown): unknown;
+}
+
+/** @internal The value `ActorCell.handle` returns when the behavior threw. */
+export class HandlerThrew {
+  constructor(readonly error: unknown) {}
+}
+
+/** @internal An ask that carries a client span. */
+export interface TracedAsk {
+  span: RecordedSpan | null;
+}
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
+/** The span code gets when its trace is not sampled (or tracing is off): records nothing. */
+export const NON_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+const handleIn = (cell: TracedCell, msg: unknown): unknown => cell.handle(msg);
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : typeof e === 'string' ? e : String(e);
+}
+
+/** Marks a span failed by `error` (status, `error.type`, an `exception` event). */
+export function failSpan(span: Span, error: unknown): void {
+  const code = (error as { code?: unknown } | null)?.code;
+  span.setAttribute(A.ERROR_TYPE, typeof code === 'string' ? code : error instanceof Error ? error.name : typeof error);
+  if (error instanceof Error || typeof error === 'string') span.recordException(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error).slice(0, 500) });
+}
+
+/** @internal The tracing of one system. */
+export class TraceHost implements Tracing, SpanSink {
+  /**
+   * The context of the code running now, set synchronously: inside an actor's turn the span of
+   * its message (null: an untraced message), inside `inSpan` its span. undefined: not set here —
+   * then the async context (`als`) or the caller's OpenTelemetry context tells.
+   */
+  active: SpanContext | null | undefined = undefined;
+  /** The turn running now handles a message sent by a timer. */
+  private viaTimer = false;
+  readonly als = new AsyncLocalStorage<SpanContext | null>();
+  readonly collector: SpanCollector | undefined;
+  readonly sampler: SamplerSpec;
+  readonly tracer: Tracer;
+  readonly rejected: Partial<Record<TraceContextRejection, number>> = {};
+  private readonly decide: SampleDecision;
+  private readonly ids: Random;
+  private readonly epochMs: number;
+  private readonly clock: Clock;
+  private readonly external: Tracer | null;
+
+  constructor(private readonly sys: TraceHostSystem, options: TracingOptions) {
+    const where = 'createSystem tracing';
+    if (typeof options !== 'object' || options === null) throw new TroupeError('invalid-argument', `${where}: give an object ({ sampler?, collector?, tracerProvider?, epochMs? }) or true.`);
+    this.sampler = options.sampler ?? DEFAULT_SAMPLER;
+    checkSampler(this.sampler, `${where}.sampler`);
+    const c = options.collector;
+    if (c !== undefined && c !== false && (typeof c !== 'object' || c === null || typeof (c as SpanCollector).record !== 'function')) {
+      throw new TroupeError('invalid-argument', `${where}.collector: give a collector from createSpanCollector(), or false for none.`, { field: 'collector' });
+    }
+    const p = options.tracerProvider;
+    if (p !== undefined && (typeof p !== 'object' || p === null || typeof p.getTracer !== 'function')) {
+      throw new TroupeError('invalid-argument', `${where}.tracerProvider: give an OpenTelemetry TracerProvider (e.g. your SDK's provider, or trace.getTracerProvider()).`, { field: 'tracerProvider' });
+    }
+    if (options.epochMs !== undefined && !Number.isFinite(options.epochMs)) {
+      throw new TroupeError('invalid-argument', `${where}.epochMs must be a finite number of milliseconds.`, { field: 'epochMs' });
+    }
+    this.clock = sys.clock;
+    this.collector = c === false ? undefined : (c ?? createSpanCollector());
+    // A stream of its own from the system's seed: turning tracing on does not change the ids,
+    // jitter or choices the rest of the system draws.
+    this.ids = createSeededRandom((sys.random.seed ^ 0x7ace5eed) >>> 0);
+    this.decide = createSampleDecision(this.sampler, this.ids, sys.clock);
+    this.epochMs = options.epochMs ?? Math.round(wallClockMs() - sys.clock.now());
+    this.external = p === undefined ? null : p.getTracer('troupe');
+    this.tracer = this.createTracer();
+  }
+
+  // ---- time, ids, span creation ---------------------------------------------------------------
+
+  nowMs(): number { return this.epochMs + this.clock.now(); }
+
+  /** The node name spans are stamped with. */
+  get node(): string { return this.sys.node; }
+
+  private hex(n: number): string {
+    for (;;) {
+      const b = this.ids.bytes(n);
+      let s = '';
+      let zero = true;
+      for (let i = 0; i < n; i++) { s += HEX[b[i]]; if (b[i] !== 0) zero = false; }
+      if (!zero) return s;
+    }
+  }
+
+  finished(span: RecordedSpan): void {
+    if (this.collector !== undefined && (span.context.traceFlags & TraceFlags.SAMPLED) !== 0) this.collector.record(span.collected());
+  }
+
+  /** Opens a span under `parent` (null: the root of a new trace, already sampled). */
+  open(name: string, kind: SpanKindName, parent: SpanContext | null, attributes?: Attributes, links?: Link[], startMs = this.nowMs()): RecordedSpan {
+    let ctx: SpanContext;
+    let delegate: Span | null = null;
+    if (this.external !== null) {
+      const opts: SpanOptions = { kind: KIND_OF[kind], attributes, links, startTime: toHrTime(startMs), root: parent === null };
+      delegate = this.external.startSpan(name, opts, parent === null ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, parent));
+      ctx = delegate.spanContext();
+    } else {
+      const c: { -readonly [K in keyof SpanContext]: SpanContext[K] } = {
+        traceId: parent === null ? this.hex(16) : parent.traceId, spanId: this.hex(8), traceFlags: TraceFlags.SAMPLED,
+      };
+      if (parent?.traceState !== undefined) c.traceState = parent.traceState;
+      ctx = c;
+    }
+    return new RecordedSpan(this, name, kind, ctx, parent === null ? undefined : parent.spanId, startMs, attributes, links, delegate);
+  }
+
+  /** Starts a trace here: the sampler decides, given a context from outside (`external`). Null when not sampled. */
+  startTrace(name: string, kind: SpanKindName, external: SpanContext | undefined, attributes?: Attributes, links?: Link[]): RecordedSpan | null {
+    const parent = external !== undefined && isSpanContextValid(external) ? external : undefined;
+    if (!this.decide(parent)) return null;
+    return this.open(name, kind, parent ?? null, attributes, links);
+  }
+
+  private attrs(extra: Attributes): Attributes {
+    return { [A.MESSAGING_SYSTEM]: A.TROUPE, [A.NODE]: this.sys.node, ...extra };
+  }
+
+  // ---- the active context ----------------------------------------------------------------------
+
+  /** The active sampled context: this turn's or inSpan's, else the async context's, else the caller's OpenTelemetry span. */
+  activeContext(): SpanContext | null {
+    const a = this.active;
+    if (a !== undefined) return a;
+    const s = this.als.getStore();
+    if (s !== undefined) return s;
+    const sc = trace.getSpanContext(otelContext.active());
+    return sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) !== 0 && isSpanContextValid(sc) ? sc : null;
+  }
+
+  /** The caller's OpenTelemetry context, sampled or not (for a root's parent-based decision). */
+  private externalContext(): SpanContext | undefined {
+    if (this.active !== undefined || this.als.getStore() !== undefined) return undefined;
+    const sc = trace.getSpanContext(otelContext.active());
+    return sc !== undefined && isSpanContextValid(sc) ? sc : undefined;
+  }
+
+  current(): TraceIds | undefined {
+    return this.activeContext() ?? undefined;
+  }
+
+  headers(): Record<string, string> {
+    const c = this.activeContext();
+    if (c === null) return {};
+    const h: Record<string, string> = { traceparent: formatTraceparent(c) };
+    const ts = c.traceState?.serialize();
+    if (ts) h.tracestate = ts;
+    return h;
+  }
+
+  /** The active context as a traceparent (for journal metadata), if any. */
+  traceparent(): string | undefined {
+    const c = this.activeContext();
+    return c === null ? undefined : formatTraceparent(c);
+  }
+
+  reject(reason: TraceContextRejection): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
+
+  /** Reads a W3C traceparent from stored or received metadata; undefined (and counted) when unreadable. */
+  readTraceparent(traceparent: unknown, tracestate?: unknown): SpanContext | undefined {
+    if (traceparent === undefined) return undefined;
+    const d = decodeTraceContext(traceparent, tracestate);
+    if (!d.ok) { this.reject(d.reason); return undefined; }
+    return d.context;
+  }
+
+  /** Drains of the dispatcher run in no trace context, whatever context scheduled them. */
+  readonly drainScope = (fn: () => void): void => { this.als.run(null, fn); };
+
+  /**
+   * Runs `fn` with `span` active (sync and async), ending the span when it returns or settles
+   * (`autoEnd`); a throw or rejection fails it.
+   */
+  runIn<T>(span: RecordedSpan, fn: (span: Span) => T, autoEnd = true): T {
+    const sc = span.context;
+    const live = (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? sc : null;
+    const prev = this.active;
+    this.active = live;
+    let r: T;
+    try {
+      r = live === null ? fn(span) : this.als.run(live, fn, span);
+    } catch (e) {
+      if (autoEnd) { failSpan(span, e); span.end(); }
+      throw e;
+    } finally {
+      this.active = prev;
+    }
+    if (!autoEnd) return r;
+    if (typeof r === 'object' && r !== null && typeof (r as unknown as PromiseLike<unknown>).then === 'function') {
+      return (r as unknown as PromiseLike<unknown>).then(
+        (v) => { span.end(); return v; },
+        (e: unknown) => { failSpan(span, e); span.end(); throw e; },
+      ) as T;
+    }
+    span.end();
+    return r;
+  }
+
+  inSpan<T>(name: string, fn: (span: Span) => T, options: InSpanOptions = {}): T {
+    if (typeof fn !== 'function') throw new TroupeError('invalid-argument', `tracing.inSpan("${String(name)}"): give the function to run in the span.`);
+    const kind = options.kind ?? 'internal';
+    if (!KIND_NAMES.includes(kind)) throw new TroupeError('invalid-argument', `tracing.inSpan: kind must be one of ${KIND_NAMES.join(', ')}, got "${String(kind)}".`, { field: 'kind' });
+    let span: RecordedSpan | null;
+    const explicit = options.traceparent === undefined ? undefined : this.readTraceparent(options.traceparent, options.tracestate);
+    if (explicit !== undefined) span = this.startTrace(name, kind, explicit, options.attributes, options.links);
+    else {
+      const c = this.activeContext();
+      span = c !== null ? this.open(name, kind, c, options.attributes, options.links) : this.startTrace(name, kind, this.externalContext(), options.attributes, options.links);
+    }
+    return span !== null ? this.runIn(span, fn) : this.runUnsampled(fn);
+  }
+
+  /** Runs `fn` outside any trace (an unsampled root): sends in it carry nothing. */
+  runUnsampled<T>(fn: (span: Span) => T): T {
+    const prev = this.active;
+    this.active = null;
+    try { return fn(NON_RECORDING); } finally { this.active = prev; }
+  }
+
+  private createTracer(): Tracer {
+    const startSpan = (name: string, options: SpanOptions = {}, ctx?: Context): Span => {
+      const kind = KIND_NAMES[options.kind ?? SpanKind.INTERNAL] ?? 'internal';
+      const start = options.startTime === undefined ? undefined : toMs(options.startTime);
+      let parent: SpanContext | undefined;
+      if (!options.root) {
+        if (ctx !== undefined) parent = trace.getSpanContext(ctx);
+        else parent = this.activeContext() ?? this.externalContext();
+      }
+      let span: RecordedSpan | null;
+      if (parent !== undefined && isSpanContextValid(parent) && (parent.traceFlags & TraceFlags.SAMPLED) !== 0 && !parent.isRemote) {
+        span = this.open(name, kind, parent, options.attributes, options.links, start);
+      } else {
+        span = this.startTrace(name, kind, parent, options.attributes, options.links);
+      }
+      return span ?? (parent !== undefined && isSpanContextValid(parent) ? trace.wrapSpanContext({ ...parent, traceFlags: TraceFlags.NONE }) : NON_RECORDING);
+    };
+    const host = this;
+    return {
+      startSpan,
+      startActiveSpan<F extends (span: Span) => unknown>(name: string, a: unknown, b?: unknown, c?: unknown): ReturnType<F> {
+        const fn = (typeof a === 'function' ? a : typeof b === 'function' ? b : c) as F;
+        const options = (typeof a === 'object' ? a : {}) as SpanOptions;
+        const ctx = (typeof b === 'object' ? b : undefined) as Context | undefined;
+        const span = startSpan(name, options, ctx);
+        if (span instanceof RecordedSpan) return host.runIn(span, fn, false) as ReturnType<F>;
+        return fn(span) as ReturnType<F>;
+      },
+    } as Tracer;
+  }
+
+  // ---- delivery paths (the runtime calls these only when tracing is on) ----------------------
+
+  /** A message sent now: wrapped with the active context when there is one. */
+  outgoing(msg: unknown): unknown {
+    const c = this.activeContext();
+    return c === null || msg instanceof TracedMessage ? msg : new TracedMessage(msg, c, this.clock.now(), false);
+  }
+
+  /** Puts a message aside (stash): it will continue the active context when handled again. */
+  restash(msg: unknown): unknown {
+    return this.outgoing(msg);
+  }
+
+  /** The context a timer started now continues: the active one, unless this turn was itself sent by a timer (no endless chains). */
+  timerContext(): SpanContext | null {
+    return this.viaTimer && this.active !== undefined ? null : this.activeContext();
+  }
+
+  /** A timer's message, with the context it continues. */
+  timerMessage(msg: unknown, parent: SpanContext): TracedMessage {
+    return new TracedMessage(msg, parent, this.clock.now(), true);
+  }
+
+  /** One turn of `cell` on `msg`: a traced message runs in its `process <type>` span. */
+  invoke(cell: TracedCell, msg: unknown): void {
+    const prev = this.active;
+    const prevTimer = this.viaTimer;
+    if (!(msg instanceof TracedMessage) || isUntracedActor(cell.def)) {
+      this.active = null;
+      this.viaTimer = false;
+      try { cell.handle(msg instanceof TracedMessage ? msg.msg : msg); } finally { this.active = prev; this.viaTimer = prevTimer; }
+      return;
+    }
+    const m = msg.msg;
+    const type = messageTypeOf(m) ?? '(untyped)';
+    const span = this.open(`process ${type}`, 'consumer', msg.parent, this.attrs({
+      [A.MESSAGING_OPERATION_TYPE]: 'process', [A.MESSAGING_OPERATION_NAME]: 'process', [A.MESSAGING_DESTINATION_NAME]: cell.path,
+      [A.ACTOR_PATH]: cell.path, [A.MESSAGE_TYPE]: type, [A.MAILBOX_WAIT_MS]: Math.max(0, this.clock.now() - msg.sentAt),
+    }));
+    const sc = span.context;
+    const live = (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? sc : null;
+    this.active = live;
+    this.viaTimer = msg.viaTimer;
+    let r: unknown;
+    try {
+      r = live === null ? cell.handle(m) : this.als.run(live, handleIn, cell, m);
+    } finally {
+      this.active = prev;
+      this.viaTimer = prevTimer;
+    }
+    if (r instanceof HandlerThrew) { failSpan(span, r.error); span.end(); return; }
+    if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
+      (r as PromiseLike<unknown>).then(() => span.end(), (e: unknown) => { failSpan(span, e); span.end(); });
+      return;
+    }
+    span.end();
+  }
+
+  /** An ask's request: under an `ask <type>` client span (ended by {@link askSettled}) when a trace is active. */
+  askRequest(ask: TracedAsk, target: Address, msg: unknown): unknown {
+    const c = this.activeContext();
+    if (c === null) return msg;
+    const type = messageTypeOf(msg) ?? '(untyped)';
+    const span = this.open(`ask ${type}`, 'client', c, this.attrs({
+      [A.MESSAGING_OPERATION_TYPE]: 'send', [A.MESSAGING_OPERATION_NAME]: 'ask', [A.MESSAGING_DESTINATION_NAME]: target.path,
+      [A.MESSAGE_TYPE]: type,
+    }));
+    ask.span = span;
+    return new TracedMessage(msg, span.context, this.clock.now(), false);
+  }
+
+  /** The ask's reply arrived (no error) or it failed. */
+  askSettled(span: RecordedSpan, error?: unknown): void {
+    if (error !== undefined) failSpan(span, error);
+    span.end();
+  }
+
+  /** A traced message became a dead letter: a failed zero-length span in its trace says where and why. */
+  deadLettered(m: TracedMessage, recipient: string, reason: DeadLetterReason): void {
+    const type = messageTypeOf(m.msg) ?? '(untyped)';
+    const span = this.open(`dead-letter ${type}`, 'internal', m.parent, this.attrs({
+      [A.MESSAGING_DESTINATION_NAME]: recipient, [A.MESSAGE_TYPE]: type, [A.DEAD_LETTER_REASON]: reason, [A.ERROR_TYPE]: reason,
+    }));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: `dead letter: ${reason}` });
+    span.end();
+  }
+
+  /** A traced message leaves for another node: a `send <type>` producer span; returns the envelope's trace slot. */
+  sendRemote(m: TracedMessage, target: Address, type: string, id: string): string {
+    const span = this.open(`send ${type}`, 'producer', m.parent, this.attrs({
+      [A.MESSAGING_OPERATION_TYPE]: 'send', [A.MESSAGING_OPERATION_NAME]: 'send', [A.MESSAGING_DESTINATION_NAME]: target.path,
+      [A.MESSAGING_MESSAGE_ID]: id, [A.MESSAGE_TYPE]: type, 'troupe.destination.node': target.node,
+    }));
+    span.end();
+    return encodeTraceSlot(span.context);
+  }
+
+  /** A message from another node with a trace slot: wrapped when it is readable and sampled; else counted and delivered untraced. */
+  receiveRemote(slot: unknown, payload: unknown): unknown {
+    const d = decodeTraceSlot(slot);
+    if (!d.ok) { this.reject(d.reason); return payload; }
+    if (!isSampled(d.context)) return payload;
+    return new TracedMessage(payload, d.context, this.clock.now(), false);
+  }
+}
+
+/** Normalizes the `tracing` option: undefined/false = off, true = defaults. */
+export function tracingOptionsOf(o: TracingOptions | boolean | undefined): TracingOptions | undefined {
+  if (o === undefined || o === false) return undefined;
+  return o === true ? {} : o;
+}
+
+/** @internal The tracing of a system, or null when it is off (for the bus, journal, projections and sagas). */
+export function traceHostOf(system: object): TraceHost | null {
+  return (system as { traceHost?: TraceHost | null }).traceHost ?? null;
+}
