@@ -469,7 +469,9 @@ export class TraceHost implements Tracing, SpanSink {
 /** Normalizes the `tracing` option: undefined/false = off, true = defaults. */
 export function tracingOptionsOf(o: TracingOptions | boolean | undefined): TracingOptions | undefined {
   if (o === undefined || o === false) return undefined;
-  return o === true ? {} : o;
+  if (o === true) return {};
+  if (typeof o !== 'object' || o === null) throw new TroupeError('invalid-argument', `createSystem: tracing must be true, false or { sampler?, collector?, tracerProvider?, epochMs? }, got ${String(o)}.`, { field: 'tracing' });
+  return o;
 }
 
 /** @internal The tracing of a system, or null when it is off (for the bus, journal, projections and sagas). */
