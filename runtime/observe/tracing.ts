@@ -199,6 +199,7 @@ export class TraceHost implements Tracing, SpanSink {
 
   /** Opens a span under `parent` (null: the root of a new trace, already sampled). */
   open(name: string, kind: SpanKindName, parent: SpanContext | null, attributes?: Attributes, links?: Link[], startMs = this.nowMs()): RecordedSpan {
+    if (attributes === undefined || attributes[A.NODE] === undefined) attributes = { [A.NODE]: this.sys.node, ...attributes }; // every span says where it ran
     let ctx: SpanContext;
     let delegate: Span | null = null;
     if (this.external !== null) {
