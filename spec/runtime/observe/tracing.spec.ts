@@ -116,15 +116,17 @@ test('a failing handler marks its span error; an async handler’s span lasts un
 });
 
 type Tick = { type: 'start'; periodic: boolean } | { type: 'tick'; n: number };
+const ticked: string[] = [];
 const ticker = defineActor<Tick, number>({
   init: () => 0,
   receive: (count, m, ctx) => {
+    if (m.type === 'tick') ticked.push(`${ctx.path}:${m.n}`);
     if (m.type === 'start') {
       if (m.periodic) ctx.timers.startPeriodic('p', { type: 'tick', n: 0 }, 10);
       else ctx.timers.startSingle('s', { type: 'tick', n: 1 }, 10);
       return count;
     }
-    if (!m.periodic && m.n < 3) ctx.timers.startSingle('s', { type: 'tick', n: m.n + 1 }, 10);
+    if (m.n > 0 && m.n < 3) ctx.timers.startSingle('s', { type: 'tick', n: m.n + 1 }, 10);
     if (count >= 4) ctx.timers.cancelAll();
     return count + 1;
   },
@@ -134,8 +136,11 @@ test('timers: a single timer continues the context that started it, once; period
   const kit = createTestSystem({ tracing: true });
   const single = kit.spawn(ticker, 'single');
   const periodic = kit.spawn(ticker, 'periodic');
+  ticked.length = 0;
   kit.tracing!.inSpan('request', () => { single.tell({ type: 'start', periodic: false }); periodic.tell({ type: 'start', periodic: true }); });
   await kit.advance(100);
+  assert.equal(ticked.filter((t) => t.startsWith('/user/single')), ['/user/single:1', '/user/single:2', '/user/single:3']);
+  assert.ok(ticked.filter((t) => t.startsWith('/user/periodic')).length >= 4);
   const spans = spansOf(kit);
   const start = byName(spans, 'process start').find((s) => s.attributes['troupe.actor.path'] === '/user/single')!;
   const ticks = byName(spans, 'process tick');
