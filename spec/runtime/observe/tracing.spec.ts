@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { SpanKind, trace as otelTrace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
-  createSystem, defineActor, isTroupeError, sampleAlways, type ActorRef, type CollectedSpan, type TraceIds,
+  createRouter, createSystem, defineActor, isTroupeError, sampleAlways, type ActorRef, type CollectedSpan, type TraceIds,
 } from '../../../runtime/index.ts';
 import { createTestSystem, type TestSystem } from '../../../runtime/testing.ts';
 
@@ -298,6 +298,27 @@ test('a user’s OpenTelemetry SDK receives every span with its own ids, parents
   assert.is(exported[1].attributes['troupe.actor.path'], '/user/a');
   assert.ok(otelTrace.getTracerProvider() !== provider, 'nothing registered globally');
   await provider.shutdown();
+  await kit.terminate();
+});
+
+test('traced messages still order by content in a priority mailbox and route by content through a router', async () => {
+  const kit = createTestSystem({ tracing: true });
+  const order: string[] = [];
+  type P = { type: 'p'; urgent: boolean; id: string; replyTo?: ActorRef<string> };
+  const worker = defineActor<P, undefined>({
+    init: () => undefined,
+    receive: (_s, m, ctx) => { order.push(m.id); if (m.replyTo) ctx.send(m.replyTo, `${ctx.path}:${m.id}`); },
+    mailbox: { kind: 'priority', priorityOf: (m) => (m.urgent ? 0 : 1) },
+  });
+  const w = kit.spawn(worker, 'w');
+  kit.tracing!.inSpan('request', () => { for (const [id, urgent] of [['a', false], ['b', true], ['c', false], ['d', true]] as const) w.tell({ type: 'p', urgent, id }); });
+  await kit.runUntilIdle();
+  assert.equal(order, ['b', 'd', 'a', 'c']);
+  const routees = ['r1', 'r2', 'r3'].map((n) => kit.spawn(worker, n));
+  const router = createRouter<P>({ system: kit, routees, strategy: { kind: 'consistent-hash', keyOf: (m) => m.id } });
+  const untracedAnswer = await router.ask<string>((replyTo) => ({ type: 'p', urgent: false, id: 'key-7', replyTo }));
+  const tracedAnswer = await kit.tracing!.inSpan('request', () => router.ask<string>((replyTo) => ({ type: 'p', urgent: false, id: 'key-7', replyTo })));
+  assert.is(tracedAnswer, untracedAnswer, 'the same routee for the same key, traced or not');
   await kit.terminate();
 });
 
