@@ -12,7 +12,7 @@ export type SpanStatusName = 'unset' | 'ok' | 'error';
 /** An attribute value, as OpenTelemetry allows them. */
 export type SpanAttributeValue = string | number | boolean | readonly (string | number | boolean | null | undefined)[];
 
-/** A finished span as collected: plain, frozen data (times in epoch milliseconds, see `TracingOptions.epochMs`). */
+/** A finished span as collected: plain data, read-only (times in epoch milliseconds, see `TracingOptions.epochMs`). */
 export interface CollectedSpan {
   readonly traceId: string;
   readonly spanId: string;
@@ -91,11 +91,21 @@ export function createSpanCollector(options: SpanCollectorOptions = {}): SpanCol
   if (!Number.isSafeInteger(maxSpans) || maxSpans < 1) {
     throw new TroupeError('invalid-argument', `createSpanCollector: maxSpans must be an integer ≥ 1 (default ${DEFAULT_MAX_SPANS}), got ${String(maxSpans)}.`, { field: 'maxSpans' });
   }
-  const ring: (CollectedSpan | undefined)[] = [];
+  // Recording is the hot path (one ring write); queries are rare and scan what is held.
+  const ring: CollectedSpan[] = [];
   let head = 0; // index of the oldest span once the ring is full
   let dropped = 0;
-  const byTrace = new Map<string, CollectedSpan[]>();
 
+  const inOrder = (): CollectedSpan[] => (ring.length < maxSpans || head === 0 ? ring.slice() : [...ring.slice(head), ...ring.slice(0, head)]);
+  const grouped = (): Map<string, CollectedSpan[]> => {
+    const by = new Map<string, CollectedSpan[]>();
+    for (const s of inOrder()) {
+      const list = by.get(s.traceId);
+      if (list === undefined) by.set(s.traceId, [s]);
+      else list.push(s);
+    }
+    return by;
+  };
   const summarize = (traceId: string, spans: readonly CollectedSpan[]): TraceSummary => {
     let start = Infinity, end = -Infinity, errors = 0;
     let root: CollectedSpan | undefined;
@@ -109,24 +119,16 @@ export function createSpanCollector(options: SpanCollectorOptions = {}): SpanCol
     }
     return { traceId, root: (root ?? spans[0]).name, startMs: start, durationMs: end - start, spanCount: spans.length, errorCount: errors };
   };
-  const all = (): TraceSummary[] => [...byTrace].map(([id, spans]) => summarize(id, spans)).sort((a, b) => a.startMs - b.startMs);
   const where = (keep: (s: CollectedSpan) => boolean): TraceSummary[] =>
-    [...byTrace].filter(([, spans]) => spans.some(keep)).map(([id, spans]) => summarize(id, spans)).sort((a, b) => a.startMs - b.startMs);
-
-  const forget = (s: CollectedSpan): void => {
-    const list = byTrace.get(s.traceId);
-    if (list === undefined) return;
-    const i = list.indexOf(s);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) byTrace.delete(s.traceId);
-  };
+    [...grouped()].filter(([, spans]) => spans.some(keep)).map(([id, spans]) => summarize(id, spans)).sort((a, b) => a.startMs - b.startMs);
+  const all = (): TraceSummary[] => where(() => true);
 
   return {
     maxSpans,
     get size() { return ring.length; },
     get dropped() { return dropped; },
-    spans: () => (ring.length < maxSpans ? (ring as CollectedSpan[]).slice() : [...ring.slice(head), ...ring.slice(0, head)] as CollectedSpan[]),
-    trace: (traceId) => [...(byTrace.get(traceId) ?? [])].sort((a, b) => a.startMs - b.startMs),
+    spans: inOrder,
+    trace: (traceId) => inOrder().filter((s) => s.traceId === traceId).sort((a, b) => a.startMs - b.startMs),
     traces: all,
     byActor: (path) => {
       const prefix = path.endsWith('/*') ? path.slice(0, -1) : undefined;
@@ -138,18 +140,11 @@ export function createSpanCollector(options: SpanCollectorOptions = {}): SpanCol
     withErrors: () => where((s) => s.status === 'error'),
     slowest: (n) => all().sort((a, b) => b.durationMs - a.durationMs || a.startMs - b.startMs).slice(0, Math.max(0, n)),
     record: (span) => {
-      if (ring.length < maxSpans) ring.push(span);
-      else {
-        const old = ring[head]!;
-        ring[head] = span;
-        head = (head + 1) % maxSpans;
-        dropped++;
-        forget(old);
-      }
-      const list = byTrace.get(span.traceId);
-      if (list === undefined) byTrace.set(span.traceId, [span]);
-      else list.push(span);
+      if (ring.length < maxSpans) { ring.push(span); return; }
+      ring[head] = span;
+      head = head + 1 === maxSpans ? 0 : head + 1;
+      dropped++;
     },
-    clear: () => { ring.length = 0; head = 0; dropped = 0; byTrace.clear(); },
+    clear: () => { ring.length = 0; head = 0; dropped = 0; },
   };
 }

@@ -112,6 +112,16 @@ export interface TracedAsk {
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
+const NOWHERE = Object.freeze({ parent: null, external: undefined });
+
+/**
+ * True when an OpenTelemetry context manager is registered globally: `context.with` then makes a
+ * context active (the no-op manager does not).
+ */
+function otelContextManagerRegistered(): boolean {
+  const probe = ROOT_CONTEXT.setValue(Symbol('troupe.probe'), true);
+  return otelContext.with(probe, () => otelContext.active() === probe);
+}
 /** The span code gets when its trace is not sampled (or tracing is off): records nothing. */
 export const NON_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 const handleIn = (cell: TracedCell, msg: unknown): unknown => cell.handle(msg);
@@ -138,7 +148,11 @@ export class TraceHost implements Tracing, SpanSink {
   active: SpanContext | null | undefined = undefined;
   /** The turn running now handles a message sent by a timer. */
   private viaTimer = false;
+  /** Span names of process spans by message type (bounded), so a span does not build its name. */
+  private readonly processNames = new Map<string, string>();
   readonly als = new AsyncLocalStorage<SpanContext | null>();
+  /** A sampled context was put in `als` at least once (until then no async context can hold one: reading it is skipped). */
+  private alsUsed = false;
   readonly collector: SpanCollector | undefined;
   readonly sampler: SamplerSpec;
   readonly tracer: Tracer;
@@ -174,7 +188,11 @@ export class TraceHost implements Tracing, SpanSink {
     this.epochMs = options.epochMs ?? Math.round(wallClockMs() - sys.clock.now());
     this.external = p === undefined ? null : p.getTracer('troupe');
     this.tracer = this.createTracer();
+    this.otelContextOn = otelContextManagerRegistered();
   }
+
+  /** An OpenTelemetry context manager was registered (before this system started): the caller's spans are read from it. */
+  private readonly otelContextOn: boolean;
 
   // ---- time, ids, span creation ---------------------------------------------------------------
 
@@ -183,13 +201,17 @@ export class TraceHost implements Tracing, SpanSink {
   /** The node name spans are stamped with. */
   get node(): string { return this.sys.node; }
 
-  private hex(n: number): string {
+  /** `words` × 8 hex digits from the seeded random (never all zero, which W3C reserves). */
+  private hex(words: number): string {
     for (;;) {
-      const b = this.ids.bytes(n);
       let s = '';
-      let zero = true;
-      for (let i = 0; i < n; i++) { s += HEX[b[i]]; if (b[i] !== 0) zero = false; }
-      if (!zero) return s;
+      let any = 0;
+      for (let i = 0; i < words; i++) {
+        const w = (this.ids.next() * 4294967296) >>> 0; // the generator's 32-bit output, exactly
+        any |= w;
+        s += HEX[w >>> 24] + HEX[(w >>> 16) & 0xff] + HEX[(w >>> 8) & 0xff] + HEX[w & 0xff];
+      }
+      if (any !== 0) return s;
     }
   }
 
@@ -198,8 +220,8 @@ export class TraceHost implements Tracing, SpanSink {
   }
 
   /** Opens a span under `parent` (null: the root of a new trace, already sampled). */
-  open(name: string, kind: SpanKindName, parent: SpanContext | null, attributes?: Attributes, links?: Link[], startMs = this.nowMs()): RecordedSpan {
-    if (attributes === undefined || attributes[A.NODE] === undefined) attributes = { [A.NODE]: this.sys.node, ...attributes }; // every span says where it ran
+  open(name: string, kind: SpanKindName, parent: SpanContext | null, attributes?: Attributes, links?: Link[], startMs = this.nowMs(), adopt = false): RecordedSpan {
+    if (attributes === undefined || attributes[A.NODE] === undefined) { attributes = { [A.NODE]: this.sys.node, ...attributes }; adopt = true; } // every span says where it ran
     let ctx: SpanContext;
     let delegate: Span | null = null;
     if (this.external !== null) {
@@ -208,12 +230,12 @@ export class TraceHost implements Tracing, SpanSink {
       ctx = delegate.spanContext();
     } else {
       const c: { -readonly [K in keyof SpanContext]: SpanContext[K] } = {
-        traceId: parent === null ? this.hex(16) : parent.traceId, spanId: this.hex(8), traceFlags: TraceFlags.SAMPLED,
+        traceId: parent === null ? this.hex(4) : parent.traceId, spanId: this.hex(2), traceFlags: TraceFlags.SAMPLED,
       };
       if (parent?.traceState !== undefined) c.traceState = parent.traceState;
       ctx = c;
     }
-    return new RecordedSpan(this, name, kind, ctx, parent === null ? undefined : parent.spanId, startMs, attributes, links, delegate);
+    return new RecordedSpan(this, name, kind, ctx, parent === null ? undefined : parent.spanId, startMs, attributes, links, delegate, adopt && delegate === null);
   }
 
   /** Starts a trace here: the sampler decides, given a context from outside (`external`). Null when not sampled. */
@@ -233,17 +255,28 @@ export class TraceHost implements Tracing, SpanSink {
   activeContext(): SpanContext | null {
     const a = this.active;
     if (a !== undefined) return a;
-    const s = this.als.getStore();
-    if (s !== undefined) return s;
+    if (this.alsUsed) {
+      const s = this.als.getStore();
+      if (s !== undefined) return s;
+    }
+    if (!this.otelContextOn) return null;
     const sc = trace.getSpanContext(otelContext.active());
     return sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) !== 0 && isSpanContextValid(sc) ? sc : null;
   }
 
-  /** The caller's OpenTelemetry context, sampled or not (for a root's parent-based decision). */
-  private externalContext(): SpanContext | undefined {
-    if (this.active !== undefined || this.als.getStore() !== undefined) return undefined;
+  /**
+   * Where a new span hangs: `parent` (the active sampled context) or, with none, `external` — the
+   * caller's OpenTelemetry context, sampled or not, for the root's parent-based decision.
+   */
+  private placement(): { parent: SpanContext | null; external: SpanContext | undefined } {
+    const a = this.active;
+    if (a !== undefined) return { parent: a, external: undefined };
+    const s = this.alsUsed ? this.als.getStore() : undefined;
+    if (s !== undefined) return { parent: s, external: undefined };
+    if (!this.otelContextOn) return NOWHERE;
     const sc = trace.getSpanContext(otelContext.active());
-    return sc !== undefined && isSpanContextValid(sc) ? sc : undefined;
+    if (sc === undefined || !isSpanContextValid(sc)) return NOWHERE;
+    return (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? { parent: sc, external: undefined } : { parent: null, external: sc };
   }
 
   current(): TraceIds | undefined {
@@ -291,6 +324,7 @@ export class TraceHost implements Tracing, SpanSink {
     this.active = live;
     let r: T;
     try {
+      if (live !== null) this.alsUsed = true;
       r = live === null ? fn(span) : this.als.run(live, fn, span);
     } catch (e) {
       if (autoEnd) { failSpan(span, e); span.end(); }
@@ -309,16 +343,18 @@ export class TraceHost implements Tracing, SpanSink {
     return r;
   }
 
-  inSpan<T>(name: string, fn: (span: Span) => T, options: InSpanOptions = {}): T {
+  inSpan<T>(name: string, fn: (span: Span) => T, options?: InSpanOptions): T {
     if (typeof fn !== 'function') throw new TroupeError('invalid-argument', `tracing.inSpan("${String(name)}"): give the function to run in the span.`);
-    const kind = options.kind ?? 'internal';
-    if (!KIND_NAMES.includes(kind)) throw new TroupeError('invalid-argument', `tracing.inSpan: kind must be one of ${KIND_NAMES.join(', ')}, got "${String(kind)}".`, { field: 'kind' });
     let span: RecordedSpan | null;
-    const explicit = options.traceparent === undefined ? undefined : this.readTraceparent(options.traceparent, options.tracestate);
-    if (explicit !== undefined) span = this.startTrace(name, kind, explicit, options.attributes, options.links);
-    else {
-      const c = this.activeContext();
-      span = c !== null ? this.open(name, kind, c, options.attributes, options.links) : this.startTrace(name, kind, this.externalContext(), options.attributes, options.links);
+    if (options === undefined) {
+      const at = this.placement();
+      span = at.parent !== null ? this.open(name, 'internal', at.parent) : this.startTrace(name, 'internal', at.external);
+    } else {
+      const kind = options.kind ?? 'internal';
+      if (!KIND_NAMES.includes(kind)) throw new TroupeError('invalid-argument', `tracing.inSpan: kind must be one of ${KIND_NAMES.join(', ')}, got "${String(kind)}".`, { field: 'kind' });
+      const explicit = options.traceparent === undefined ? undefined : this.readTraceparent(options.traceparent, options.tracestate);
+      const at = explicit !== undefined ? { parent: null, external: explicit } : this.placement();
+      span = at.parent !== null ? this.open(name, kind, at.parent, options.attributes, options.links) : this.startTrace(name, kind, at.external, options.attributes, options.links);
     }
     return span !== null ? this.runIn(span, fn) : this.runUnsampled(fn);
   }
@@ -337,7 +373,7 @@ export class TraceHost implements Tracing, SpanSink {
       let parent: SpanContext | undefined;
       if (!options.root) {
         if (ctx !== undefined) parent = trace.getSpanContext(ctx);
-        else parent = this.activeContext() ?? this.externalContext();
+        else { const at = this.placement(); parent = at.parent ?? at.external; }
       }
       let span: RecordedSpan | null;
       if (parent !== undefined && isSpanContextValid(parent) && (parent.traceFlags & TraceFlags.SAMPLED) !== 0 && !parent.isRemote) {
@@ -396,16 +432,21 @@ export class TraceHost implements Tracing, SpanSink {
     }
     const m = msg.msg;
     const type = messageTypeOf(m) ?? '(untyped)';
-    const span = this.open(`process ${type}`, 'consumer', msg.parent, this.attrs({
-      [A.MESSAGING_OPERATION_TYPE]: 'process', [A.MESSAGING_OPERATION_NAME]: 'process', [A.MESSAGING_DESTINATION_NAME]: cell.path,
-      [A.ACTOR_PATH]: cell.path, [A.MESSAGE_TYPE]: type, [A.MAILBOX_WAIT_MS]: Math.max(0, this.clock.now() - msg.sentAt),
-    }));
+    const now = this.clock.now();
+    const path = cell.path;
+    let name = this.processNames.get(type);
+    if (name === undefined) { name = `process ${type}`; if (this.processNames.size < 1_000) this.processNames.set(type, name); }
+    const span = this.open(name, 'consumer', msg.parent, {
+      [A.MESSAGING_SYSTEM]: A.TROUPE, [A.NODE]: this.sys.node, [A.MESSAGING_OPERATION_TYPE]: 'process', [A.MESSAGING_OPERATION_NAME]: 'process',
+      [A.MESSAGING_DESTINATION_NAME]: path, [A.ACTOR_PATH]: path, [A.MESSAGE_TYPE]: type, [A.MAILBOX_WAIT_MS]: Math.max(0, now - msg.sentAt),
+    }, undefined, this.epochMs + now, true);
     const sc = span.context;
     const live = (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? sc : null;
     this.active = live;
     this.viaTimer = msg.viaTimer;
     let r: unknown;
     try {
+      if (live !== null) this.alsUsed = true;
       r = live === null ? cell.handle(m) : this.als.run(live, handleIn, cell, m);
     } finally {
       this.active = prev;
@@ -427,7 +468,7 @@ export class TraceHost implements Tracing, SpanSink {
     const span = this.open(`ask ${type}`, 'client', c, this.attrs({
       [A.MESSAGING_OPERATION_TYPE]: 'send', [A.MESSAGING_OPERATION_NAME]: 'ask', [A.MESSAGING_DESTINATION_NAME]: target.path,
       [A.MESSAGE_TYPE]: type,
-    }));
+    }), undefined, undefined, true);
     ask.span = span;
     return new TracedMessage(msg, span.context, this.clock.now(), false);
   }
@@ -443,7 +484,7 @@ export class TraceHost implements Tracing, SpanSink {
     const type = messageTypeOf(m.msg) ?? '(untyped)';
     const span = this.open(`dead-letter ${type}`, 'internal', m.parent, this.attrs({
       [A.MESSAGING_DESTINATION_NAME]: recipient, [A.MESSAGE_TYPE]: type, [A.DEAD_LETTER_REASON]: reason, [A.ERROR_TYPE]: reason,
-    }));
+    }), undefined, undefined, true);
     span.setStatus({ code: SpanStatusCode.ERROR, message: `dead letter: ${reason}` });
     span.end();
   }
@@ -453,7 +494,7 @@ export class TraceHost implements Tracing, SpanSink {
     const span = this.open(`send ${type}`, 'producer', m.parent, this.attrs({
       [A.MESSAGING_OPERATION_TYPE]: 'send', [A.MESSAGING_OPERATION_NAME]: 'send', [A.MESSAGING_DESTINATION_NAME]: target.path,
       [A.MESSAGING_MESSAGE_ID]: id, [A.MESSAGE_TYPE]: type, 'troupe.destination.node': target.node,
-    }));
+    }), undefined, undefined, true);
     span.end();
     return encodeTraceSlot(span.context);
   }

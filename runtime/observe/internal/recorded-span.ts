@@ -39,14 +39,21 @@ function cleanAttributes(a: Attributes | undefined, into: Record<string, SpanAtt
   }
 }
 
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NO_LINKS: readonly never[] = Object.freeze([]);
+
 export class RecordedSpan implements Span {
   private ended = false;
   endMs = 0;
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
-  readonly attributes: Record<string, SpanAttributeValue> = {};
-  readonly links: Link[] = [];
+  status: SpanStatus = UNSET;
+  readonly attributes: Record<string, SpanAttributeValue>;
+  links: Link[] | null;
   events: { name: string; timeMs: number; attributes?: Record<string, SpanAttributeValue> }[] | null = null;
 
+  /**
+   * `attributes` are copied (undefined and null values dropped), unless `adopt` says the caller
+   * built them for this span alone (clean, and not kept): then they are used as they are.
+   */
   constructor(
     private readonly sink: SpanSink,
     public name: string,
@@ -58,9 +65,11 @@ export class RecordedSpan implements Span {
     links: readonly Link[] | undefined,
     /** The user's SDK span this one mirrors (its ids are this span's), or null. */
     readonly delegate: Span | null,
+    adopt = false,
   ) {
-    cleanAttributes(attributes, this.attributes);
-    if (links !== undefined) this.links.push(...links);
+    if (adopt && attributes !== undefined) this.attributes = attributes as Record<string, SpanAttributeValue>;
+    else { this.attributes = {}; cleanAttributes(attributes, this.attributes); }
+    this.links = links === undefined || links.length === 0 ? null : [...links];
   }
 
   spanContext(): SpanContext { return this.context; }
@@ -91,7 +100,7 @@ export class RecordedSpan implements Span {
   }
 
   addLink(link: Link): this {
-    if (!this.ended) { this.links.push(link); this.delegate?.addLink(link); }
+    if (!this.ended) { (this.links ??= []).push(link); this.delegate?.addLink(link); }
     return this;
   }
 
@@ -133,23 +142,24 @@ export class RecordedSpan implements Span {
     this.addEvent('exception', attributes, time);
   }
 
-  /** The finished span as frozen plain data. */
+  /** The finished span as plain data (it shares this span's attribute object: nothing changes it after the end). */
   collected(): CollectedSpan {
     const c = this.context;
+    const code = this.status.code;
     const s: { -readonly [K in keyof CollectedSpan]: CollectedSpan[K] } = {
       traceId: c.traceId, spanId: c.spanId, name: this.name, kind: this.kind, startMs: this.startMs, endMs: this.endMs,
       durationMs: this.endMs - this.startMs,
-      status: this.status.code === SpanStatusCode.ERROR ? 'error' : this.status.code === SpanStatusCode.OK ? 'ok' : 'unset',
-      attributes: Object.freeze({ ...this.attributes }),
-      links: Object.freeze(this.links.map((l) => {
+      status: code === SpanStatusCode.ERROR ? 'error' : code === SpanStatusCode.OK ? 'ok' : 'unset',
+      attributes: this.attributes,
+      links: this.links === null ? NO_LINKS : this.links.map((l) => {
         const out: { traceId: string; spanId: string; attributes?: Record<string, SpanAttributeValue> } = { traceId: l.context.traceId, spanId: l.context.spanId };
         if (l.attributes !== undefined) { out.attributes = {}; cleanAttributes(l.attributes, out.attributes); }
-        return Object.freeze(out);
-      })),
-      events: Object.freeze((this.events ?? []).map((e) => Object.freeze(e))),
+        return out;
+      }),
+      events: this.events ?? NO_LINKS,
     };
     if (this.parentSpanId !== undefined) s.parentSpanId = this.parentSpanId;
-    if (this.status.code === SpanStatusCode.ERROR && this.status.message !== undefined) s.statusMessage = this.status.message;
-    return Object.freeze(s);
+    if (code === SpanStatusCode.ERROR && this.status.message !== undefined) s.statusMessage = this.status.message;
+    return s;
   }
 }
