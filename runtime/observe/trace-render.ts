@@ -10,16 +10,20 @@ export interface RenderTraceOptions {
 
 interface Node {
   readonly span: CollectedSpan;
+  /** Position in the input (a collector lists spans in the order they finished). */
+  readonly index: number;
   readonly children: Node[];
   /** The latest end in its subtree. */
   end: number;
 }
 
-const byStart = (a: Node, b: Node): number => a.span.startMs - b.span.startMs || (a.span.spanId < b.span.spanId ? -1 : a.span.spanId > b.span.spanId ? 1 : 0);
+/** Start time, then input order: spans that start together (virtual time) keep the order they finished in. */
+const byStart = (a: Node, b: Node): number => a.span.startMs - b.span.startMs || a.index - b.index;
+const bySpanId = (a: Node, b: Node): number => (a.span.spanId < b.span.spanId ? -1 : a.span.spanId > b.span.spanId ? 1 : 0);
 
 function buildTree(spans: readonly CollectedSpan[]): Node[] {
   const nodes = new Map<string, Node>();
-  for (const s of spans) nodes.set(s.spanId, { span: s, children: [], end: s.endMs });
+  spans.forEach((s, index) => nodes.set(s.spanId, { span: s, index, children: [], end: s.endMs }));
   const roots: Node[] = [];
   for (const n of nodes.values()) {
     const parent = n.span.parentSpanId === undefined ? undefined : nodes.get(n.span.parentSpanId);
@@ -39,10 +43,11 @@ function buildTree(spans: readonly CollectedSpan[]): Node[] {
   return roots.sort(byStart);
 }
 
-/** The later-ending of two subtrees; ties go to the later start, then the larger span id (deterministic). */
+/** The later-ending of two subtrees; ties go to the later start, then the larger span id (whatever the input order). */
 function later(a: Node, b: Node): Node {
   if (a.end !== b.end) return a.end > b.end ? a : b;
-  return byStart(a, b) >= 0 ? a : b;
+  if (a.span.startMs !== b.span.startMs) return a.span.startMs > b.span.startMs ? a : b;
+  return bySpanId(a, b) >= 0 ? a : b;
 }
 
 /**
@@ -70,7 +75,7 @@ const ms = (v: number): string => v.toFixed(3);
 function details(s: CollectedSpan): string {
   const a = s.attributes;
   const parts: string[] = [s.kind];
-  const where = a['troupe.actor.path'] ?? a['messaging.destination.name'];
+  const where = a['troupe.actor.path'] ?? a['messaging.destination.name'] ?? a['troupe.journal.stream'];
   if (typeof where === 'string') parts.push(where);
   if (typeof a['troupe.node'] === 'string') parts.push(`@${a['troupe.node']}`);
   let text = parts.join(' ');

@@ -310,8 +310,15 @@ export class TraceHost implements Tracing, SpanSink {
     return d.context;
   }
 
-  /** Drains of the dispatcher run in no trace context, whatever context scheduled them. */
-  readonly drainScope = (fn: () => void): void => { this.als.run(null, fn); };
+  /**
+   * Drains of the dispatcher run in no trace context, whatever context scheduled them (a drain
+   * queued from a traced async continuation would otherwise lend it to every untraced handler's
+   * continuations). Until a sampled context was stored there is nothing to shield from.
+   */
+  readonly drainScope = (fn: () => void): void => {
+    if (this.alsUsed) this.als.run(null, fn);
+    else fn();
+  };
 
   /**
    * Runs `fn` with `span` active (sync and async), ending the span when it returns or settles

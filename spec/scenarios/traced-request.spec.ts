@@ -1,5 +1,5 @@
-// One request followed end to end on a simulated two-node cluster: tell → ask → reply → a
-// remote node → a bus publish and its consumer → an event-sourced append read by a projection,
+// One request followed end to end on a simulated three-node cluster: tell → ask → reply → a
+// remote node → a bus publish and its consumer → a third node → an event-sourced append read by a projection,
 // all one trace with every span under the right parent; and a saga started in a trace, whose
 // steps (and a resumed run of it) stay in that trace.
 
@@ -37,8 +37,8 @@ type Ship = { type: 'ship'; orderId: string };
 
 test('one trace, parented hop by hop, printable as a tree', async () => {
   const collector = createSpanCollector();
-  const registry = () => createMessageRegistry().define('submit', { version: 1 });
-  const sim = await createSimCluster({ nodes: ['a', 'b'], registry, network: { latencyMs: 3 }, nodeOptions: { tracing: { collector } } });
+  const registry = () => createMessageRegistry().define('submit', { version: 1 }).define('ship', { version: 1 });
+  const sim = await createSimCluster({ nodes: ['a', 'b', 'c'], registry, network: { latencyMs: 3 }, nodeOptions: { tracing: { collector } } });
   try {
     const a = sim.node('a').system;
     const b = sim.node('b').system;
@@ -49,7 +49,8 @@ test('one trace, parented hop by hop, printable as a tree', async () => {
       apply: (s) => s + 1,
     }), 'book');
     const shipped: string[] = [];
-    const shipping = b.spawn(defineActor<Ship, undefined>({ init: () => undefined, receive: (_s, m) => { shipped.push(m.orderId); } }), 'shipping');
+    const onC = sim.node('c').system.spawn(defineActor<Ship, undefined>({ init: () => undefined, receive: (_s, m) => { shipped.push(m.orderId); } }), 'shipping');
+    const shipping = sim.node('b').cluster.refFor<Ship>(String(onC));
     const bus = createEventBus(b);
     const orders = bus.topic<{ orderId: string; price: number }>('orders');
     orders.subscribe((e) => { shipping.tell({ type: 'ship', orderId: e.data.orderId }); }, { group: 'shipping' });
@@ -90,15 +91,16 @@ test('one trace, parented hop by hop, printable as a tree', async () => {
     const submit = find('process submit');
     const publish = find('publish orders');
     const consume = find('process orders');
+    const sendShip = find('send ship');
     const ship = find('process ship');
     const askBook = find('ask record');
     const record = find('process record');
     const append = find('journal append');
     const project = find('project order-view');
     under(place, root); under(ask, place); under(quote, ask); under(send, place); under(submit, send);
-    under(publish, submit); under(consume, publish); under(ship, consume);
+    under(publish, submit); under(consume, publish); under(sendShip, consume); under(ship, sendShip);
     under(askBook, submit); under(record, askBook); under(append, record); under(project, append);
-    assert.equal([send.attributes['troupe.node'], submit.attributes['troupe.node']], ['a', 'b'], 'the hop crossed nodes');
+    assert.equal([send.attributes['troupe.node'], submit.attributes['troupe.node'], ship.attributes['troupe.node']], ['a', 'b', 'c'], 'the hops crossed nodes');
     assert.equal([publish.kind, consume.kind, consume.attributes['messaging.destination.name'], consume.attributes['messaging.consumer.group.name']], ['producer', 'consumer', 'orders', 'shipping']);
     assert.equal([append.attributes['troupe.journal.stream'], project.attributes['troupe.journal.position'], project.attributes['troupe.projection.name']], ['book', 1, 'order-view']);
     const [stored] = await journal.readAll();
