@@ -8,7 +8,7 @@ import * as A from '../../runtime/observe/internal/attributes.ts';
 import type { RecordedSpan } from '../../runtime/observe/internal/recorded-span.ts';
 import { formatTraceparent } from '../../runtime/observe/trace-context.ts';
 import type { SpanKindName } from '../../runtime/observe/span-collector.ts';
-import { failSpan, traceHostOf } from '../../runtime/observe/tracing.ts';
+import { failSpan, isAsyncFunction, traceHostOf } from '../../runtime/observe/tracing.ts';
 import type { NewEvent } from '../journal/journal.ts';
 
 /** A `journal append` span under `parent` (default: the active context); null when tracing is off or nothing is traced. */
@@ -51,9 +51,12 @@ export function startChildSpan(system: ActorSystem, name: string, kind: SpanKind
   return tracing.open(name, kind, parent, { [A.NODE]: tracing.node, ...attributes });
 }
 
-/** Runs `fn` in `span` (sync and async parts), ending it when `fn` returns or settles; `fn` alone when span is null. */
-export function runInSpan<T>(system: ActorSystem, span: RecordedSpan | null, fn: () => T): T {
-  return span === null ? fn() : traceHostOf(system)!.runIn(span, fn);
+/**
+ * Runs `fn` in `span`, ending it when `fn` returns or settles; `fn` alone when span is null.
+ * `calls` is the user function `fn` calls: when it is `async`, its code after an await sees the span too.
+ */
+export function runInSpan<T>(system: ActorSystem, span: RecordedSpan | null, fn: () => T, calls?: unknown): T {
+  return span === null ? fn() : traceHostOf(system)!.runIn(span, fn, true, isAsyncFunction(calls ?? fn));
 }
 
 /** The active sampled context of `system` (tracing on), else null. */

@@ -93,7 +93,7 @@ export function projectionActor<T>(rt: ProjectionRuntime<T>): ActorDefinition<Pr
       const selected = rt.select(page);
       await store.commit(name, { from: checkpoint, to: last }, async (tx) => {
         // tracing: each event is handled in a `project <name>` span continuing the trace that appended it
-        for (const e of selected) await runInSpan(ctx.system, projectSpan(ctx, e), () => rt.handle(e, tx));
+        for (const e of selected) await runInSpan(ctx.system, projectSpan(ctx, e), () => rt.handle(e, tx), rt.handle);
       });
       shared.handled += selected.length;
       checkpoint = last;

@@ -141,7 +141,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
       [A.SAGA_NAME]: def.name, [A.SAGA_ID]: sagaId, [A.SAGA_STEP]: step.name, [A.SAGA_ATTEMPT]: cmd.attempt, [A.ACTOR_PATH]: ctx.path,
     });
     let p: Promise<unknown>;
-    try { p = Promise.resolve(runInSpan(ctx.system, span, () => fn!.call(step, sctx))); } catch (e) { p = Promise.reject(e); }
+    try { p = Promise.resolve(runInSpan(ctx.system, span, () => fn!.call(step, sctx), fn)); } catch (e) { p = Promise.reject(e); }
     p.then((result) => tellQuietly(self, { ...base, ok: true, result }), (e: unknown) => tellQuietly(self, { ...base, ok: false, message: messageOf(e) }));
   };
 

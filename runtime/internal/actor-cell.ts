@@ -624,7 +624,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   send<T>(ref: ActorRef<T>, msg: T): void {
     const p = ref.proc;
     const tracing = this.host.traceHost;
-    p.deliverUser(tracing === null ? msg : tracing.outgoing(msg));
+    p.deliverUser(tracing === null ? msg : tracing.outgoingFrom(this, msg));
   }
 
   /** The trace context of the message being handled (tracing on, sampled), else undefined. */
@@ -634,6 +634,8 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   }
 
   ask<R, T>(ref: ActorRef<T>, make: (replyTo: ActorRef<R>) => T, options?: AskOptions): Promise<R> {
+    const tracing = this.host.traceHost;
+    if (tracing !== null) return tracing.asCell(this, () => askProcess(ref.proc, make as (r: ActorRef<unknown>) => unknown, options) as Promise<R>);
     return askProcess(ref.proc, make as (r: ActorRef<unknown>) => unknown, options) as Promise<R>;
   }
 
@@ -649,7 +651,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
       throw new TroupeError('stash-full', `${this.path}: the stash holds ${this.def.stashCapacity} messages already; raise stashCapacity or unstash sooner.`, { capacity: this.def.stashCapacity });
     }
     const tracing = this.host.traceHost;
-    s.push(tracing === null ? msg : tracing.restash(msg));
+    s.push(tracing === null ? msg : tracing.restash(this, msg));
   }
 
   unstashAll(): void {

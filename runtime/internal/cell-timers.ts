@@ -39,7 +39,7 @@ export class CellTimers implements TimerScheduler<unknown> {
     this.cancel(key);
     // tracing: a single timer continues the context that started it (a periodic one does not: every tick would join one trace for ever)
     const tracing = this.host.traceHost;
-    const trace = tracing === null || periodic ? null : tracing.timerContext();
+    const trace = tracing === null || periodic ? null : tracing.timerContext(this.owner);
     const fire = (): void => {
       if (periodic) this.active.set(key, this.host.scheduler.startTimer(delayMs, fire));
       else this.active.delete(key);

@@ -125,6 +125,17 @@ function otelContextManagerRegistered(): boolean {
 /** The span code gets when its trace is not sampled (or tracing is off): records nothing. */
 export const NON_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 const handleIn = (cell: TracedCell, msg: unknown): unknown => cell.handle(msg);
+const AsyncFunction = (async () => {}).constructor;
+
+/**
+ * True for an `async` function. Only those run in the async context (AsyncLocalStorage), so that
+ * their code after an `await` still sees the span: on Node 20–22 an AsyncLocalStorage in use makes
+ * every promise in the process cost more, which plain functions (and plain handlers returning a
+ * promise: their ctx sends still continue the span, see contextFor) do not pay.
+ */
+export function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && fn.constructor === AsyncFunction;
+}
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : typeof e === 'string' ? e : String(e);
@@ -324,15 +335,15 @@ export class TraceHost implements Tracing, SpanSink {
    * Runs `fn` with `span` active (sync and async), ending the span when it returns or settles
    * (`autoEnd`); a throw or rejection fails it.
    */
-  runIn<T>(span: RecordedSpan, fn: (span: Span) => T, autoEnd = true): T {
+  runIn<T>(span: RecordedSpan, fn: (span: Span) => T, autoEnd = true, asyncContext = isAsyncFunction(fn)): T {
     const sc = span.context;
     const live = (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? sc : null;
     const prev = this.active;
     this.active = live;
     let r: T;
     try {
-      if (live !== null) this.alsUsed = true;
-      r = live === null ? fn(span) : this.als.run(live, fn, span);
+      if (live !== null && asyncContext) { this.alsUsed = true; r = this.als.run(live, fn, span); }
+      else r = fn(span);
     } catch (e) {
       if (autoEnd) { failSpan(span, e); span.end(); }
       throw e;
@@ -412,14 +423,14 @@ export class TraceHost implements Tracing, SpanSink {
     return c === null || msg instanceof TracedMessage ? msg : new TracedMessage(msg, c, this.clock.now(), false);
   }
 
-  /** Puts a message aside (stash): it will continue the active context when handled again. */
-  restash(msg: unknown): unknown {
-    return this.outgoing(msg);
+  /** Puts a message aside (stash): it will continue `cell`'s context when handled again. */
+  restash(cell: object, msg: unknown): unknown {
+    return this.outgoingFrom(cell, msg);
   }
 
-  /** The context a timer started now continues: the active one, unless this turn was itself sent by a timer (no endless chains). */
-  timerContext(): SpanContext | null {
-    return this.viaTimer && this.active !== undefined ? null : this.activeContext();
+  /** The context a timer `cell` starts now continues: its context, unless this turn was itself sent by a timer (no endless chains). */
+  timerContext(cell: object): SpanContext | null {
+    return this.viaTimer && this.active !== undefined ? null : this.contextFor(cell);
   }
 
   /** A timer's message, with the context it continues. */
@@ -453,18 +464,50 @@ export class TraceHost implements Tracing, SpanSink {
     this.viaTimer = msg.viaTimer;
     let r: unknown;
     try {
-      if (live !== null) this.alsUsed = true;
-      r = live === null ? cell.handle(m) : this.als.run(live, handleIn, cell, m);
+      // only an `async` handler needs the async context (its code after an await); see isAsyncFunction
+      if (live !== null && isAsyncFunction((cell.def as { receive?: unknown }).receive)) { this.alsUsed = true; r = this.als.run(live, handleIn, cell, m); }
+      else r = cell.handle(m);
     } finally {
       this.active = prev;
       this.viaTimer = prevTimer;
     }
     if (r instanceof HandlerThrew) { failSpan(span, r.error); span.end(); return; }
     if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
-      (r as PromiseLike<unknown>).then(() => span.end(), (e: unknown) => { failSpan(span, e); span.end(); });
+      // until it settles, what the handler sends through its ctx continues its span
+      if (live !== null) this.pending.set(cell, live);
+      const done = (): void => { this.pending.delete(cell); span.end(); };
+      (r as PromiseLike<unknown>).then(done, (e: unknown) => { failSpan(span, e); done(); });
       return;
     }
     span.end();
+  }
+
+  /** Cells whose async handler of a traced message is still running, with that message's span. */
+  private readonly pending = new WeakMap<object, SpanContext>();
+
+  /**
+   * The context a send through `cell`'s ctx continues: the turn's (sync), else — in an async
+   * handler after an await — that handler's message span, else the async or caller's context.
+   */
+  contextFor(cell: object): SpanContext | null {
+    const a = this.active;
+    if (a !== undefined) return a;
+    return this.pending.get(cell) ?? this.activeContext();
+  }
+
+  /** `ctx.send`: the message with the context `cell` sends in (see {@link contextFor}). */
+  outgoingFrom(cell: object, msg: unknown): unknown {
+    const c = this.contextFor(cell);
+    return c === null || msg instanceof TracedMessage ? msg : new TracedMessage(msg, c, this.clock.now(), false);
+  }
+
+  /** Runs `fn` (a ctx operation of `cell` that reads the active context) with `cell`'s context active. */
+  asCell<T>(cell: object, fn: () => T): T {
+    if (this.active !== undefined) return fn();
+    const c = this.pending.get(cell);
+    if (c === undefined) return fn();
+    this.active = c;
+    try { return fn(); } finally { this.active = undefined; }
   }
 
   /** An ask's request: under an `ask <type>` client span (ended by {@link askSettled}) when a trace is active. */

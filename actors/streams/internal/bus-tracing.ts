@@ -7,7 +7,7 @@ import type { ActorSystem } from '../../../runtime/system.ts';
 import * as A from '../../../runtime/observe/internal/attributes.ts';
 import type { RecordedSpan } from '../../../runtime/observe/internal/recorded-span.ts';
 import { formatTraceparent } from '../../../runtime/observe/trace-context.ts';
-import { failSpan, traceHostOf } from '../../../runtime/observe/tracing.ts';
+import { failSpan, isAsyncFunction, traceHostOf } from '../../../runtime/observe/tracing.ts';
 import type { BusEvent } from '../event.ts';
 
 /** The producer span of a publish of `count` events to `topic`, under the active trace; null when none. */
@@ -61,10 +61,10 @@ export function startDeliverySpan(system: ActorSystem, event: BusEvent<unknown>,
   return tracing.open(`process ${event.topic}`, 'consumer', parent, attributes, links);
 }
 
-/** Runs the handler in the delivery's span (the span is ended by {@link endDeliverySpan}). */
-export function inDeliverySpan<T>(system: ActorSystem, span: RecordedSpan | null, fn: () => T): T {
+/** Runs the handler (`fn` calls `calls`) in the delivery's span (the span is ended by {@link endDeliverySpan}). */
+export function inDeliverySpan<T>(system: ActorSystem, span: RecordedSpan | null, fn: () => T, calls: unknown): T {
   if (span === null) return fn();
-  return traceHostOf(system)!.runIn(span, fn, false);
+  return traceHostOf(system)!.runIn(span, fn, false, isAsyncFunction(calls));
 }
 
 /** Ends a delivery span: handled, or failed with the handler's error text. */

@@ -399,12 +399,12 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     if (handlerIsActor) {
       if (guarantee === 'at-least-once') armAckTimeout(entry, ctx);
       const delivery: Delivery<unknown> = { type: 'bus.delivery', subscription: setup.subscription, event, attempt: entry.attempt, guarantee, token, ackTo: ctx.self as ActorRef<AckMsg> };
-      inDeliverySpan(ctx.system, span, () => (handler as ActorRef<Delivery<unknown>>).tell(delivery));
+      inDeliverySpan(ctx.system, span, () => (handler as ActorRef<Delivery<unknown>>).tell(delivery), undefined);
       return guarantee === 'at-most-once' ? null : undefined;
     }
     let r: void | Promise<void>;
     try {
-      r = inDeliverySpan(ctx.system, span, () => (handler as EventHandler<unknown>)(event, { topic, subscription: setup.subscription, attempt: entry.attempt }));
+      r = inDeliverySpan(ctx.system, span, () => (handler as EventHandler<unknown>)(event, { topic, subscription: setup.subscription, attempt: entry.attempt }), handler);
     } catch (e) {
       return errorText(e);
     }

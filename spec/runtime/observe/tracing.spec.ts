@@ -213,6 +213,38 @@ test('ctx.trace: the ids of the message’s span, before and after an await; und
   await kit.terminate();
 });
 
+test('after an await: ctx sends continue the message’s span in any handler; plain ref.tell does in async functions', async () => {
+  const kit = createTestSystem({ tracing: true });
+  const sink = kit.spawn(relay, 'sink');
+  type Go = { type: 'go' };
+  const later = (ctx: { system: { scheduler: { startTimer(ms: number, fn: () => void): unknown } } }) => new Promise<void>((r) => { ctx.system.scheduler.startTimer(1, r); });
+  const viaAsync = kit.spawn(defineActor<Go, undefined>({
+    init: () => undefined,
+    receive: async (_s, _m, ctx) => { await later(ctx); sink.tell({ type: 'relay', to: [] }); ctx.send(sink, { type: 'relay', to: [] }); },
+  }), 'async');
+  const viaPromise = kit.spawn(defineActor<Go | Relay, undefined>({
+    init: () => undefined,
+    receive: (_s, m, ctx) => m.type !== 'go' ? undefined : later(ctx).then(() => {
+      ctx.send(sink, { type: 'relay', to: [] });
+      ctx.timers.startSingle('t', { type: 'relay', to: [] }, 1);
+      return ctx.ask<number, Relay>(sink, (replyTo) => ({ type: 'get', replyTo })).then(() => undefined);
+    }),
+  }), 'promise');
+  kit.tracing!.inSpan('a', () => viaAsync.tell({ type: 'go' }));
+  kit.tracing!.inSpan('p', () => viaPromise.tell({ type: 'go' }));
+  await kit.advance(10);
+  const spans = spansOf(kit);
+  const goOf = (path: string) => spans.find((x) => x.name === 'process go' && x.attributes['troupe.actor.path'] === path)!;
+  const asyncGo = goOf('/user/async');
+  const promiseGo = goOf('/user/promise');
+  const relayed = (path: string, parent: string) => byName(spans, 'process relay').filter((x) => x.parentSpanId === parent && x.attributes['troupe.actor.path'] === path).length;
+  assert.is(relayed('/user/sink', asyncGo.spanId), 2, 'ref.tell and ctx.send after an await in an async handler');
+  assert.is(relayed('/user/sink', promiseGo.spanId), 1, 'ctx.send after an await in a plain handler');
+  assert.is(one(spans, 'ask get').parentSpanId, promiseGo.spanId, 'ctx.ask too');
+  assert.is(relayed('/user/promise', promiseGo.spanId), 1, 'and a ctx timer');
+  await kit.terminate();
+});
+
 async function scenario(seed: number): Promise<CollectedSpan[]> {
   const kit = createTestSystem({ seed, tracing: { sampler: sampleAlways() } });
   const [a, b] = ['a', 'b'].map((n) => kit.spawn(relay, n));
