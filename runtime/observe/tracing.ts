@@ -441,6 +441,10 @@ export class TraceHost implements Tracing, SpanSink {
   /** One turn of `cell` on `msg`: a traced message runs in its `process <type>` span. */
   invoke(cell: TracedCell, msg: unknown): void {
     const prev = this.active;
+    if (!(msg instanceof TracedMessage) && prev === undefined && !this.alsUsed && !this.otelContextOn) {
+      cell.handle(msg); // no context can be active anywhere: nothing to set or shield
+      return;
+    }
     const prevTimer = this.viaTimer;
     if (!(msg instanceof TracedMessage) || isUntracedActor(cell.def)) {
       this.active = null;

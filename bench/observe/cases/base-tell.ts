@@ -7,7 +7,10 @@ import type { CaseModule, CaseParams, Metrics } from '../../harness/suite.ts';
 const base = process.env.TROUPE_BENCH_BASE ?? '/nonexistent-troupe-bench-base';
 const mod = (await import(`${base}/bench/local/cases/troupe-tell.ts`)) as CaseModule;
 
-/** The base tree's `troupe-tell` run, unchanged. */
-export function run(params: CaseParams): Promise<Metrics> {
-  return mod.run(params);
+/** The base tree's `troupe-tell` run, unchanged, plus `cpuNsPerMsg` measured around it (as traced-tell.ts does). */
+export async function run(params: CaseParams): Promise<Metrics> {
+  const cpu0 = process.cpuUsage();
+  const figures = await mod.run(params);
+  const cpu = process.cpuUsage(cpu0);
+  return { ...figures, cpuNsPerMsg: ((cpu.user + cpu.system) * 1_000) / params.size };
 }

@@ -13,16 +13,22 @@ const sink = defineActor<TellMsg, { n: number }>({
   receive: (s, m) => { rx!.receive(m); return s; },
 });
 
-/** Tells `size` messages to one actor on a real-clock system; option `tracing` (see TracingChoice); reports `msgPerSec`. */
+/**
+ * Tells `size` messages to one actor on a real-clock system; option `tracing` (see TracingChoice);
+ * reports `msgPerSec` and `cpuNsPerMsg` (process CPU time per message: steadier than the rate when
+ * the machine is shared, since waiting for a core is not counted).
+ */
 export async function run({ size, options }: CaseParams): Promise<Metrics> {
   const receiver = new Receiver(size);
   rx = receiver;
   const choice = tracingChoiceOf(options);
   const system = createSystem({ name: 'bench', tracing: tracingOptionsOf(choice) });
   const ref = system.spawn(sink, 'sink');
+  const cpu0 = process.cpuUsage();
   const figures = await timeTell(receiver, yieldKindOf(options), sendAs(system, choice, (m: TellMsg) => ref.tell(m)));
+  const cpu = process.cpuUsage(cpu0);
   const spans = system.tracing?.collector?.size ?? 0;
   await system.terminate();
   if ((choice === '1%' && spans === 0) || (choice === '100%' && spans === 0)) throw new Error(`tracing=${choice} collected no spans`);
-  return figures;
+  return { ...figures, cpuNsPerMsg: ((cpu.user + cpu.system) * 1_000) / size };
 }
