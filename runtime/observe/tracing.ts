@@ -111,7 +111,16 @@ export interface TracedAsk {
   span: RecordedSpan | null;
 }
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
+const HEX_CODE: number[] = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
+
+/** Two 32-bit words as 16 lower-case hex digits, built as one string (no intermediate pieces). */
+function hex64(p: number, q: number): string {
+  const h = HEX_CODE;
+  return String.fromCharCode(
+    h[p >>> 28], h[(p >>> 24) & 15], h[(p >>> 20) & 15], h[(p >>> 16) & 15], h[(p >>> 12) & 15], h[(p >>> 8) & 15], h[(p >>> 4) & 15], h[p & 15],
+    h[q >>> 28], h[(q >>> 24) & 15], h[(q >>> 20) & 15], h[(q >>> 16) & 15], h[(q >>> 12) & 15], h[(q >>> 8) & 15], h[(q >>> 4) & 15], h[q & 15],
+  );
+}
 const NOWHERE = Object.freeze({ parent: null, external: undefined });
 
 /**
@@ -212,17 +221,24 @@ export class TraceHost implements Tracing, SpanSink {
   /** The node name spans are stamped with. */
   get node(): string { return this.sys.node; }
 
-  /** `words` × 8 hex digits from the seeded random (never all zero, which W3C reserves). */
-  private hex(words: number): string {
+  /** The generator's next 32-bit output, exactly. */
+  private word(): number {
+    return (this.ids.next() * 4294967296) >>> 0;
+  }
+
+  /** A span id: 16 hex digits from the seeded random, never all zero (W3C reserves it). */
+  private spanId(): string {
     for (;;) {
-      let s = '';
-      let any = 0;
-      for (let i = 0; i < words; i++) {
-        const w = (this.ids.next() * 4294967296) >>> 0; // the generator's 32-bit output, exactly
-        any |= w;
-        s += HEX[w >>> 24] + HEX[(w >>> 16) & 0xff] + HEX[(w >>> 8) & 0xff] + HEX[w & 0xff];
-      }
-      if (any !== 0) return s;
+      const p = this.word(), q = this.word();
+      if ((p | q) !== 0) return hex64(p, q);
+    }
+  }
+
+  /** A trace id: 32 hex digits from the seeded random, never all zero. */
+  private traceId(): string {
+    for (;;) {
+      const a = this.word(), b = this.word(), c = this.word(), d = this.word();
+      if ((a | b | c | d) !== 0) return hex64(a, b) + hex64(c, d);
     }
   }
 
@@ -241,7 +257,7 @@ export class TraceHost implements Tracing, SpanSink {
       ctx = delegate.spanContext();
     } else {
       const c: { -readonly [K in keyof SpanContext]: SpanContext[K] } = {
-        traceId: parent === null ? this.hex(4) : parent.traceId, spanId: this.hex(2), traceFlags: TraceFlags.SAMPLED,
+        traceId: parent === null ? this.traceId() : parent.traceId, spanId: this.spanId(), traceFlags: TraceFlags.SAMPLED,
       };
       if (parent?.traceState !== undefined) c.traceState = parent.traceState;
       ctx = c;
