@@ -59,8 +59,8 @@ export interface ActorContext<M> {
   readonly log: Logger;
   /**
    * The trace context of the message being handled — `{ traceId, spanId }` of its `process`
-   * span — when tracing is on and the message is part of a sampled trace; else undefined. Log
-   * lines use it to carry trace and span ids.
+   * span — when tracing is on and the message is part of a sampled trace (also after an await in
+   * its handler); else undefined. `ctx.log` lines carry the same ids.
    */
   readonly trace: TraceIds | undefined;
 }

@@ -642,10 +642,10 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     p.deliverUser(tracing === null ? msg : tracing.outgoingFrom(this, msg));
   }
 
-  /** The trace context of the message being handled (tracing on, sampled), else undefined. */
+  /** The trace context of the message being handled (tracing on, sampled; also after an await), else undefined. */
   get trace(): TraceIds | undefined {
     const tracing = this.host.traceHost;
-    return tracing === null ? undefined : tracing.current();
+    return tracing === null ? undefined : tracing.contextFor(this) ?? undefined;
   }
 
   ask<R, T>(ref: ActorRef<T>, make: (replyTo: ActorRef<R>) => T, options?: AskOptions): Promise<R> {

@@ -518,6 +518,11 @@ export class TraceHost implements Tracing, SpanSink {
     return this.pending.get(cell) ?? this.activeContext();
   }
 
+  /** The span of `cell`'s async handler of a traced message while it runs (after its awaits), if any. */
+  pendingContext(cell: object): SpanContext | undefined {
+    return this.pending.get(cell);
+  }
+
   /** `ctx.send`: the message with the context `cell` sends in (see {@link contextFor}). */
   outgoingFrom(cell: object, msg: unknown): unknown {
     const c = this.contextFor(cell);
