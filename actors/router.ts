@@ -9,6 +9,7 @@ import type { DeliveryResult, Process } from '../runtime/internal/process.ts';
 import type { SystemCore } from '../runtime/internal/system-core.ts';
 import type { Random } from '../runtime/random.ts';
 import type { ActorSystem } from '../runtime/system.ts';
+import { untraced } from '../runtime/observe/internal/traced-message.ts';
 import type { Receptionist } from './receptionist.ts';
 import type { ServiceInstance, ServiceKey } from './internal/receptionist-service.ts';
 import { createSelector, type Routee, type RoutingStrategy } from './internal/router-strategies.ts';
@@ -99,8 +100,9 @@ class RouteHop<M> implements Process, AskListener {
   get address(): Address { return this.chosen?.instance.ref.address ?? this.core.address; }
 
   deliverUser(msg: unknown): DeliveryResult {
-    try { this.chosen = this.core.pick(this.list, msg as M); } catch (e) {
-      failAsksIn(msg, () => e as TroupeError);
+    const bare = untraced(msg); // tracing on: the request may carry its trace context
+    try { this.chosen = this.core.pick(this.list, bare as M); } catch (e) {
+      failAsksIn(bare, () => e as TroupeError);
       return 4;
     }
     this.core.sent(this.chosen);

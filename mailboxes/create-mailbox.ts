@@ -3,6 +3,7 @@
 import type { Mailbox, MailboxOptions } from './mailbox.ts';
 import { PriorityMailbox } from './priority-mailbox.ts';
 import { RingMailbox } from './ring-mailbox.ts';
+import { untraced } from '../runtime/observe/internal/traced-message.ts';
 
 /** The default mailbox: unbounded FIFO. */
 export const UNBOUNDED: MailboxOptions = Object.freeze({ kind: 'unbounded' });
@@ -18,6 +19,7 @@ export function createMailbox(o: MailboxOptions = UNBOUNDED, capCapacity = Infin
     case 'bounded':
       return new RingMailbox(Math.min(o.capacity, capCapacity), o.overflow ?? 'reject');
     case 'priority':
-      return new PriorityMailbox(o.priorityOf, Math.min(o.capacity ?? Infinity, capCapacity), o.overflow ?? 'reject');
+      // with tracing on, a message may wait wrapped with its trace context: its priority is the message's
+      return new PriorityMailbox((m) => o.priorityOf(untraced(m)), Math.min(o.capacity ?? Infinity, capCapacity), o.overflow ?? 'reject');
   }
 }

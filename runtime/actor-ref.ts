@@ -23,9 +23,11 @@ export class ActorRef<M> {
     this.proc = proc;
   }
 
-  /** Sends a message, fire-and-forget. */
+  /** Sends a message, fire-and-forget (with the active trace context when tracing is on). */
   tell(msg: M): void {
-    this.proc.deliverUser(msg);
+    const p = this.proc;
+    const t = p.host.traceHost;
+    p.deliverUser(t === null ? msg : t.outgoing(msg));
   }
 
   /** @internal Sends and reports what happened to the message. */

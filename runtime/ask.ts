@@ -7,6 +7,9 @@ import { TroupeError, isTroupeError } from './errors.ts';
 import { DELIVERED_DEAD, type DeliveryResult, type Process, type SystemMessage } from './internal/process.ts';
 import type { SystemCore } from './internal/system-core.ts';
 import type { PendingAsk } from './internal/ask-registry.ts';
+import { TracedMessage } from './observe/internal/traced-message.ts';
+import type { RecordedSpan } from './observe/internal/recorded-span.ts';
+import type { TracedAsk } from './observe/tracing.ts';
 
 /** Options of an ask. `timeoutMs` defaults to the system's `askTimeoutMs` (5 000). */
 export interface AskOptions {
@@ -27,8 +30,10 @@ export interface AskListener {
 }
 
 /** @internal The reply side of one ask: resolves on the first message, then is dead. */
-export class AskProcess implements Process, PendingAsk, FailableReply {
+export class AskProcess implements Process, PendingAsk, FailableReply, TracedAsk {
   alive = true;
+  /** Its `ask <type>` span while a trace is active (tracing on). */
+  span: RecordedSpan | null = null;
   timer: TimerId | null = null;
   prevAsk: AskProcess | null = null;
   nextAsk: AskProcess | null = null;
@@ -57,6 +62,8 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
     }
     if (this.startedAt >= 0) this.host.observer?.askReplied(this);
     this.settle();
+    if (msg instanceof TracedMessage) msg = msg.msg;
+    if (this.span !== null) this.host.traceHost?.askSettled(this.span);
     this.resolve(msg);
     return 0;
   }
@@ -66,6 +73,7 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
   fail(error: TroupeError): void {
     if (!this.alive) return;
     this.settle();
+    if (this.span !== null) this.host.traceHost?.askSettled(this.span, error);
     this.reject(error);
   }
 
@@ -132,6 +140,8 @@ export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) =
     }
     p.timer = host.scheduler.startTimer(timeoutMs, () => p.timeout(timeoutMs));
     if (host.observer !== null) host.observer.askStarted(p, timeoutMs);
+    const tracing = host.traceHost;
+    if (tracing !== null) msg = tracing.askRequest(p, target.address, msg);
     let r: DeliveryResult;
     try {
       r = target.deliverUser(msg);

@@ -7,6 +7,7 @@ import type { ActorSystem } from './system.ts';
 import type { Random } from './random.ts';
 import type { AskOptions } from './ask.ts';
 import type { Logger } from 'pino';
+import type { TraceIds } from './observe/trace-context.ts';
 
 /**
  * Timers owned by an actor, keyed by name; their messages arrive in its mailbox. Starting a key
@@ -56,4 +57,10 @@ export interface ActorContext<M> {
    * every line, plus `traceId`/`spanId` and `correlationId`/`causationId` of the message being handled.
    */
   readonly log: Logger;
+  /**
+   * The trace context of the message being handled — `{ traceId, spanId }` of its `process`
+   * span — when tracing is on and the message is part of a sampled trace (also after an await in
+   * its handler); else undefined. `ctx.log` lines carry the same ids.
+   */
+  readonly trace: TraceIds | undefined;
 }

@@ -37,6 +37,21 @@ export {
   type BreakerStats, type BreakerState, type BreakerTrip, type BreakerChangeReason,
 } from '../supervisors/circuit-breaker.ts';
 
+// Tracing (OpenTelemetry)
+export type { Tracing, TracingOptions, InSpanOptions } from './observe/tracing.ts';
+export {
+  sampleAlways, sampleNever, sampleRatio, sampleRateLimited, sampleParentBased, type SamplerSpec,
+} from './observe/sampler.ts';
+export {
+  createSpanCollector, DEFAULT_MAX_SPANS, type SpanCollector, type SpanCollectorOptions, type CollectedSpan, type TraceSummary,
+  type SpanKindName, type SpanStatusName, type SpanAttributeValue,
+} from './observe/span-collector.ts';
+export { renderTrace, criticalPath, type RenderTraceOptions } from './observe/trace-render.ts';
+export { traceHttpRequest, type HttpRequestLike, type TraceHttpOptions } from './observe/http-trace.ts';
+export {
+  decodeTraceContext, formatTraceparent, type TraceIds, type TraceContextRejection, type DecodedTraceContext,
+} from './observe/trace-context.ts';
+
 // Remoting and clusters
 export { createNode, type NodeOptions, type Cluster, type ClusterNode } from './cluster/node.ts';
 export type { Member, MemberStatus, ClusterEvent, MembershipOptions, JoinProblem, WhenUpOptions } from './cluster/membership.ts';

@@ -18,6 +18,8 @@ import type { SystemCore, Tracer } from './internal/system-core.ts';
 import { createSeededRandom, type Random } from './random.ts';
 import { createRealRandom, createRealScheduler } from './real-clock.ts';
 import type { SpawnOptions } from './spawn-options.ts';
+import { TraceHost, tracingOptionsOf, type Tracing, type TracingOptions } from './observe/tracing.ts';
+import { TracedMessage } from './observe/internal/traced-message.ts';
 import type { SupervisionOptions } from '../supervisors/strategy.ts';
 import type { Logger } from 'pino';
 import { installObservability } from './observe/internal/install.ts';
@@ -57,6 +59,8 @@ export interface SystemOptions {
   readonly metrics?: boolean | MetricsOptions;
   /** The system's JSON logger (see {@link LogOptions}); default level `info` to stdout. */
   readonly log?: LogOptions;
+  /** Distributed tracing (OpenTelemetry): off by default; `true` or options turn it on (see {@link TracingOptions}). */
+  readonly tracing?: TracingOptions | boolean;
 }
 
 /** @internal What the test kit adds: a picker for exploring interleavings and a tracer. */
@@ -85,6 +89,8 @@ export interface ActorSystem {
   inspect(): InspectNode;
   /** Number of dead letters so far. */
   readonly deadLetterCount: number;
+  /** Tracing (spans, sampling, collector) when the `tracing` option turned it on, else undefined. */
+  readonly tracing: Tracing | undefined;
   /** Stops every actor depth-first, rejects pending asks, resolves when done. */
   terminate(): Promise<SystemTerminationReason>;
   readonly whenTerminated: Promise<SystemTerminationReason>;
@@ -108,6 +114,7 @@ class System implements ActorSystem, SystemCore {
   readonly observer: Observer | null;
   readonly logs: SystemLog;
   readonly metrics: MetricsHub | undefined;
+  readonly traceHost: TraceHost | null;
   readonly asks = new AskRegistry<AskProcess>();
   askCounter = 0;
   terminated = false;
@@ -137,7 +144,9 @@ class System implements ActorSystem, SystemCore {
       throw new TroupeError('invalid-argument', 'createSystem: throughput and yieldEvery must be integers ≥ 1, askTimeoutMs and yieldAfterMs > 0.');
     }
     this.tracer = internals.tracer ?? null;
-    this.dispatcher = new Dispatcher(this.scheduler, throughput, yieldEvery, yieldAfterMs, internals.picker ?? null, internals.tracer ? (a) => internals.tracer!.turn(a) : null);
+    const tracing = tracingOptionsOf(o.tracing);
+    this.traceHost = tracing === undefined ? null : new TraceHost(this, tracing);
+    this.dispatcher = new Dispatcher(this.scheduler, throughput, yieldEvery, yieldAfterMs, internals.picker ?? null, internals.tracer ? (a) => internals.tracer!.turn(a) : null, this.traceHost?.drainScope ?? null);
     this.whenTerminated = new Promise((r) => { this.resolveTerminated = r; });
     const guardianDef = defineActor<never, undefined>({ name: 'guardian', init: () => undefined, receive: () => undefined, supervision: o.guardian });
     const obs = installObservability(o, this, () => this.guardian, 'createSystem');
@@ -151,6 +160,7 @@ class System implements ActorSystem, SystemCore {
 
   get api(): ActorSystem { return this; }
   get observed(): boolean { return this.subject.observed || (this.observer !== null && this.observer.wantsLifecycle); }
+  get tracing(): Tracing | undefined { return this.traceHost ?? undefined; }
   get isTerminated(): boolean { return this.terminated; }
 
   emit(event: SystemEvent): void {
@@ -193,6 +203,10 @@ class System implements ActorSystem, SystemCore {
   deadLetter(recipient: Process, msg: unknown, reason: DeadLetterReason): void {
     if (this.terminated) {
       throw new TroupeError('system-terminated', `Cannot send to ${recipient.address.path}: system "${this.name}" has terminated. Create a new system to send again.`);
+    }
+    if (msg instanceof TracedMessage) {
+      this.traceHost?.deadLettered(msg, recipient.address.path, reason);
+      msg = msg.msg;
     }
     this.deadLetterCount++;
     if (this.observer !== null) this.observer.deadLetter(recipient, msg, reason);

@@ -7,6 +7,7 @@ import { TroupeError } from '../../runtime/errors.ts';
 import type { Journal, StoredEvent } from '../journal/journal.ts';
 import { encodeEvents, toFailure, type CommandError, type EventCodec } from './event-sourced-events.ts';
 import { foldFrom } from './event-sourced-recovery.ts';
+import { endSpan, startAppendSpan, withTraceparent } from './journal-tracing.ts';
 
 /** What `decide` may return: events, events plus a reply payload, or a rejection. */
 export type Decision<E, R> = readonly E[] | { readonly events: readonly E[]; readonly reply?: R } | Rejection;
@@ -75,9 +76,13 @@ export async function runCommand<C, E, S, R>(deps: CommandDeps<C, E, S, R>, live
   let state = live.state;
   for (const e of encoded.decoded) state = deps.apply(state, e);
   let version: number;
+  // tracing: the append runs in a `journal append` span whose traceparent each event keeps (projections continue it)
+  const span = startAppendSpan(ctx.system, live.stream, encoded.records.length);
   try {
-    version = (await live.journal.append(live.stream, encoded.records, { expectedVersion: live.version })).streamVersion;
+    version = (await live.journal.append(live.stream, withTraceparent(encoded.records, span), { expectedVersion: live.version })).streamVersion;
+    endSpan(span);
   } catch (e) {
+    endSpan(span, e);
     const typed = toFailure(e);
     if (typed === undefined) {
       reply({ ok: false, error: { code: 'journal-failed', message: `The journal failed while appending to "${live.stream}" (${(e as Error)?.message ?? String(e)}); whether the events were stored is unknown. The actor restarts and recovers; read its state again before retrying.`, data: { stream: live.stream } } });

@@ -8,6 +8,9 @@ import type { SupervisionOptions } from '../../supervisors/strategy.ts';
 import type { Journal, StoredEvent } from '../journal/journal.ts';
 import type { ProjectionStore } from '../projection-stores.ts';
 import { journalHead } from './projection-head.ts';
+import { contextFromMeta, runInSpan, startChildSpan } from './journal-tracing.ts';
+import * as A from '../../runtime/observe/internal/attributes.ts';
+import { untracedActor } from '../../runtime/observe/internal/untraced-actors.ts';
 
 /** What a projection actor accepts: `poll` (read now), `pause`, `resume`, `rebuild`. */
 export type ProjectionMsg =
@@ -89,7 +92,8 @@ export function projectionActor<T>(rt: ProjectionRuntime<T>): ActorDefinition<Pr
       const last = page[page.length - 1].position;
       const selected = rt.select(page);
       await store.commit(name, { from: checkpoint, to: last }, async (tx) => {
-        for (const e of selected) await rt.handle(e, tx);
+        // tracing: each event is handled in a `project <name>` span continuing the trace that appended it
+        for (const e of selected) await runInSpan(ctx.system, projectSpan(ctx, e), () => rt.handle(e, tx), rt.handle);
       });
       shared.handled += selected.length;
       checkpoint = last;
@@ -103,6 +107,11 @@ export function projectionActor<T>(rt: ProjectionRuntime<T>): ActorDefinition<Pr
     else { ctx.timers.cancel('poll'); ctx.self.tell(POLL); } // next batch after any pause/rebuild already queued
     return { loaded: true, checkpoint, head, rebuilding: st.rebuilding && !atHead };
   };
+
+  const projectSpan = (ctx: ActorContext<ProjectionMsg>, e: StoredEvent) => startChildSpan(ctx.system, `project ${name}`, 'consumer', contextFromMeta(ctx.system, e.meta.traceparent), {
+    [A.MESSAGING_SYSTEM]: A.TROUPE, [A.MESSAGING_OPERATION_TYPE]: 'process', [A.MESSAGING_OPERATION_NAME]: 'project', [A.MESSAGING_DESTINATION_NAME]: e.stream,
+    [A.PROJECTION_NAME]: name, [A.JOURNAL_STREAM]: e.stream, [A.JOURNAL_POSITION]: e.position, [A.MESSAGE_TYPE]: e.type, [A.ACTOR_PATH]: ctx.path,
+  });
 
   const rebuild = async (st: PState, ctx: ActorContext<ProjectionMsg>): Promise<PState> => {
     await store.reset(name);
@@ -127,7 +136,7 @@ export function projectionActor<T>(rt: ProjectionRuntime<T>): ActorDefinition<Pr
       return { ...st, loaded: false };
     });
 
-  return defineActor<ProjectionMsg, PState>({
+  return untracedActor(defineActor<ProjectionMsg, PState>({
     name: `projection:${name}`,
     supervision: rt.supervision,
     init: (ctx) => {
@@ -152,5 +161,5 @@ export function projectionActor<T>(rt: ProjectionRuntime<T>): ActorDefinition<Pr
       if (sig.type === 'pre-restart') rt.publish({ phase: 'failed', error: sig.cause });
       else if (sig.type === 'stopped') rt.publish({ phase: 'stopped' });
     },
-  });
+  }));
 }

@@ -12,6 +12,7 @@ import type { ReceptionistCore } from './receptionist-core.ts';
 import type { PeerMsg } from './receptionist-protocol.ts';
 import type { SystemCore } from '../../runtime/internal/system-core.ts';
 import { resolveMetadata, type InstanceMetadata, type Listing, type ServiceKey, type ServiceMetadata } from './receptionist-service.ts';
+import { untracedActor } from '../../runtime/observe/internal/untraced-actors.ts';
 
 /**
  * What any local actor may send to a receptionist's `ref` (the message form of the API):
@@ -64,7 +65,7 @@ export function checkLocal(ref: ActorRef<unknown>, system: { name: string; node:
 export function defineReceptionistActor(core: ReceptionistCore, cluster: Cluster | undefined, statusIntervalMs: number): ActorDefinition<ReceptionistMsg, State> {
   const watch = (ctx: ActorContext<ReceptionistMsg>, ref: ActorRef<never>): void => ctx.watch(ref, { type: 'receptionist.terminated', ref });
 
-  return defineActor<ReceptionistMsg, State>({
+  return untracedActor(defineActor<ReceptionistMsg, State>({
     name: 'receptionist',
     init: (ctx) => {
       core.self = ctx.self as ActorRef<PeerMsg>;
@@ -124,5 +125,5 @@ export function defineReceptionistActor(core: ReceptionistCore, cluster: Cluster
       }
       return state;
     },
-  });
+  }));
 }

@@ -15,6 +15,11 @@ import { sagaMachine, type AttemptKind, type SagaCommand, type SagaMachineActor,
 import { sagaEnded, sagaStarted } from './saga-metrics.ts';
 import { foldRecords, fromStored, outcomeOf, toNewEvent, type SagaProgress, type SagaRecord } from './saga-records.ts';
 import type { SagaReport } from './saga-report.ts';
+import type { SpanContext } from '@opentelemetry/api';
+import type { RecordedSpan } from '../../runtime/observe/internal/recorded-span.ts';
+import * as A from '../../runtime/observe/internal/attributes.ts';
+import { formatTraceparent } from '../../runtime/observe/trace-context.ts';
+import { activeContextOf, contextFromMeta, endSpan, runInSpan, startChildSpan } from './journal-tracing.ts';
 
 type DelayedCall = Parameters<Parameters<typeof schedulerClock>[1]>[0];
 
@@ -29,6 +34,9 @@ export type SagaMsg =
 /** One incarnation's state: `run` tells its attempts' replies from a previous incarnation's. */
 interface HostState {
   readonly run: string;
+  /** Tracing: the saga's trace context (its `saga` span, or the one kept in its first record when resumed), and its span. */
+  trace: SpanContext | null;
+  readonly span: RecordedSpan | null;
   machine: SagaMachineActor | undefined;
   version: number;
   input: unknown;
@@ -55,7 +63,9 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
   type Ctx = ActorContext<SagaMsg>;
 
   const append = async (s: HostState, records: readonly SagaRecord[]): Promise<void> => {
-    s.version = (await journal.append(stream, records.map(toNewEvent), { expectedVersion: s.version })).streamVersion;
+    const traceparent = s.trace === null ? undefined : formatTraceparent(s.trace);
+    const events = records.map((r) => (traceparent === undefined ? toNewEvent(r) : { ...toNewEvent(r), meta: { traceparent } }));
+    s.version = (await journal.append(stream, events, { expectedVersion: s.version })).streamVersion;
   };
 
   const load = async (s: HostState, ctx: Ctx): Promise<void> => {
@@ -69,6 +79,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     } else {
       records = stored.map(fromStored);
       s.version = stored[stored.length - 1].version;
+      s.trace ??= contextFromMeta(ctx.system, stored[0].meta.traceparent); // a resumed saga continues its trace
     }
     const { input, progress } = foldRecords(plan, records);
     s.input = input;
@@ -127,8 +138,12 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     };
     const base = { type: 'saga-attempt-settled', run: s.run, kind: cmd.kind, index: cmd.index, attempt: cmd.attempt } as const;
     const self = ctx.self as ActorRef<SagaMsg>;
+    // tracing: each attempt runs in a `saga step|compensate <step>` span of the saga's trace
+    const span = startChildSpan(ctx.system, `saga ${cmd.kind === 'step' ? 'step' : 'compensate'} ${step.name}`, 'internal', s.trace, {
+      [A.SAGA_NAME]: def.name, [A.SAGA_ID]: sagaId, [A.SAGA_STEP]: step.name, [A.SAGA_ATTEMPT]: cmd.attempt, [A.ACTOR_PATH]: ctx.path,
+    });
     let p: Promise<unknown>;
-    try { p = Promise.resolve(fn!.call(step, sctx)); } catch (e) { p = Promise.reject(e); }
+    try { p = Promise.resolve(runInSpan(ctx.system, span, () => fn!.call(step, sctx), fn)); } catch (e) { p = Promise.reject(e); }
     p.then((result) => tellQuietly(self, { ...base, ok: true, result }), (e: unknown) => tellQuietly(self, { ...base, ok: false, message: messageOf(e), lost: isLost(e) }));
   };
 
@@ -138,6 +153,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     if (live) await closeSaga(journal, def.name, sagaId, outcome.status);
     if (live) sagaEnded(ctx.system, def.name, sagaId, outcome.status);
     report.publish({ ...statusOf(p), phase: outcome.status, step: undefined, attempt: 0 });
+    if (s.span !== null) endSpan(s.span, outcome.status === 'completed' ? undefined : new Error(`saga ${outcome.status}: ${outcome.failure.message}`));
     report.ended(outcome);
     // A throwing hook fails the actor; its restart finds the saga ended and just stops (hooks run at most once).
     if (live && outcome.status === 'completed') def.onComplete?.(outcome, ctx.system);
@@ -151,7 +167,9 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     name: `saga-${def.name}`,
     init: (ctx) => {
       ctx.self.tell({ type: 'saga-load' });
-      return { run: ctx.system.ids(), machine: undefined, version: 0, input: undefined, ended: false, pending: [] };
+      // tracing: a saga started in a trace gets a `saga <name>` span there (init runs inside startSaga)
+      const span = o.start === undefined ? null : startChildSpan(ctx.system, `saga ${def.name}`, 'internal', activeContextOf(ctx.system), { [A.SAGA_NAME]: def.name, [A.SAGA_ID]: sagaId });
+      return { run: ctx.system.ids(), machine: undefined, version: 0, input: undefined, ended: false, pending: [], trace: span?.context ?? null, span };
     },
     receive: async (s, msg, ctx) => {
       switch (msg.type) {

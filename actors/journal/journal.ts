@@ -18,6 +18,12 @@ export interface EventMeta {
   readonly correlationId?: string;
   /** Id of the message or event that caused this one. */
   readonly causationId?: string;
+  /**
+   * The W3C `traceparent` of the span that appended it (an event-sourced actor's command, a saga
+   * step): a projection or saga reading it continues that trace. Filled by Troupe when tracing is
+   * on; 1–512 characters. Only `traceparent` is kept (no `tracestate`).
+   */
+  readonly traceparent?: string;
   /** When the event was appended, from the journal's {@link Clock} unless the caller supplied it. */
   readonly timestampMs: number;
 }

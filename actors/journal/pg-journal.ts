@@ -33,13 +33,13 @@ export interface PgJournal extends Journal {
 
 interface EventRow {
   position: string; stream: string; version: number; type: string; schema_version: number; encoding: PayloadEncoding;
-  data: string; event_id: string; correlation_id: string | null; causation_id: string | null; timestamp_ms: number;
+  data: string; event_id: string; correlation_id: string | null; causation_id: string | null; timestamp_ms: number; traceparent: string | null;
 }
 
 const toStored = (r: EventRow): StoredEvent => ({
   stream: r.stream, version: r.version, position: Number(r.position), type: r.type, schemaVersion: r.schema_version,
   data: decodePayload(r.encoding, r.data),
-  meta: makeMeta(r.event_id, r.timestamp_ms, r.correlation_id ?? undefined, r.causation_id ?? undefined),
+  meta: makeMeta(r.event_id, r.timestamp_ms, r.correlation_id ?? undefined, r.causation_id ?? undefined, r.traceparent ?? undefined),
 });
 
 const UNIQUE_VIOLATION = '23505';
@@ -99,14 +99,14 @@ export async function createPgJournal(options: PgJournalOptions): Promise<PgJour
       const streams = [...new Set(group.map((g) => g.stream))];
       const current = new Map<string, number>();
       for (const r of (await c.query<{ stream: string; v: number }>(sql.currentVersions, [streams])).rows) current.set(r.stream, Number(r.v));
-      const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+      const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], [], []];
       for (const p of group) {
         const version = current.get(p.stream) ?? 0;
         if (p.expected !== 'any' && p.expected !== version) { refused.push({ p, error: concurrencyConflict(p.stream, p.expected, version) }); continue; }
         accepted.push({ p, from: version + 1 });
         p.prepared.forEach((e, i) => {
           cols[0].push(p.stream); cols[1].push(version + 1 + i); cols[2].push(e.type); cols[3].push(e.schemaVersion); cols[4].push(e.encoding);
-          cols[5].push(e.dataText); cols[6].push(e.meta.id); cols[7].push(e.meta.correlationId ?? null); cols[8].push(e.meta.causationId ?? null); cols[9].push(e.meta.timestampMs);
+          cols[5].push(e.dataText); cols[6].push(e.meta.id); cols[7].push(e.meta.correlationId ?? null); cols[8].push(e.meta.causationId ?? null); cols[9].push(e.meta.timestampMs); cols[10].push(e.meta.traceparent ?? null);
         });
         current.set(p.stream, version + p.prepared.length);
       }

@@ -23,6 +23,8 @@ import { checkName } from './names.ts';
 import { hashString, partitionOf } from './partitions.ts';
 import { publishFromObservable, topicEvents, type PublishFromOptions } from './rx.ts';
 import { checkSubscribeOptions, type EventHandler, type SubscribeOptions } from './subscribe-options.ts';
+import { addTraceHeaders, endPublishSpan, startPublishSpan } from './internal/bus-tracing.ts';
+import type { RecordedSpan } from '../../runtime/observe/internal/recorded-span.ts';
 
 /**
  * Options of {@link createEventBus}. Defaults:
@@ -259,7 +261,7 @@ export function createEventBus(target: ActorSystem | ClusterNode, options: Event
     return registry.decode(messageType, r.schemaVersion, r.data);
   };
 
-  const toNewRecord = (name: string, partitions: number, messageType: string | undefined, data: unknown, o: PublishOptions = {}): NewLogRecord => {
+  const toNewRecord = (name: string, partitions: number, messageType: string | undefined, data: unknown, o: PublishOptions = {}, span: RecordedSpan | null = null): NewLogRecord => {
     const w = `publish to "${name}"`;
     if (typeof o !== 'object' || o === null) throw new TroupeError('invalid-argument', `${w}: options must be an object.`);
     const priority = o.priority ?? 'normal';
@@ -276,6 +278,7 @@ export function createEventBus(target: ActorSystem | ClusterNode, options: Event
       }
     }
     if (priority === 'high') headers['troupe-priority'] = 'high';
+    addTraceHeaders(headers, span);
     let schemaVersion = 1;
     if (messageType !== undefined && registry !== undefined) {
       schemaVersion = registry.versionOf(messageType);
@@ -304,18 +307,26 @@ export function createEventBus(target: ActorSystem | ClusterNode, options: Event
       partitions,
       publish: async (event, o) => {
         if (closed) throw new TroupeError('system-terminated', `The event bus "${busName}" is closed.`);
-        const r = toNewRecord(name, partitions, messageType, event, o);
-        const [offset] = await local.append(name, [r]);
-        metrics.publishedTo(name, 1);
-        return receipt(r, offset);
+        const span = startPublishSpan(system, name, 1); // tracing: its context goes into the event's headers
+        try {
+          const r = toNewRecord(name, partitions, messageType, event, o, span);
+          const [offset] = await local.append(name, [r]);
+          metrics.publishedTo(name, 1);
+          endPublishSpan(span);
+          return receipt(r, offset);
+        } catch (e) { endPublishSpan(span, e); throw e; }
       },
       publishBatch: async (events) => {
         if (closed) throw new TroupeError('system-terminated', `The event bus "${busName}" is closed.`);
         if (!Array.isArray(events) || events.length === 0) throw new TroupeError('invalid-argument', `publishBatch to "${name}": give at least one { data, options? }.`);
-        const rs = events.map((e) => toNewRecord(name, partitions, messageType, e.data, e.options));
-        const offsets = await local.append(name, rs);
-        metrics.publishedTo(name, rs.length);
-        return rs.map((r, i) => receipt(r, offsets[i]));
+        const span = startPublishSpan(system, name, events.length);
+        try {
+          const rs = events.map((e) => toNewRecord(name, partitions, messageType, e.data, e.options, span));
+          const offsets = await local.append(name, rs);
+          metrics.publishedTo(name, rs.length);
+          endPublishSpan(span);
+          return rs.map((r, i) => receipt(r, offsets[i]));
+        } catch (e) { endPublishSpan(span, e); throw e; }
       },
       subscribe: (handler, o = {}) => {
         if (closed) throw new TroupeError('system-terminated', `The event bus "${busName}" is closed.`);

@@ -59,7 +59,7 @@ export interface Delivery<E> {
  */
 export function ack(delivery: Delivery<unknown>): void {
   if (delivery.guarantee !== 'at-least-once') return;
-  delivery.ackTo.tell({ type: 'bus.ack', token: delivery.token });
+  delivery.ackTo.offer({ type: 'bus.ack', token: delivery.token }); // offer: the consumer's bookkeeping joins no trace
 }
 
 /**
@@ -69,7 +69,7 @@ export function ack(delivery: Delivery<unknown>): void {
  */
 export function nack(delivery: Delivery<unknown>, error: unknown): void {
   if (delivery.guarantee !== 'at-least-once') return;
-  delivery.ackTo.tell({ type: 'bus.nack', token: delivery.token, error: errorText(error) });
+  delivery.ackTo.offer({ type: 'bus.nack', token: delivery.token, error: errorText(error) });
 }
 
 /** An error as the text kept in dead letters and nacks (the message of an Error, else its string form). */

@@ -150,7 +150,7 @@ export function createJournalLog(options: JournalLogOptions): LogSource {
     topic, source: name, offset: e.position, id: e.meta.id, key: e.stream,
     partition: hashString(e.stream) % derivedPartitions, type: e.type, schemaVersion: e.schemaVersion, data: e.data,
     publishedAtMs: e.meta.timestampMs,
-    headers: { 'troupe-stream': e.stream, 'troupe-version': String(e.version), ...(e.meta.correlationId !== undefined ? { 'correlation-id': e.meta.correlationId } : {}), ...(e.meta.causationId !== undefined ? { 'causation-id': e.meta.causationId } : {}) },
+    headers: { 'troupe-stream': e.stream, 'troupe-version': String(e.version), ...(e.meta.correlationId !== undefined ? { 'correlation-id': e.meta.correlationId } : {}), ...(e.meta.causationId !== undefined ? { 'causation-id': e.meta.causationId } : {}), ...(e.meta.traceparent !== undefined ? { traceparent: e.meta.traceparent } : {}) },
   });
 
   const matches = (d: DerivedTopic, stream: string): boolean =>

@@ -10,6 +10,7 @@ import { benchRegistry, type CounterMsg, type SinkMsg } from './protocol.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 import type { TroupeNodeConfig } from './servers/troupe-node.ts';
 import { freshSecret, natsUrl } from './workload.ts';
+import { tracingOptionsOf, type TracingChoice } from '../observe/tracing-choice.ts';
 
 /** Which transport a Troupe case runs over. */
 export type TransportChoice = 'tcp' | 'nats';
@@ -47,18 +48,18 @@ export function untilMemberUp(node: ClusterNode, peer: string, timeoutMs = 15_00
 
 /**
  * Starts node `b` (system `bench`) in a server process, then node `a` here, seeded by `b`, over
- * `transport` (NATS: `TROUPE_NATS_URL`, a subject prefix unique to this process). Resolves once
- * `a` sees `b` up.
+ * `transport` (NATS: `TROUPE_NATS_URL`, a subject prefix unique to this process), both nodes with
+ * the observe suite's `tracing` setting (default off). Resolves once `a` sees `b` up.
  */
-export async function startTroupePair(transport: TransportChoice): Promise<TroupePair> {
+export async function startTroupePair(transport: TransportChoice, tracing: TracingChoice = 'off'): Promise<TroupePair> {
   const secret = freshSecret();
   const subjectPrefix = `bench${process.pid}`;
   const url = natsUrl();
-  const cfg: TroupeNodeConfig = { transport, secret, node: 'b', system: 'bench', seeds: [], natsUrl: url, subjectPrefix };
+  const cfg: TroupeNodeConfig = { transport, secret, node: 'b', system: 'bench', seeds: [], natsUrl: url, subjectPrefix, tracing };
   const server = await startServer('troupe-node.ts', { ...cfg });
   try {
     const client = await createNode({
-      name: 'bench', node: 'a', registry: benchRegistry(), seeds: [server.ready.endpoint],
+      name: 'bench', node: 'a', registry: benchRegistry(), seeds: [server.ready.endpoint], tracing: tracingOptionsOf(tracing),
       transport: transport === 'tcp' ? createTcpTransport({ secret }) : createNatsTransport({ servers: url, secret, subjectPrefix }),
     });
     await client.cluster.whenUp();

@@ -13,6 +13,7 @@ import type { SystemCore } from '../internal/system-core.ts';
 import { decodePacket, encodePacket } from '../wire/codec.ts';
 import { WIRE_PROTOCOL_VERSION, type Envelope } from '../wire/envelope.ts';
 import type { MessageRegistry } from '../wire/message-registry.ts';
+import { TracedMessage, untraced } from '../observe/internal/traced-message.ts';
 import { decodeWatchMessage } from './internal/watch-message.ts';
 import { refsFromWire, refsToWire } from './ref-codec.ts';
 import { DeadProcess, RemoteProcess, type RemoteLink } from './remote-process.ts';
@@ -152,19 +153,24 @@ export class Remoting implements RemoteLink {
 
   // ---- outbound ------------------------------------------------------------------------
 
-  sendUser(target: RemoteProcess, msg: unknown): DeliveryResult {
+  sendUser(target: RemoteProcess, sent: unknown): DeliveryResult {
+    // tracing on: a message sent in a sampled trace arrives wrapped; its context crosses in `traceparent`
+    const traced = sent instanceof TracedMessage ? sent : null;
+    const msg = traced === null ? sent : traced.msg;
     const type = messageTypeOf(msg) ?? '$value';
     const builtin = BUILTIN_TYPES.has(type);
     if (!builtin && !this.registry.has(type)) {
       // a programming error on this side: the sender learns it at once, as a local ask would
-      this.drop(target, msg, 'unknown-message-type');
+      this.drop(target, sent, 'unknown-message-type');
       throw new TroupeError('unknown-message-type', `Cannot send '${type}' to ${target.text}: no message type '${type}' is declared in this node's MessageRegistry. Define it (in the registries of both nodes) before sending it to another node.`, { type, target: target.text });
     }
     const endpoint = this.endpointFor(target);
-    if (endpoint === undefined) return this.drop(target, msg, 'node-unreachable');
+    if (endpoint === undefined) return this.drop(target, sent, 'node-unreachable');
     const { value, found } = refsToWire(msg, this.addressOf);
-    const env: Envelope = { v: WIRE_PROTOCOL_VERSION, id: this.nextId(), kind: 'user', to: target.text, type, typeVersion: builtin ? 1 : this.registry.versionOf(type), payload: value, refs: found };
-    return this.enqueue(endpoint, env, { target, msg }) ? 0 : this.drop(target, msg, 'link-overflow');
+    const id = this.nextId();
+    const traceparent = traced === null ? undefined : this.host.traceHost?.sendRemote(traced, target.address, type, id);
+    const env: Envelope = { v: WIRE_PROTOCOL_VERSION, id, kind: 'user', to: target.text, type, typeVersion: builtin ? 1 : this.registry.versionOf(type), traceparent, payload: value, refs: found };
+    return this.enqueue(endpoint, env, { target, msg: sent }) ? 0 : this.drop(target, sent, 'link-overflow');
   }
 
   /**
@@ -324,6 +330,9 @@ export class Remoting implements RemoteLink {
         return;
       }
     }
+    // tracing on: a readable, sampled trace context continues here; anything else is counted by reason and ignored
+    const tracing = this.host.traceHost;
+    if (tracing !== null && env.traceparent !== undefined) payload = tracing.receiveRemote(env.traceparent, payload);
     target.deliverUser(payload);
   }
 
@@ -413,9 +422,9 @@ export class Remoting implements RemoteLink {
       alive: true,
       address: { system: host.name, node: host.node, path: IDENTIFY_PATH, uid: 0 },
       deliverUser: (msg: unknown): DeliveryResult => {
-        const m = msg as { type?: string; path?: unknown; replyTo?: unknown };
+        const m = untraced(msg) as { type?: string; path?: unknown; replyTo?: unknown };
         if (m?.type !== '$identify' || typeof m.path !== 'string' || !(m.replyTo instanceof ActorRef)) return 4;
-        m.replyTo.tell(host.api.lookup(m.path) ?? null);
+        m.replyTo.offer(host.api.lookup(m.path) ?? null); // untraced: this runs in a transport callback
         return 0;
       },
       deliverSystem: () => {},

@@ -21,6 +21,8 @@ import { CellTimers } from './cell-timers.ts';
 import { DELIVERED_DEAD, type DeliveryResult, type Process, type SystemMessage } from './process.ts';
 import type { SystemCore } from './system-core.ts';
 import { Supervising, type GroupRestart } from './supervision.ts';
+import { HandlerThrew } from '../observe/tracing.ts';
+import type { TraceIds } from '../observe/trace-context.ts';
 
 /** Cell flags. INITED: init ran and its state is live. GROUP: a group restart of its children is stopping them (OTP's supervisor is busy then). */
 export const SCHEDULED = 1, BUSY = 2, SUSPENDED = 4, STOPPING = 8, DEAD = 16, PARKED = 32, PERMIT = 64, INITED = 128, GROUP = 256, BY_ITSELF = 512;
@@ -225,6 +227,21 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   }
 
   private invoke(msg: unknown, now: { msg: unknown } | null): void {
+    // ---- tracing (invoke) -------------------------------------------------------------------
+    // On, a message sent in a sampled trace runs in its `process` span (runtime/observe/tracing.ts),
+    // which calls handle(); off, this is one null check.
+    const tracing = this.host.traceHost;
+    if (tracing !== null) { tracing.invoke(this, msg, now); return; }
+    // ------------------------------------------------------------------------------------------
+    this.handle(msg, now);
+  }
+
+  /**
+   * Runs the behavior on one message (`now`: the observer's holder of the message being handled,
+   * null when nothing logs). Returns the handler's promise when it is async, a HandlerThrew when
+   * it threw (the failure is already on its way to the supervisor), else undefined.
+   */
+  handle(msg: unknown, now: { msg: unknown } | null): unknown {
     const tracer = this.host.tracer;
     if (tracer !== null) tracer.deliver(this.path, msg);
     if (now !== null) now.msg = msg;
@@ -233,9 +250,9 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
       r = this.def.receive(this.state, msg, this);
     } catch (e) {
       this.fail(e);
-      return;
+      return this.host.traceHost === null ? undefined : new HandlerThrew(e);
     }
-    if (r === undefined) return;
+    if (r === undefined) return undefined;
     if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
       this.flags |= BUSY;
       const epoch = this.epoch;
@@ -245,9 +262,10 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
         (s) => this.asyncDone(s, undefined, false, epoch),
         (e) => this.asyncDone(undefined, e, true, epoch),
       );
-      return;
+      return r;
     }
     this.state = r;
+    return undefined;
   }
 
   private asyncDone(s: unknown, error: unknown, failed: boolean, epoch: number): void {
@@ -620,10 +638,20 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   }
 
   send<T>(ref: ActorRef<T>, msg: T): void {
-    ref.proc.deliverUser(msg);
+    const p = ref.proc;
+    const tracing = this.host.traceHost;
+    p.deliverUser(tracing === null ? msg : tracing.outgoingFrom(this, msg));
+  }
+
+  /** The trace context of the message being handled (tracing on, sampled; also after an await), else undefined. */
+  get trace(): TraceIds | undefined {
+    const tracing = this.host.traceHost;
+    return tracing === null ? undefined : tracing.contextFor(this) ?? undefined;
   }
 
   ask<R, T>(ref: ActorRef<T>, make: (replyTo: ActorRef<R>) => T, options?: AskOptions): Promise<R> {
+    const tracing = this.host.traceHost;
+    if (tracing !== null) return tracing.asCell(this, () => askProcess(ref.proc, make as (r: ActorRef<unknown>) => unknown, options) as Promise<R>);
     return askProcess(ref.proc, make as (r: ActorRef<unknown>) => unknown, options) as Promise<R>;
   }
 
@@ -638,7 +666,8 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (s.length >= this.def.stashCapacity) {
       throw new TroupeError('stash-full', `${this.path}: the stash holds ${this.def.stashCapacity} messages already; raise stashCapacity or unstash sooner.`, { capacity: this.def.stashCapacity });
     }
-    s.push(msg);
+    const tracing = this.host.traceHost;
+    s.push(tracing === null ? msg : tracing.restash(this, msg));
   }
 
   unstashAll(): void {

@@ -37,11 +37,14 @@ export class CellTimers implements TimerScheduler<unknown> {
   private start(key: string, msg: unknown, delayMs: number, periodic: boolean): void {
     if (!(delayMs >= 0) || !Number.isFinite(delayMs)) throw new TroupeError('invalid-argument', `timers("${key}"): delay must be a finite number ≥ 0, got ${delayMs}.`);
     this.cancel(key);
+    // tracing: a single timer continues the context that started it (a periodic one does not: every tick would join one trace for ever)
+    const tracing = this.host.traceHost;
+    const trace = tracing === null || periodic ? null : tracing.timerContext(this.owner);
     const fire = (): void => {
       if (periodic) this.active.set(key, this.host.scheduler.startTimer(delayMs, fire));
       else this.active.delete(key);
       this.host.tracer?.timer(this.owner.path, key);
-      this.owner.deliverUser(msg);
+      this.owner.deliverUser(trace === null ? msg : tracing!.timerMessage(msg, trace));
     };
     this.active.set(key, this.host.scheduler.startTimer(delayMs, fire));
   }

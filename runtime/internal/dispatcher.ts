@@ -54,6 +54,8 @@ export class Dispatcher {
     yieldAfterMs: number,
     private readonly picker: Picker | null,
     private readonly onTurn: ((actor: string) => void) | null,
+    /** Runs each drain in a scope (tracing: no trace context leaks into the turns from what scheduled the drain); null = none. */
+    private readonly scope: ((drain: () => void) => void) | null = null,
   ) {
     this.budget = new YieldBudget(scheduler, yieldEvery, yieldAfterMs);
   }
@@ -105,7 +107,14 @@ export class Dispatcher {
     }
   }
 
+  private readonly drainFn = (): void => {
+    this.running = true;
+    this.run();
+    this.running = false;
+  };
+
   private drain(): void {
+    if (this.scope !== null) { this.scope(this.drainFn); return; }
     this.running = true;
     this.run();
     this.running = false;

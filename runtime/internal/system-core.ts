@@ -11,6 +11,7 @@ import type { Process } from './process.ts';
 import type { AskRegistry } from './ask-registry.ts';
 import type { Observer } from '../observe/internal/observer.ts';
 import type { SystemLog } from '../observe/internal/system-log.ts';
+import type { TraceHost } from '../observe/tracing.ts';
 
 /** Hooks a test kit installs to record every turn, delivery and timer firing. */
 export interface Tracer {
@@ -33,6 +34,8 @@ export interface SystemCore {
   readonly observer: Observer | null;
   /** The system's logger (created on first use). */
   readonly logs: SystemLog;
+  /** OpenTelemetry tracing of this system; null when off (the hot paths check only this). */
+  readonly traceHost: TraceHost | null;
   readonly api: ActorSystem;
   askCounter: number;
   readonly asks: AskRegistry<AskProcess>;

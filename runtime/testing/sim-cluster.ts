@@ -10,6 +10,7 @@ import { createVirtualScheduler, type VirtualScheduler } from '../virtual-clock.
 import type { MessageRegistry } from '../wire/message-registry.ts';
 import { createPauseGate, type PauseGate } from './internal/pause.ts';
 import { createVirtualDriver, type VirtualDriver } from './virtual-driver.ts';
+import { onVirtualTime } from './test-system.ts';
 
 /**
  * Options of {@link createSimCluster}: node names (the first starts the cluster), the cluster
@@ -90,6 +91,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
     const node = await createNode({
       ...options.nodeOptions,
       log: options.nodeOptions?.log ?? { level: 'silent' },
+      tracing: onVirtualTime(options.nodeOptions?.tracing),
       name: options.name ?? 'sim',
       node: name,
       scheduler: gate.scheduler,

@@ -10,6 +10,7 @@ import { createVirtualScheduler } from '../virtual-clock.ts';
 import type { Picker } from '../internal/dispatcher.ts';
 import { createProbe, type TestProbe } from './probe.ts';
 import { TraceRecorder, type TraceEntry } from './trace.ts';
+import { tracingOptionsOf, type TracingOptions } from '../observe/tracing.ts';
 
 /**
  * Options of {@link createTestSystem}: all of {@link SystemOptions} but the scheduler, plus
@@ -62,7 +63,10 @@ export function createTestSystem(options: TestSystemOptions = {}): TestSystem {
     picker = (ready, head) => head + choice.int(ready.length - head);
   }
   const system = createSystemWith(
-    { ...options, scheduler, random: createSeededRandom(seed), throughput: picker ? 1 : options.throughput, log: options.log ?? { level: 'silent' } },
+    {
+      ...options, scheduler, random: createSeededRandom(seed), throughput: picker ? 1 : options.throughput,
+      log: options.log ?? { level: 'silent' }, tracing: onVirtualTime(options.tracing),
+    },
     { picker, tracer: recorder },
   );
   recorder.follow(system.events$);
@@ -99,4 +103,10 @@ function replayPicker(trace: readonly TraceEntry[]): Picker {
     }
     throw new TroupeError('invalid-argument', `replay diverged at turn ${i - 1}: the trace ran ${want} but the ready actors are ${actors}.`);
   };
+}
+
+/** Tracing on virtual time stamps spans from epoch 0 (the same spans on every run), unless told otherwise. */
+export function onVirtualTime(tracing: TracingOptions | boolean | undefined): TracingOptions | undefined {
+  const o = tracingOptionsOf(tracing);
+  return o === undefined || o.epochMs !== undefined ? o : { ...o, epochMs: 0 };
 }

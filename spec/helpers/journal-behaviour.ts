@@ -89,6 +89,28 @@ export function journalBehaviour(adapter: string, opts: JournalBehaviourOptions)
     assert.equal(e.meta, { id: 'evt-1', correlationId: 'req-9', causationId: 'cmd-4', timestampMs: 42 });
   });
 
+  test('meta.traceparent is kept beside the other meta (and after a reopen); a bad one is schema-invalid', async ({ journal, reopen }) => {
+    const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await journal.append('trip-1', [
+      { type: 'booked', data: { when: new Date(5) }, meta: { id: 'e1', correlationId: 'c', traceparent: tp, timestampMs: 1 } },
+      { type: 'paid', data: { n: 1 }, meta: { id: 'e2', traceparent: tp, timestampMs: 2 } },
+      { type: 'noted', data: 'x', meta: { id: 'e3', timestampMs: 3 } },
+    ], { expectedVersion: 0 });
+    const expected = [
+      { id: 'e1', correlationId: 'c', traceparent: tp, timestampMs: 1 }, { id: 'e2', traceparent: tp, timestampMs: 2 }, { id: 'e3', timestampMs: 3 },
+    ];
+    assert.equal((await journal.readStream('trip-1')).map((e) => e.meta), expected);
+    assert.equal((await journal.readAll()).map((e) => e.meta), expected);
+    assert.equal((await journal.readStream('trip-1'))[0].data, { when: new Date(5) }, 'the payload after a traceparent reads back');
+    for (const bad of ['', 'x'.repeat(513), 7]) {
+      await rejectsWith(journal.append('trip-2', [{ type: 't', data: {}, meta: { traceparent: bad as string } }], { expectedVersion: 'any' }), 'schema-invalid');
+    }
+    if (opts.durable) {
+      await journal.close();
+      assert.equal((await (await reopen()).readStream('trip-1')).map((e) => e.meta), expected);
+    }
+  });
+
   test('a stale expectedVersion rejects with concurrency-conflict carrying expected/actual in data, and writes nothing', async ({ journal }) => {
     await journal.append('acct-1', [ev('opened', {})], { expectedVersion: 0 });
     const err = await rejectsWith(journal.append('acct-1', [ev('deposited', { n: 1 }), ev('deposited', { n: 2 })], { expectedVersion: 0 }), 'concurrency-conflict');

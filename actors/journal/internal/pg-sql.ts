@@ -3,7 +3,8 @@
 //   <schema>.events     position bigint identity (the global order), stream, version
 //                       (UNIQUE (stream, version) backs the concurrency check), type,
 //                       schema_version, encoding ('json' | 'superjson'), data (encoded text),
-//                       event_id, correlation_id, causation_id, timestamp_ms
+//                       event_id, correlation_id, causation_id, timestamp_ms, traceparent (added by
+//                       ALTER … IF NOT EXISTS, so tables of earlier versions gain it)
 //   <schema>.snapshots  stream primary key, version, encoding, state (encoded text), saved_at_ms
 
 import { TroupeError } from '../../../runtime/errors.ts';
@@ -27,7 +28,7 @@ export interface PgSql {
   readonly loadSnapshot: string;
 }
 
-const COLUMNS = 'position, stream, version, type, schema_version, encoding, data, event_id, correlation_id, causation_id, timestamp_ms';
+const COLUMNS = 'position, stream, version, type, schema_version, encoding, data, event_id, correlation_id, causation_id, timestamp_ms, traceparent';
 
 /** Builds the SQL for `schema`, or throws `invalid-argument` for a name that is not a plain identifier. */
 export function pgSql(schema: string): PgSql {
@@ -52,6 +53,7 @@ export function pgSql(schema: string): PgSql {
         timestamp_ms double precision NOT NULL,
         UNIQUE (stream, version)
       );
+      ALTER TABLE ${s}.events ADD COLUMN IF NOT EXISTS traceparent text;
       CREATE TABLE IF NOT EXISTS ${s}.snapshots (
         stream text PRIMARY KEY,
         version integer NOT NULL,
@@ -63,8 +65,8 @@ export function pgSql(schema: string): PgSql {
     lock: 'SELECT pg_advisory_xact_lock(hashtext($1))',
     currentVersion: `SELECT coalesce(max(version), 0) AS v FROM ${s}.events WHERE stream = $1`,
     currentVersions: `SELECT stream, max(version) AS v FROM ${s}.events WHERE stream = ANY($1::text[]) GROUP BY stream`,
-    insertMany: `INSERT INTO ${s}.events (stream, version, type, schema_version, encoding, data, event_id, correlation_id, causation_id, timestamp_ms)
-      SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::float8[])
+    insertMany: `INSERT INTO ${s}.events (stream, version, type, schema_version, encoding, data, event_id, correlation_id, causation_id, timestamp_ms, traceparent)
+      SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::float8[], $11::text[])
       RETURNING position, stream, version`,
     readStream: `SELECT ${COLUMNS} FROM ${s}.events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3`,
     readAll: `SELECT ${COLUMNS} FROM ${s}.events WHERE position >= $1 ORDER BY position LIMIT $2`,

@@ -12,6 +12,8 @@ import { assertSerializable } from './serializable.ts';
 export const MAX_TYPE_LENGTH = 200;
 /** Longest id / correlation id / causation id, in characters. */
 export const MAX_ID_LENGTH = 1024;
+/** Longest traceparent kept in event metadata, in characters. */
+export const MAX_TRACEPARENT_LENGTH = 512;
 
 /** An event ready to be stored: validated, with its payload encoded and its meta complete. */
 export interface PreparedEvent {
@@ -70,7 +72,7 @@ export function prepareEvents(stream: string, events: readonly NewEvent[], deps:
     }
     const { encoding, text } = encodeChecked(data, what);
     let id: string, timestampMs: number;
-    let correlationId: string | undefined, causationId: string | undefined;
+    let correlationId: string | undefined, causationId: string | undefined, traceparent: string | undefined;
     if (meta === undefined) {
       id = deps.ids();
       timestampMs = now ??= deps.clock.now();
@@ -80,24 +82,32 @@ export function prepareEvents(stream: string, events: readonly NewEvent[], deps:
       checkId(id, 'id', what);
       if (meta.correlationId !== undefined) checkId(meta.correlationId, 'correlationId', what);
       if (meta.causationId !== undefined) checkId(meta.causationId, 'causationId', what);
+      if (meta.traceparent !== undefined) {
+        const tp = meta.traceparent as unknown;
+        if (typeof tp !== 'string' || tp.length === 0 || tp.length > MAX_TRACEPARENT_LENGTH || tp.includes('\u0000')) {
+          invalid(what, `has meta.traceparent ${typeof tp === 'string' ? `of length ${tp.length}` : `of type ${typeof tp}`}: use a W3C traceparent (a string of 1–${MAX_TRACEPARENT_LENGTH} characters).`, { field: 'traceparent' });
+        }
+      }
       correlationId = meta.correlationId;
       causationId = meta.causationId;
+      traceparent = meta.traceparent;
       timestampMs = meta.timestampMs ?? (now ??= deps.clock.now());
       if (typeof timestampMs !== 'number' || !Number.isFinite(timestampMs)) {
         invalid(what, `has meta.timestampMs ${String(timestampMs)}: use a finite number of milliseconds.`);
       }
     }
-    out[i] = { type, schemaVersion, encoding, dataText: text, meta: makeMeta(id, timestampMs, correlationId, causationId) };
+    out[i] = { type, schemaVersion, encoding, dataText: text, meta: makeMeta(id, timestampMs, correlationId, causationId, traceparent) };
   }
   return out;
 }
 
 /** Builds an {@link EventMeta} with a fixed key order, omitting absent optional fields. */
-export function makeMeta(id: string, timestampMs: number, correlationId?: string, causationId?: string): EventMeta {
-  if (correlationId === undefined && causationId === undefined) return { id, timestampMs };
-  const m: { id: string; correlationId?: string; causationId?: string; timestampMs: number } = { id, timestampMs };
+export function makeMeta(id: string, timestampMs: number, correlationId?: string, causationId?: string, traceparent?: string): EventMeta {
+  if (correlationId === undefined && causationId === undefined && traceparent === undefined) return { id, timestampMs };
+  const m: { id: string; correlationId?: string; causationId?: string; traceparent?: string; timestampMs: number } = { id, timestampMs };
   if (correlationId !== undefined) m.correlationId = correlationId;
   if (causationId !== undefined) m.causationId = causationId;
+  if (traceparent !== undefined) m.traceparent = traceparent;
   return m;
 }
 

@@ -5,7 +5,8 @@
 //   payload: off size field
 //              0  1  magic 0xE7
 //              1  1  flags: 1 = last record of its append (commit point), 2 = last record of its
-//                    flush (group-commit batch), 4 = data is superjson (else plain JSON)
+//                    flush (group-commit batch), 4 = data is superjson (else plain JSON),
+//                    8 = a traceparent follows the causationId (u16 length, then its bytes)
 //              2  2  stream name length in bytes (ASCII)
 //              4  4  flush sequence number (increases by one per flush, across segments)
 //              8  8  global position (float64; integers up to 2^53)
@@ -16,7 +17,7 @@
 //             34  2  id length
 //             36  2  correlationId length, 0xFFFF = absent
 //             38  2  causationId length, 0xFFFF = absent
-//             40  …  stream | type | id | correlationId | causationId | data (UTF-8, to the end)
+//             40  …  stream | type | id | correlationId | causationId | [u16 n, traceparent] | data (UTF-8, to the end)
 
 import { TroupeError } from '../../../runtime/errors.ts';
 import { decodePayload } from '../../../runtime/payload-codec.ts';
@@ -39,6 +40,8 @@ export const FLAG_END_OF_APPEND = 1;
 export const FLAG_END_OF_FLUSH = 2;
 /** Flag: the data is superjson text (else plain JSON). */
 export const FLAG_SUPERJSON = 4;
+/** Flag: a traceparent (u16 length, then ASCII) sits between the causationId and the data. */
+export const FLAG_TRACEPARENT = 8;
 const ABSENT = 0xffff;
 
 const u16 = (b: Buffer, o: number): number => b[o] | (b[o + 1] << 8);
@@ -48,7 +51,7 @@ const u32 = (b: Buffer, o: number): number => (b[o] | (b[o + 1] << 8) | (b[o + 2
 export function recordBound(stream: string, ev: PreparedEvent): number {
   const m = ev.meta;
   return FRAME_BYTES + FIXED_BYTES + stream.length + 3 * (ev.type.length + m.id.length + ev.dataText.length +
-    (m.correlationId?.length ?? 0) + (m.causationId?.length ?? 0));
+    (m.correlationId?.length ?? 0) + (m.causationId?.length ?? 0) + (m.traceparent === undefined ? 0 : 1 + m.traceparent.length));
 }
 
 /** The exact bytes {@link writeRecord} uses for `ev` on `stream` (frame included). */
@@ -56,7 +59,7 @@ export function recordSize(stream: string, ev: PreparedEvent): number {
   const m = ev.meta;
   return FRAME_BYTES + FIXED_BYTES + stream.length + Buffer.byteLength(ev.type) + Buffer.byteLength(m.id) +
     Buffer.byteLength(ev.dataText) + (m.correlationId === undefined ? 0 : Buffer.byteLength(m.correlationId)) +
-    (m.causationId === undefined ? 0 : Buffer.byteLength(m.causationId));
+    (m.causationId === undefined ? 0 : Buffer.byteLength(m.causationId)) + (m.traceparent === undefined ? 0 : 2 + Buffer.byteLength(m.traceparent));
 }
 
 /**
@@ -68,7 +71,7 @@ export function writeRecord(buf: Buffer, off: number, stream: string, ev: Prepar
   const p = off + FRAME_BYTES;
   const m = ev.meta;
   buf[p] = RECORD_MAGIC;
-  buf[p + 1] = flags | (ev.encoding === 'superjson' ? FLAG_SUPERJSON : 0);
+  buf[p + 1] = flags | (ev.encoding === 'superjson' ? FLAG_SUPERJSON : 0) | (m.traceparent === undefined ? 0 : FLAG_TRACEPARENT);
   buf.writeUInt16LE(stream.length, p + 2);
   buf.writeUInt32LE(flushSeq, p + 4);
   buf.writeDoubleLE(position, p + 8);
@@ -83,6 +86,7 @@ export function writeRecord(buf: Buffer, off: number, stream: string, ev: Prepar
   else { n = buf.write(m.correlationId, q, 'utf8'); buf.writeUInt16LE(n, p + 36); q += n; }
   if (m.causationId === undefined) buf.writeUInt16LE(ABSENT, p + 38);
   else { n = buf.write(m.causationId, q, 'utf8'); buf.writeUInt16LE(n, p + 38); q += n; }
+  if (m.traceparent !== undefined) { n = buf.write(m.traceparent, q + 2, 'utf8'); buf.writeUInt16LE(n, q); q += 2 + n; }
   q += buf.write(ev.dataText, q, 'utf8');
   const len = q - p;
   buf.writeUInt32LE(len, off);
@@ -154,10 +158,12 @@ export function decodeRecord(buf: Buffer, off: number, end: number, position: nu
   if (n !== ABSENT) { correlationId = utf8(buf, q, q + n); q += n; }
   n = u16(buf, p + 38);
   if (n !== ABSENT) { causationId = utf8(buf, q, q + n); q += n; }
+  let traceparent: string | undefined;
+  if ((flags & FLAG_TRACEPARENT) !== 0) { n = u16(buf, q); traceparent = utf8(buf, q + 2, q + 2 + n); q += 2 + n; }
   const text = utf8(buf, q, p + len);
   return {
     stream: name, version: u32(buf, p + 16), position, type, schemaVersion: u32(buf, p + 20),
     data: flags & FLAG_SUPERJSON ? decodePayload('superjson', text) : JSON.parse(text),
-    meta: makeMeta(id, buf.readDoubleLE(p + 24), correlationId, causationId),
+    meta: makeMeta(id, buf.readDoubleLE(p + 24), correlationId, causationId, traceparent),
   };
 }

@@ -14,6 +14,9 @@ import { assignedTo } from '../partitions.ts';
 import type { CheckedSubscribe, EventHandler } from '../subscribe-options.ts';
 import type { AppendedMsg, LogServerMsg } from './log-protocol.ts';
 import type { ConsumerCounters } from './bus-metrics.ts';
+import type { RecordedSpan } from '../../../runtime/observe/internal/recorded-span.ts';
+import { endDeliverySpan, inDeliverySpan, startDeliverySpan } from './bus-tracing.ts';
+import { untracedActor } from '../../../runtime/observe/internal/untraced-actors.ts';
 
 /** A log the consumer reads: local, shared, or another node's (then `server` is where to register for append notices). */
 export interface SourceHandle {
@@ -98,6 +101,8 @@ interface Entry {
   lastError: string;
   /** Whether an ack-timeout timer runs for the current delivery. */
   timed: boolean;
+  /** The current delivery's span (tracing on, the event in a sampled trace). */
+  span: RecordedSpan | null;
 }
 
 interface Part {
@@ -148,7 +153,7 @@ const INLINE_SETTLES = 128;
 
 /** Tells the consumer a result that arrived asynchronously; after the system terminated there is nobody to tell. */
 function post(ctx: ActorContext<ConsumerMsg>, msg: ConsumerMsg): void {
-  try { ctx.self.tell(msg); } catch { /* system terminated */ }
+  try { ctx.self.offer(msg); } catch { /* system terminated */ } // offer: the consumer's own bookkeeping joins no trace
 }
 
 /** The consumer actor of one subscription. */
@@ -315,7 +320,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
       part.readThrough = r.offset;
       const replayFor = r.headers?.[REPLAY_FOR];
       if (replayFor !== undefined && replayFor !== (consumer ?? setup.subscription)) continue;
-      part.queue.push({ record: r, seq: ++s.seq, high: r.headers?.['troupe-priority'] === 'high', state: 'queued', attempt: 0, token: '', lastError: '', timed: false });
+      part.queue.push({ record: r, seq: ++s.seq, high: r.headers?.['troupe-priority'] === 'high', state: 'queued', attempt: 0, token: '', lastError: '', timed: false, span: null });
       s.buffered++;
       s.queued++;
     }
@@ -394,14 +399,17 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     }
     s.delivered++;
     if (counters !== null) { counters.delivered.value++; if (entry.attempt > 1) counters.redelivered.value++; }
+    // tracing: the handler runs in a `process <topic>` span continuing the event's traceparent (ended when settled)
+    const span = entry.span = startDeliverySpan(ctx.system, event, entry.attempt, setup.subscription, consumer);
     if (handlerIsActor) {
       if (guarantee === 'at-least-once') armAckTimeout(entry, ctx);
-      (handler as ActorRef<Delivery<unknown>>).tell({ type: 'bus.delivery', subscription: setup.subscription, event, attempt: entry.attempt, guarantee, token, ackTo: ctx.self as ActorRef<AckMsg> });
+      const delivery: Delivery<unknown> = { type: 'bus.delivery', subscription: setup.subscription, event, attempt: entry.attempt, guarantee, token, ackTo: ctx.self as ActorRef<AckMsg> };
+      inDeliverySpan(ctx.system, span, () => (handler as ActorRef<Delivery<unknown>>).tell(delivery), undefined);
       return guarantee === 'at-most-once' ? null : undefined;
     }
     let r: void | Promise<void>;
     try {
-      r = (handler as EventHandler<unknown>)(event, { topic, subscription: setup.subscription, attempt: entry.attempt });
+      r = inDeliverySpan(ctx.system, span, () => (handler as EventHandler<unknown>)(event, { topic, subscription: setup.subscription, attempt: entry.attempt }), handler);
     } catch (e) {
       return errorText(e);
     }
@@ -430,6 +438,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     const { src, part, entry } = found;
     s.tokens.delete(token);
     s.inFlight--;
+    if (entry.span !== null) { endDeliverySpan(entry.span, error); entry.span = null; }
     if (entry.timed) { entry.timed = false; ctx.timers.cancel(`ack:${token}`); }
     if (error === undefined || guarantee === 'at-most-once') {
       entry.state = 'done';
@@ -509,7 +518,7 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     }
   };
 
-  return defineActor<ConsumerMsg, State>({
+  return untracedActor(defineActor<ConsumerMsg, State>({
     name: 'bus-consumer',
     init: (ctx) => {
       const s: State = {
@@ -678,5 +687,5 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
     signal: (s, sig) => {
       if (sig.type === 'stopping' || sig.type === 'stopped') stopAll(s);
     },
-  });
+  }));
 }

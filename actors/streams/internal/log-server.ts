@@ -6,6 +6,7 @@ import { defineActor, type ActorDefinition } from '../../../runtime/behavior.ts'
 import { assertNever, isTroupeError } from '../../../runtime/errors.ts';
 import type { LogSource } from '../log-source.ts';
 import type { AppendedMsg, LogOp, LogOpValue, LogReply, LogServerMsg } from './log-protocol.ts';
+import { untracedActor } from '../../../runtime/observe/internal/untraced-actors.ts';
 
 /** Runs one operation on `log`. Arguments come from the network: the log checks them (typed errors). */
 export function runOp(log: LogSource, r: LogOp): Promise<LogOpValue> {
@@ -39,7 +40,7 @@ interface ServerState {
 
 /** The log server actor over `log`. Requests run concurrently; each answers its asker. */
 export function defineLogServer(log: LogSource): ActorDefinition<LogServerMsg, ServerState> {
-  return defineActor<LogServerMsg, ServerState>({
+  return untracedActor(defineActor<LogServerMsg, ServerState>({
     name: 'bus-log-server',
     init: () => ({ watchers: new Map() }),
     receive: (s, m, ctx) => {
@@ -47,7 +48,7 @@ export function defineLogServer(log: LogSource): ActorDefinition<LogServerMsg, S
         case 'bus.log.request': {
           let p: Promise<LogOpValue>;
           try { p = runOp(log, m.request); } catch (e) { p = Promise.reject(e); }
-          void toReply(p).then((reply) => { try { m.replyTo.tell(reply); } catch { /* system terminated */ } });
+          void toReply(p).then((reply) => { try { m.replyTo.offer(reply); } catch { /* system terminated */ } }); // offer: bus bookkeeping joins no trace
           return;
         }
         case 'bus.log.watch': {
@@ -57,7 +58,7 @@ export function defineLogServer(log: LogSource): ActorDefinition<LogServerMsg, S
           if (byWatcher.has(id)) return;
           let stop: () => void;
           try {
-            stop = log.watch(m.topic, (last) => { try { m.watcher.tell({ type: 'bus.log.appended', source: log.name, topic: m.topic, last }); } catch { /* system terminated */ } });
+            stop = log.watch(m.topic, (last) => { try { m.watcher.offer({ type: 'bus.log.appended', source: log.name, topic: m.topic, last }); } catch { /* system terminated */ } });
           } catch { return; }
           byWatcher.set(id, { ref: m.watcher, stop });
           ctx.watch(m.watcher as ActorRef<never>, { type: 'bus.log.watcher-down', watcher: id });
@@ -80,5 +81,5 @@ export function defineLogServer(log: LogSource): ActorDefinition<LogServerMsg, S
     signal: (s, sig) => {
       if (sig.type === 'stopped') for (const byWatcher of s.watchers.values()) for (const w of byWatcher.values()) w.stop();
     },
-  });
+  }));
 }

@@ -7,6 +7,7 @@ import { createNode } from '../../../runtime/cluster/node.ts';
 import { createTcpTransport } from '../../../runtime/cluster/tcp-transport.ts';
 import { benchRegistry, wallMs, type CounterMsg, type ServerEvent, type SinkMsg, type TellMsg } from '../protocol.ts';
 import { serverConfig, serveUntilParentGoes, untilGo } from '../server-process.ts';
+import { tracingOptionsOf, type TracingChoice } from '../../observe/tracing-choice.ts';
 
 /** How the parent configures this process (argv[2], JSON). */
 export interface TroupeNodeConfig {
@@ -22,6 +23,8 @@ export interface TroupeNodeConfig {
   readonly events?: boolean;
   /** Load, say `loaded`, and start the node only on the parent's `go` (so the start is not timed with the loading). */
   readonly waitForGo?: boolean;
+  /** The observe suite's tracing setting for this node (default off). */
+  readonly tracing?: TracingChoice;
 }
 
 const config = serverConfig<TroupeNodeConfig>();
@@ -29,7 +32,7 @@ if (config.waitForGo) await untilGo();
 const transport = config.transport === 'tcp'
   ? createTcpTransport({ secret: config.secret })
   : createNatsTransport({ servers: config.natsUrl ?? '', secret: config.secret, subjectPrefix: config.subjectPrefix });
-const node = await createNode({ name: config.system, node: config.node, transport, seeds: config.seeds, registry: benchRegistry() });
+const node = await createNode({ name: config.system, node: config.node, transport, seeds: config.seeds, registry: benchRegistry(), tracing: tracingOptionsOf(config.tracing ?? 'off') });
 
 if (config.events) {
   node.cluster.events$.subscribe((e) => {

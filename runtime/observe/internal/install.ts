@@ -7,6 +7,7 @@ import { MetricsHub, type MetricsOptions } from '../metrics.ts';
 import { ActorMetrics, type WalkedCell } from './actor-metrics.ts';
 import { Observer } from './observer.ts';
 import { SystemLog } from './system-log.ts';
+import type { TraceHost } from '../tracing.ts';
 
 /** What a system holds for metrics and logs. */
 export interface Observability {
@@ -16,10 +17,10 @@ export interface Observability {
   readonly observer: Observer | null;
 }
 
-/** Reads `metrics` / `log` options (throws `invalid-argument` on bad ones). */
+/** Reads `metrics` / `log` options (throws `invalid-argument` on bad ones); log lines carry `id.traceHost`'s trace ids (create it first). */
 export function installObservability(
   options: { readonly metrics?: boolean | MetricsOptions; readonly log?: LogOptions },
-  id: { readonly name: string; readonly node: string; readonly clock: Clock },
+  id: { readonly name: string; readonly node: string; readonly clock: Clock; readonly traceHost: TraceHost | null },
   root: () => WalkedCell,
   where: string,
 ): Observability {
@@ -27,6 +28,6 @@ export function installObservability(
   const m = options.metrics;
   const metrics = m === undefined || m === false ? undefined : new MetricsHub(m === true ? {} : m, where);
   const actors = metrics === undefined ? null : new ActorMetrics(metrics.families, root, metrics.sampleEvery);
-  const observer = metrics === undefined && logs.silent ? null : new Observer(id.clock, actors, logs);
+  const observer = metrics === undefined && logs.silent ? null : new Observer(id.clock, actors, logs, id.traceHost);
   return { metrics, logs, observer };
 }

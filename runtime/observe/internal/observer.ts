@@ -8,7 +8,9 @@ import type { DeadLetterReason, SystemEvent } from '../../events.ts';
 import type { Process } from '../../internal/process.ts';
 import type { ActorMetrics, WalkedCell } from './actor-metrics.ts';
 import { LOG_LEVEL_VALUES } from '../log-options.ts';
-import type { HandlingContext, LoggedActor, SystemLog, TraceIds } from './system-log.ts';
+import type { HandlingContext, LoggedActor, SystemLog } from './system-log.ts';
+import type { TraceIds } from '../trace-context.ts';
+import type { TraceHost } from '../tracing.ts';
 
 /** An actor cell as the observer uses it. */
 export interface ObservedCell extends WalkedCell, LoggedActor, Process {
@@ -58,6 +60,8 @@ export class Observer implements HandlingContext {
     private readonly clock: Clock,
     readonly metrics: ActorMetrics | null,
     readonly log: SystemLog,
+    /** The system's tracing (null when off): log lines carry the trace of the message being handled. */
+    private readonly tracing: TraceHost | null = null,
   ) {
     log.context = this;
     this.logsContext = !log.silent;
@@ -119,9 +123,17 @@ export class Observer implements HandlingContext {
     return this.inFlight?.get(cell as ObservedCell)?.msg;
   }
 
-  /** Seam for the tracing layer: the trace of the message being handled. Connected when tracing lands. */
-  traceOf(_cell: LoggedActor | null, _msg: unknown): TraceIds | undefined {
-    return undefined;
+  /**
+   * The trace of what `cell` handles: while its turn runs, the active context (its message's
+   * `process` span, or a span it opened); after an await in its async handler, that handler's
+   * message span. While another actor's turn runs (`cell` logs through a logger it handed out),
+   * only the latter. Undefined when tracing is off or the message is in no sampled trace.
+   */
+  traceOf(cell: LoggedActor | null, _msg: unknown): TraceIds | undefined {
+    const t = this.tracing;
+    if (t === null || cell === null) return undefined;
+    if (this.cell !== null && this.cell !== cell) return t.pendingContext(cell);
+    return t.contextFor(cell) ?? undefined;
   }
 
   // ---- lifecycle and supervision --------------------------------------------------------------

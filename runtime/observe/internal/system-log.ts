@@ -6,13 +6,8 @@ import { destination, pino, transport, type DestinationStream, type Logger } fro
 import type { Clock } from '../../clock.ts';
 import { realClock, wallClockMs } from '../../real-clock.ts';
 import { checkLogOptions, LOG_LEVEL_VALUES, type LogLevel, type LogOptions, type LogLine } from '../log-options.ts';
+import type { TraceIds } from '../trace-context.ts';
 import { correlationOf } from './message-context.ts';
-
-/** The trace of the message being handled, as the tracing layer reports it. */
-export interface TraceIds {
-  readonly traceId: string;
-  readonly spanId: string;
-}
 
 /** An actor as the logger sees it. */
 export interface LoggedActor {
@@ -26,10 +21,7 @@ export interface HandlingContext {
   readonly cell: LoggedActor | null;
   /** The message `cell` is handling (also across the awaits of an async handler), if known. */
   messageOf(cell: LoggedActor): unknown;
-  /**
-   * The trace of the message `cell` handles. Seam for the tracing layer: returns undefined until
-   * tracing is connected.
-   */
+  /** The trace of the message `cell` handles (its `process` span; tracing on, sampled), if any. */
   traceOf(cell: LoggedActor | null, msg: unknown): TraceIds | undefined;
 }
 

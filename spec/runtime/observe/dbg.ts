@@ -1,0 +1,16 @@
+import { createSpanCollector, defineActor, sampleAlways, renderTrace, type ActorRef } from '../../../runtime/index.ts';
+import { createSimCluster } from '../../../runtime/testing.ts';
+import { createMessageRegistry } from '../../../runtime/wire/message-registry.ts';
+type Msg = { type: 'work'; n: number } | { type: 'price'; replyTo: ActorRef<number> };
+const worker = defineActor<Msg, undefined>({ init: () => undefined, receive: (_s, m) => { if (m.type === 'price') m.replyTo.tell(42); } });
+const registry = () => createMessageRegistry().define('work', { version: 1 }).define('price', { version: 1 });
+const collector = createSpanCollector();
+const sim = await createSimCluster({ nodes: ['a', 'b'], registry, nodeOptions: { tracing: { collector, sampler: sampleAlways() } } });
+const onB = sim.node('b').system.spawn(worker, 'worker');
+const remote = sim.node('a').cluster.refFor<Msg>(String(onB));
+let price: number | undefined;
+sim.node('a').system.tracing!.inSpan('request', async () => { remote.tell({ type: 'work', n: 1 }); price = await remote.ask<number>((replyTo) => ({ type: 'price', replyTo })); });
+await sim.runUntil(() => price !== undefined, 5_000);
+await sim.runUntilIdle();
+for (const t of collector.traces()) console.log(renderTrace(collector.trace(t.traceId)));
+await sim.shutdown();
