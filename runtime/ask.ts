@@ -53,7 +53,9 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
       return DELIVERED_DEAD;
     }
     this.settle();
-    this.resolve(msg);
+    const sim = this.host.sim;
+    if (sim === null) this.resolve(msg);
+    else sim.resume(this, () => this.resolve(msg));
     return 0;
   }
 
@@ -62,7 +64,9 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
   fail(error: TroupeError): void {
     if (!this.alive) return;
     this.settle();
-    this.reject(error);
+    const sim = this.host.sim;
+    if (sim === null) this.reject(error);
+    else sim.resume(this, () => this.reject(error));
   }
 
   failReply(error: TroupeError): void {

@@ -55,7 +55,12 @@ export type TroupeErrorCode =
   | 'backend-unavailable'
   | 'storage-full'
   // services
-  | 'unknown-instance';
+  | 'unknown-instance'
+  // simulation
+  | 'simulation-escape'
+  | 'simulation-stuck'
+  | 'replay-diverged'
+  | 'invariant-violated';
 
 const BRAND = Symbol.for('troupe.error');
 

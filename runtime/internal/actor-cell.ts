@@ -232,10 +232,18 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
       this.flags |= BUSY;
       const epoch = this.epoch;
-      (r as PromiseLike<unknown>).then(
-        (s) => this.asyncDone(s, undefined, false, epoch),
-        (e) => this.asyncDone(undefined, e, true, epoch),
-      );
+      const sim = this.host.sim;
+      if (sim === null) {
+        (r as PromiseLike<unknown>).then(
+          (s) => this.asyncDone(s, undefined, false, epoch),
+          (e) => this.asyncDone(undefined, e, true, epoch),
+        );
+      } else { // a simulation decides when the handler's end is taken in (a crashed node's never is)
+        (r as PromiseLike<unknown>).then(
+          (s) => sim.resume(this, () => this.asyncDone(s, undefined, false, epoch)),
+          (e) => sim.resume(this, () => this.asyncDone(undefined, e, true, epoch)),
+        );
+      }
       return;
     }
     this.state = r;

@@ -291,7 +291,7 @@ test('node kill: a new system on the same file journal resumes the unfinished sa
   };
   try {
     const journal1 = await createFileJournal({ dir, clock: { now: () => 0 }, ids, fsync: 'never' });
-    const before = world({ journal: () => journal1, script: { charge: ['ok', 'hang'] } });
+    const before = world({ journal: () => journal1, script: { charge: ['ok', 'hang'] } }, createTestSystem({ escapes: 'allow' })); // real files on purpose
     const done = startSaga(before.kit, before.saga, { sagaId: 'o-10', input: INPUT });
     await settle(before.kit, () => done.status().phase === 'completed');
     const h = startSaga(before.kit, before.saga, { sagaId: 'o-11', input: { orderId: 'o-11', amount: 7 } });
@@ -303,7 +303,7 @@ test('node kill: a new system on the same file journal resumes the unfinished sa
     assert.is(killed, 'actor-dead');
 
     const journal2 = await createFileJournal({ dir, clock: { now: () => 0 }, ids, fsync: 'never' });
-    const after = world({ journal: () => journal2 });
+    const after = world({ journal: () => journal2 }, createTestSystem({ escapes: 'allow' }));
     const resumed = await resumeSagas(after.kit, after.saga);
     assert.equal(resumed.map((r) => r.sagaId), ['o-11'], 'only the unfinished saga is resumed');
     await settle(after.kit, () => resumed[0].status().phase === 'completed');
