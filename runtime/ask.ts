@@ -83,12 +83,16 @@ export class AskProcess implements Process, PendingAsk, FailableReply {
     return this.target.address.node;
   }
 
-  /** Fails the ask because its node went down (`actor-dead`) or cannot be reached (`node-unreachable`: the request may still run there). */
+  /**
+   * Fails the ask because its node went down (`actor-dead`) or cannot be reached
+   * (`node-unreachable`). Either way the request was sent and may have run there before: the
+   * error's data says so with `mayHaveRun: true`.
+   */
   failNodeDown(code: 'actor-dead' | 'node-unreachable' = 'actor-dead'): void {
     const { path, node } = this.target.address;
     this.fail(code === 'actor-dead'
-      ? new TroupeError('actor-dead', `${path} on node ${node} did not reply before its node went down.`, { target: path, node })
-      : new TroupeError('node-unreachable', `${path} on node ${node} did not reply and its node is unreachable; the request may still have run there. Retry only if it is idempotent.`, { target: path, node }));
+      ? new TroupeError('actor-dead', `${path} on node ${node} did not reply before its node went down; the request may have run there before. Retry only if it is idempotent.`, { target: path, node, mayHaveRun: true })
+      : new TroupeError('node-unreachable', `${path} on node ${node} did not reply and its node is unreachable; the request may still have run there. Retry only if it is idempotent.`, { target: path, node, mayHaveRun: true }));
   }
 
   timeout(ms: number): void {

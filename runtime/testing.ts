@@ -11,3 +11,4 @@ export { formatTrace, type TraceEntry, type TraceKind } from './testing/trace.ts
 export { createVirtualScheduler, type VirtualScheduler } from './virtual-clock.ts';
 export { createSimCluster, type SimCluster, type SimClusterOptions, type SimNodeStart } from './testing/sim-cluster.ts';
 export { createSimNetwork, type SimNetwork, type LinkConditions } from './cluster/sim-network.ts';
+export { runSeeds, type Invariant, type RunSeedsOptions, type SeedFailure, type SeedReport, type SeedRun } from './testing/seed-runner.ts';

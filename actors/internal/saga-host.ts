@@ -14,6 +14,7 @@ import { closeSaga, registerSaga } from './saga-index.ts';
 import { sagaMachine, type AttemptKind, type SagaCommand, type SagaMachineActor, type SagaMachineContext } from './saga-machine.ts';
 import { foldRecords, fromStored, outcomeOf, toNewEvent, type SagaProgress, type SagaRecord } from './saga-records.ts';
 import type { SagaReport } from './saga-report.ts';
+import type { StepPlan } from './saga-plan.ts';
 
 type DelayedCall = Parameters<Parameters<typeof schedulerClock>[1]>[0];
 
@@ -46,6 +47,24 @@ export interface SagaHostOptions<I, R extends Record<string, unknown>> {
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** The machine with the backoff of its plan's steps, made once per saga definition (making one costs more than running it). */
+const logics = new WeakMap<readonly StepPlan[], typeof sagaMachine>();
+function logicOf(plan: readonly StepPlan[]): typeof sagaMachine {
+  let logic = logics.get(plan);
+  if (logic === undefined) {
+    logic = sagaMachine.provide({
+      delays: {
+        retryDelay: ({ context }) => {
+          const b = context.mode === 'forward' ? plan[context.index].backoff : plan[context.index].compensationBackoff;
+          return b === undefined ? 0 : backoffDelay(b, context.attempt - 1, context.draw());
+        },
+      },
+    });
+    logics.set(plan, logic);
+  }
+  return logic;
+}
+
 /** Defines the actor of one saga (see `startSaga` for the behaviour). */
 export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHostOptions<I, R>): ActorDefinition<SagaMsg, HostState> {
   const { def, sagaId, journal, report } = o;
@@ -73,17 +92,10 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     s.input = input;
     if (progress.ended !== undefined) return end(s, ctx, progress, false);
     if (stored.length > 0) await append(s, [{ type: 'saga-resumed' }]);
-    const logic = sagaMachine.provide({
-      delays: {
-        retryDelay: ({ context }) => {
-          const b = context.mode === 'forward' ? plan[context.index].backoff : plan[context.index].compensationBackoff;
-          return b === undefined ? 0 : backoffDelay(b, context.attempt - 1, ctx.random.next());
-        },
-      },
-    });
     const self = ctx.self as ActorRef<SagaMsg>;
-    const machine = createActor(logic, {
-      input: { plan, progress },
+    const random = ctx.random;
+    const machine = createActor(logicOf(plan), {
+      input: { plan, progress, draw: () => random.next() },
       clock: schedulerClock(ctx.system.scheduler, (call) => tellQuietly(self, { type: '$xstate.timer', call })),
     });
     machine.on('*', (command) => { s.pending.push(command); });
@@ -187,5 +199,6 @@ function tellQuietly(ref: ActorRef<SagaMsg>, msg: SagaMsg): void {
 
 /** An ask that failed on the way (timed out, node unreachable, link closed): the request may have been handled. */
 function isLost(e: unknown): boolean {
-  return isTroupeError(e, 'ask-timeout') || isTroupeError(e, 'node-unreachable') || isTroupeError(e, 'transport-closed');
+  return isTroupeError(e, 'ask-timeout') || isTroupeError(e, 'node-unreachable') || isTroupeError(e, 'transport-closed') ||
+    (isTroupeError(e) && e.data.mayHaveRun === true); // e.g. actor-dead: its node went down after the request was sent
 }

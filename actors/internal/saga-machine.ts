@@ -9,11 +9,14 @@ import type { StepPlan } from './saga-plan.ts';
 export interface SagaMachineInput {
   readonly plan: readonly StepPlan[];
   readonly progress: SagaProgress;
+  /** A draw in [0, 1) from the hosting actor's seeded random (the backoff's jitter). */
+  readonly draw: () => number;
 }
 
 /** The machine's context: the progress, plus the plan it is read against. */
 export interface SagaMachineContext extends SagaProgress {
   readonly plan: readonly StepPlan[];
+  readonly draw: () => number;
 }
 
 /** Which function of a step an attempt runs. */
@@ -111,7 +114,7 @@ export const sagaMachine = setup({
   },
 }).createMachine({
   id: 'saga',
-  context: ({ input }) => ({ plan: input.plan, ...input.progress }),
+  context: ({ input }) => ({ plan: input.plan, draw: input.draw, ...input.progress }),
   initial: 'route',
   states: {
     route: {

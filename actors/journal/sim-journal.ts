@@ -57,6 +57,8 @@ export function createSimJournal(options: SimJournalOptions): SimJournal {
   let reservedPosition = 0;
   let lastDoneAt = 0;
   let inFlight = 0;
+  /** Writes in call order; one is taken in (synced, visible, resolved) only after those before it, as group commit does. */
+  const writes: { readonly a: DiskAppend | null; done: boolean; readonly resolve: () => void }[] = [];
   let closed = false;
   let syncArmed = false;
   let idle: (() => void)[] = [];
@@ -90,6 +92,22 @@ export function createSimJournal(options: SimJournalOptions): SimJournal {
     lastDoneAt = at;
     return at - now;
   };
+  /** Waits out a write's latency, then for every write before it: completions keep call order even at one instant. */
+  const written = (a: DiskAppend | null): Promise<void> => new Promise((resolve) => {
+    const w = { a, done: false, resolve };
+    writes.push(w);
+    scheduler.startTimer(writeDelay(), () => {
+      w.done = true;
+      while (writes.length > 0 && writes[0].done) {
+        const head = writes.shift()!;
+        if (head.a !== null && disk.epoch === epoch) {
+          if (o.fsync === 'always') disk.syncThrough(head.a); else armSync();
+          show(head.a);
+        }
+        head.resolve();
+      }
+    });
+  });
   const armSync = (): void => {
     if (syncArmed || o.fsync !== 'never') return;
     syncArmed = true;
@@ -121,17 +139,15 @@ export function createSimJournal(options: SimJournalOptions): SimJournal {
       inFlight++;
       try {
         if (disk.refuses(bytes, random)) {
-          await after(writeDelay());
+          await written(null);
           throw disk.storageFull();
         }
         const a: DiskAppend = { stream, events: prepared, firstVersion: current + 1, firstPosition: reservedPosition + 1, bytes };
         reservedVersion.set(stream, current + prepared.length);
         reservedPosition += prepared.length;
         disk.write(a);
-        await after(writeDelay());
+        await written(a);
         guard();
-        if (o.fsync === 'always') disk.syncThrough(a); else armSync();
-        show(a);
         const versions: number[] = [], positions: number[] = [];
         for (let i = 0; i < prepared.length; i++) { versions.push(a.firstVersion + i); positions.push(a.firstPosition + i); }
         return { streamVersion: a.firstVersion + prepared.length - 1, versions, positions };
@@ -172,7 +188,7 @@ export function createSimJournal(options: SimJournalOptions): SimJournal {
       inFlight++;
       try {
         const s = { stream, version, encoding, text, savedAtMs: deps.clock.now() };
-        await after(writeDelay());
+        await written(null);
         guard();
         disk.writeSnapshot(s, o.fsync === 'always');
         armSync();

@@ -120,6 +120,8 @@ export interface SimCluster extends VirtualDriver {
    * if they have not stopped within 24 h of virtual time, or with the error that halted the simulation.
    */
   shutdown(): Promise<void>;
+  /** Throws the simulation away at once: nothing of it runs any more (no graceful stop); later driver calls reject. */
+  discard(): void;
 }
 
 const DAY_MS = 24 * 3_600_000;
@@ -315,6 +317,10 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
       }
       world.dispose();
       world.checkReplayComplete();
+    },
+    discard: () => {
+      world.halt(new TroupeError('invalid-argument', 'This simulated cluster was discarded: create a new one.'));
+      world.dispose();
     },
   };
 }
