@@ -72,7 +72,8 @@ export function createSimJournal(options: SimJournalOptions): SimJournal {
     });
     streams.set(a.stream, rows);
   };
-  for (const a of disk.durable) {
+  // what the disk holds: synced, and written but not synced (a crash decides about those, not a reopen)
+  for (const a of [...disk.durable, ...disk.unsynced]) {
     show(a);
     reservedVersion.set(a.stream, a.firstVersion + a.events.length - 1);
     reservedPosition = a.firstPosition + a.events.length - 1;
@@ -80,6 +81,9 @@ export function createSimJournal(options: SimJournalOptions): SimJournal {
 
   const guard = (): void => {
     if (closed) throw journalClosed();
+    alive();
+  };
+  const alive = (): void => {
     if (disk.epoch !== epoch) throw new TroupeError('journal-closed', `The node of simulated disk ${disk.name} crashed: this journal died with it. Open a new journal on the disk (sim.journal(node) after the restart).`, { disk: disk.name });
   };
   const after = (ms: number): Promise<void> => new Promise((resolve) => {
@@ -117,8 +121,9 @@ export function createSimJournal(options: SimJournalOptions): SimJournal {
     if (--inFlight === 0) for (const f of idle.splice(0)) f();
   };
   const read = async <T>(f: () => T): Promise<T> => {
-    await after(o.readLatencyMs);
     guard();
+    await after(o.readLatencyMs);
+    alive();
     return f();
   };
   const toStored = (r: Row): StoredEvent => ({
@@ -147,7 +152,7 @@ export function createSimJournal(options: SimJournalOptions): SimJournal {
         reservedPosition += prepared.length;
         disk.write(a);
         await written(a);
-        guard();
+        alive();
         const versions: number[] = [], positions: number[] = [];
         for (let i = 0; i < prepared.length; i++) { versions.push(a.firstVersion + i); positions.push(a.firstPosition + i); }
         return { streamVersion: a.firstVersion + prepared.length - 1, versions, positions };
@@ -189,7 +194,7 @@ export function createSimJournal(options: SimJournalOptions): SimJournal {
       try {
         const s = { stream, version, encoding, text, savedAtMs: deps.clock.now() };
         await written(null);
-        guard();
+        alive();
         disk.writeSnapshot(s, o.fsync === 'always');
         armSync();
       } finally {
@@ -210,6 +215,7 @@ export function createSimJournal(options: SimJournalOptions): SimJournal {
       closed = true;
       if (inFlight > 0 && disk.epoch === epoch) await new Promise<void>((r) => { idle.push(r); });
       idle = [];
+      if (disk.epoch === epoch) disk.syncAll(); // closing flushes, as the file journal does
     },
   };
 }

@@ -217,13 +217,13 @@ export async function runSeeds<R>(o: RunSeedsOptions<R>): Promise<SeedReport> {
     const seeds = envSeed !== undefined ? [parseSeed(envSeed)] : seedList(o.seeds, o.budgetMs);
     log(`${o.name}: ${envSeed !== undefined ? `seed ${seeds[0]} (TROUPE_SEED)` : Array.isArray(o.seeds) ? `seeds ${seeds.join(', ')}` : `seeds from ${seeds[0]}${o.budgetMs !== undefined ? ` for ${o.budgetMs} ms` : ` to ${seeds[seeds.length - 1]}`}`}; one of them again: TROUPE_SEED=<seed> ${command}`);
     for (const seed of seeds) {
-      if (o.budgetMs !== undefined && realClock.now() - startedAt > o.budgetMs) break;
       const r = await runOnce(seed, undefined, undefined, false);
       ran.push(seed);
       if (r.failed) {
         await handle(seed, r, undefined);
         if (o.stopAtFirstFailure ?? true) break;
       }
+      if (o.budgetMs !== undefined && realClock.now() - startedAt >= o.budgetMs) break; // at least one seed runs
     }
   }
   const used = process.cpuUsage(cpu0);

@@ -114,7 +114,7 @@ const ok = <S>(r: CommandResult<S>): void => { if (!r.ok) throw new Error(r.erro
 export interface ShopOptions {
   /** Orders placed, one every 20 ms of virtual time (default 50). */
   readonly orders?: number;
-  /** The planted bug: the reserve step is not compensated when its outcome is unknown (its reply lost). */
+  /** The planted bug: the reserve step is tried once and not compensated when its outcome is unknown (its reply lost). */
   readonly plantSkipCompensation?: boolean;
 }
 
@@ -149,7 +149,7 @@ export function shopScenario(options: ShopOptions = {}) {
       name: 'reserve', timeoutMs: 600, retry: { attempts: 2 }, compensationRetry,
       action: async (x) => ok(await inv.ask<CommandResult<Stock>>((replyTo) => ({ type: 'reserve', orderId: x.input.orderId, qty: x.input.qty, replyTo }), 500)),
       compensate: async (x) => ok(await inv.ask<CommandResult<Stock>>((replyTo) => ({ type: 'release', orderId: x.input.orderId, replyTo }), 500)),
-      ...(options.plantSkipCompensation ? { compensateFailed: 'never' as const } : {}),
+      ...(options.plantSkipCompensation ? { compensateFailed: 'never' as const, retry: { attempts: 1 } } : {}),
     };
     const saga = (journal: Journal): SagaDefinition<OrderInput> => defineSaga<OrderInput>({
       name: 'order', journal,
