@@ -1,4 +1,4 @@
-// Durable sagas (orchestration with compensation): ordered steps run by an xstate v5 machine
+// Durable sagas (orchestration with compensation): ordered steps run by a small state machine
 // hosted in an actor, journaled step by step so a crashed or killed saga resumes where it stopped.
 
 import type { Observable } from 'rxjs';

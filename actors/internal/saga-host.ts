@@ -1,22 +1,17 @@
 // The actor that hosts one saga's machine: loads (or begins) its journal stream, journals every
 // record the machine decides before running what comes next, and runs the steps' attempts.
 
-import { createActor } from 'xstate';
 import { defineActor, type ActorDefinition } from '../../runtime/behavior.ts';
 import type { ActorContext } from '../../runtime/context.ts';
 import type { ActorRef } from '../../runtime/actor-ref.ts';
 import { assertNever, isTroupeError, TroupeError } from '../../runtime/errors.ts';
 import { backoffDelay } from '../../supervisors/backoff.ts';
 import type { Journal } from '../journal/journal.ts';
-import { schedulerClock } from '../machine-actor.ts';
 import { sagaStreamName, type SagaDefinition, type SagaQuery, type SagaStatus, type SagaStepContext } from '../saga.ts';
 import { closeSaga, registerSaga } from './saga-index.ts';
-import { sagaMachine, type AttemptKind, type SagaCommand, type SagaMachineActor, type SagaMachineContext } from './saga-machine.ts';
+import { SagaMachine, type AttemptKind, type SagaCommand, type SagaMachineContext } from './saga-machine.ts';
 import { foldRecords, fromStored, outcomeOf, toNewEvent, type SagaProgress, type SagaRecord } from './saga-records.ts';
 import type { SagaReport } from './saga-report.ts';
-import type { StepPlan } from './saga-plan.ts';
-
-type DelayedCall = Parameters<Parameters<typeof schedulerClock>[1]>[0];
 
 /** Everything a saga actor handles: status queries, and its own load, attempt and timer messages. */
 export type SagaMsg =
@@ -24,12 +19,14 @@ export type SagaMsg =
   | { readonly type: 'saga-load' }
   | { readonly type: 'saga-attempt-settled'; readonly run: string; readonly kind: AttemptKind; readonly index: number; readonly attempt: number; readonly ok: true; readonly result: unknown }
   | { readonly type: 'saga-attempt-settled'; readonly run: string; readonly kind: AttemptKind; readonly index: number; readonly attempt: number; readonly ok: false; readonly message: string; readonly lost: boolean }
-  | { readonly type: '$xstate.timer'; readonly call: DelayedCall };
+  | { readonly type: 'saga-timer'; readonly run: string; readonly token: number };
 
 /** One incarnation's state: `run` tells its attempts' replies from a previous incarnation's. */
 interface HostState {
   readonly run: string;
-  machine: SagaMachineActor | undefined;
+  machine: SagaMachine | undefined;
+  /** Token of the machine's timer this actor has running (null: none). */
+  armed: number | null;
   version: number;
   input: unknown;
   ended: boolean;
@@ -46,24 +43,6 @@ export interface SagaHostOptions<I, R extends Record<string, unknown>> {
 }
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
-/** The machine with the backoff of its plan's steps, made once per saga definition (making one costs more than running it). */
-const logics = new WeakMap<readonly StepPlan[], typeof sagaMachine>();
-function logicOf(plan: readonly StepPlan[]): typeof sagaMachine {
-  let logic = logics.get(plan);
-  if (logic === undefined) {
-    logic = sagaMachine.provide({
-      delays: {
-        retryDelay: ({ context }) => {
-          const b = context.mode === 'forward' ? plan[context.index].backoff : plan[context.index].compensationBackoff;
-          return b === undefined ? 0 : backoffDelay(b, context.attempt - 1, context.draw());
-        },
-      },
-    });
-    logics.set(plan, logic);
-  }
-  return logic;
-}
 
 /** Defines the actor of one saga (see `startSaga` for the behaviour). */
 export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHostOptions<I, R>): ActorDefinition<SagaMsg, HostState> {
@@ -92,17 +71,28 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     s.input = input;
     if (progress.ended !== undefined) return end(s, ctx, progress, false);
     if (stored.length > 0) await append(s, [{ type: 'saga-resumed' }]);
-    const self = ctx.self as ActorRef<SagaMsg>;
     const random = ctx.random;
-    const machine = createActor(logicOf(plan), {
-      input: { plan, progress, draw: () => random.next() },
-      clock: schedulerClock(ctx.system.scheduler, (call) => tellQuietly(self, { type: '$xstate.timer', call })),
-    });
-    machine.on('*', (command) => { s.pending.push(command); });
-    machine.subscribe({ error: () => {} });
+    const retryDelay = (c: SagaMachineContext): number => {
+      const b = c.mode === 'forward' ? plan[c.index].backoff : plan[c.index].compensationBackoff;
+      return b === undefined ? 0 : backoffDelay(b, c.attempt - 1, random.next());
+    };
+    const machine = new SagaMachine({ plan, progress, retryDelay }, (command) => { s.pending.push(command); });
     s.machine = machine;
     machine.start();
+    syncTimer(s, ctx);
     await drain(s, ctx);
+  };
+
+  /** Keeps the machine's timer (an attempt's timeout, a retry's delay) running as one of this actor's timers. */
+  const syncTimer = (s: HostState, ctx: Ctx): void => {
+    const t = s.machine?.timer ?? null;
+    if (t === null) {
+      if (s.armed !== null) { ctx.timers.cancel('saga-timer'); s.armed = null; }
+      return;
+    }
+    if (s.armed === t.token) return;
+    s.armed = t.token;
+    ctx.timers.startSingle('saga-timer', { type: 'saga-timer', run: s.run, token: t.token }, t.ms);
   };
 
   // Records are journaled (consecutive ones in one append) before any later command runs.
@@ -113,18 +103,15 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
       for (let c = s.pending[0]; c?.type === 'record'; c = s.pending[0]) batch.push((s.pending.shift() as typeof c).record);
       if (batch.length > 0) await append(s, batch);
       const next = s.pending.shift();
-      if (next?.type === 'run') launch(s, ctx, next, machine.getSnapshot().context);
+      if (next?.type === 'run') launch(s, ctx, next, machine.context);
     }
-    const snap = machine.getSnapshot();
-    if (snap.status === 'error') throw snap.error;
-    if (snap.status === 'done') return end(s, ctx, snap.context, true);
-    const value = snap.value as Record<string, string>;
-    const compensating = 'compensating' in value;
+    const c = machine.context;
+    if (machine.done) return end(s, ctx, c, true);
     report.publish({
-      ...statusOf(snap.context),
-      phase: compensating ? 'compensating' : value.forward === 'backoff' ? 'retrying' : 'running',
-      step: plan[snap.context.index].name,
-      attempt: snap.context.attempt,
+      ...statusOf(c),
+      phase: c.mode === 'compensating' ? 'compensating' : machine.state === 'backoff' ? 'retrying' : 'running',
+      step: plan[c.index].name,
+      attempt: c.attempt,
     });
   };
 
@@ -160,7 +147,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     name: `saga-${def.name}`,
     init: (ctx) => {
       ctx.self.tell({ type: 'saga-load' });
-      return { run: ctx.system.ids(), machine: undefined, version: 0, input: undefined, ended: false, pending: [] };
+      return { run: ctx.system.ids(), machine: undefined, armed: null, version: 0, input: undefined, ended: false, pending: [] };
     },
     receive: async (s, msg, ctx) => {
       switch (msg.type) {
@@ -171,12 +158,14 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
           s.machine.send(msg.ok
             ? { type: 'ATTEMPT_OK', kind: msg.kind, index: msg.index, attempt: msg.attempt, result: msg.result }
             : { type: 'ATTEMPT_FAILED', kind: msg.kind, index: msg.index, attempt: msg.attempt, message: msg.message, lost: msg.lost });
+          syncTimer(s, ctx);
           await drain(s, ctx);
           return s;
-        case '$xstate.timer':
-          if (msg.call.cancelled || s.machine === undefined || s.ended) return s;
-          msg.call.cancelled = true;
-          msg.call.fn();
+        case 'saga-timer':
+          if (msg.run !== s.run || s.machine === undefined || s.ended || msg.token !== s.armed) return s;
+          s.armed = null;
+          s.machine.fire(msg.token);
+          syncTimer(s, ctx);
           await drain(s, ctx);
           return s;
         default: return assertNever(msg);
@@ -184,8 +173,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     },
     signal: (s, sig, ctx) => {
       if (sig.type !== 'pre-restart' && sig.type !== 'stopped') return s;
-      s.machine?.stop();
-      s.machine = undefined;
+      s.machine = undefined; // its timer dies with this incarnation's timers
       if (sig.type === 'stopped' && !s.ended) report.stopped(ctx.path);
       return s;
     },

@@ -54,6 +54,8 @@ export const INITIAL_PROGRESS: SagaProgress = Object.freeze({
 
 /** The journal event for a record. */
 export function toNewEvent(r: SagaRecord): NewEvent {
+  // a step without a result stores none (an undefined field would need the slower non-JSON encoding)
+  if (r.type === 'step-completed' && r.result === undefined) return { type: r.type, data: { type: r.type, step: r.step, index: r.index } };
   return { type: r.type, data: r };
 }
 

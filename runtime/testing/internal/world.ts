@@ -155,7 +155,8 @@ export class World implements EscapeListener {
   private replay: SimTrace | null;
   private readonly replayLength: number;
   private readonly watch: boolean;
-  private lastStep: { slot: Slot; r: Runnable } | null = null;
+  private lastSlot: Slot | null = null;
+  private lastRun: Runnable | null = null;
   // recording
   private readonly record: boolean;
   private readonly labelIds = new Map<string, number>();
@@ -215,37 +216,39 @@ export class World implements EscapeListener {
   }
 
   /**
-   * Runs ready steps. Exploring, one step per microtask: the code a step resumes runs before the
-   * next step, so where a continuation lands among the other steps is explored too. Otherwise in
-   * one synchronous batch until none is ready, as the production dispatcher drains its actors.
+   * Runs ready steps. Exploring, a step of deferred work (a settled ask, an ended handler, a timer)
+   * is followed by a microtask hop: the code it resumes runs before the next step, so where a
+   * continuation lands among the other steps is explored too. Otherwise in one synchronous batch
+   * until none is ready, as the production dispatcher drains its actors.
    */
   private readonly pump = (): void => {
-    this.armed = false;
-    if (this.halted !== null) return;
-    if (this.head === this.runs.length) { this.armBarrier(); return; }
+    // `armed` stays true while it runs: what its steps enqueue waits for it, not for another pump
+    if (this.halted !== null) { this.armed = false; return; }
+    if (this.head === this.runs.length) { this.armed = false; this.armBarrier(); return; }
     if (this.watch) enterSimulation(this);
     do {
-      if (++this.burst > BURST) { this.burst = 0; this.armBarrier(); return; }
-      this.runOne();
-    } while (!this.explore && this.head < this.runs.length && this.halted === null);
-    if (!this.armed) { this.armed = true; queueMicrotask(this.pump); }
+      if (++this.burst > BURST) { this.burst = 0; this.armed = false; this.armBarrier(); return; }
+      if (this.runOne() && this.explore) break;
+    } while (this.head < this.runs.length && this.halted === null);
+    queueMicrotask(this.pump);
   };
 
   private readonly afterBarrier = (): void => {
-    this.armed = false;
     this.burst = 0;
-    if (this.halted !== null) return;
-    if (this.head < this.runs.length) this.pump();
-    else this.idle();
+    if (this.halted !== null) { this.armed = false; return; }
+    if (this.head < this.runs.length) { this.pump(); return; }
+    this.armed = false;
+    this.idle();
   };
 
-  private runOne(): void {
+  /** Runs the chosen ready step; true when it was deferred work (it may have resumed awaiting code). */
+  private runOne(): boolean {
     const head = this.head;
     const n = this.runs.length - head;
     let off = 0;
     if (this.replay !== null) {
       off = this.replayChoice(n);
-      if (off < 0) return;
+      if (off < 0) return false;
     } else if (n > 1 && this.explore) off = this.choice.int(n);
     const runs = this.runs, slots = this.slotsOf;
     const r = runs[head + off], slot = slots[head + off];
@@ -257,17 +260,20 @@ export class World implements EscapeListener {
     else if (this.head > 4096 && this.head * 2 > runs.length) { this.runs = runs.slice(this.head); this.slotsOf = slots.slice(this.head); this.head = 0; }
     if (this.record) this.remember(slot.labelOf(r), off);
     this.steps++;
-    this.lastStep = { slot, r };
-    if (slot.tracer !== null && !(r instanceof Task)) slot.tracer.turn(r.path);
+    this.lastSlot = slot;
+    this.lastRun = r;
+    const task = r instanceof Task;
+    if (slot.tracer !== null && !task) slot.tracer.turn(r.path);
     try {
       r.runTurn();
     } catch (e) {
       this.halt(e);
-      return;
+      return false;
     }
     if (this.onStep !== null && this.steps % this.checkEvery === 0) {
       try { this.onStep(); } catch (e) { this.halt(e); }
     }
+    return task;
   }
 
   private remember(label: string, off: number): void {
@@ -489,14 +495,14 @@ export class World implements EscapeListener {
   }
 
   escaped(type: string, stack: string): void {
-    const last = this.lastStep;
-    const where = last === null ? 'before its first step' : `in step ${this.steps - 1} (${last.slot.labelOf(last.r)}) or the code it resumed`;
+    const label = this.lastSlot === null ? undefined : this.lastSlot.labelOf(this.lastRun!);
+    const where = label === undefined ? 'before its first step' : `in step ${this.steps - 1} (${label}) or the code it resumed`;
     const frames = stack.split('\n').slice(1).map((l) => l.trim()).filter((l) => !l.includes('node:') && !l.includes('escape-watch.ts')).slice(0, 4);
     this.halt(new TroupeError('simulation-escape',
       `Simulated code started ${describeResource(type)} ${where} at ${this.now} ms of virtual time. Its result would arrive in real ` +
       `time, so runs of one seed would differ: use the simulation's clock, timers and storage instead (ctx.timers, ` +
       `sim.journal(node), the system's scheduler), or pass escapes: 'allow' to accept it.${frames.length > 0 ? ` Started at: ${frames.join(' ← ')}` : ''}`,
-      { type, step: this.steps - 1, label: last === null ? undefined : last.slot.labelOf(last.r), atMs: this.now, stack }));
+      { type, step: this.steps - 1, label, atMs: this.now, stack }));
   }
 
   private activate(): void {
