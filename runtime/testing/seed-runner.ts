@@ -108,7 +108,7 @@ interface Failed { readonly failed: true; readonly what: string; readonly messag
  * @example
  * const report = await runSeeds({
  *   name: 'shop', seeds: 200, scenario: shop, invariants: { 'stock is conserved': (r) => r.onHand + r.reserved === 1_000 },
- *   faults: (random) => planFaults(random, { nodes: ['a', 'b', 'c'], partitions: 1, crashes: 1 }),
+ *   faults: (random) => planFaults(random, { nodes: ['a', 'b', 'c'], partitions: 1, kills: 1 }),
  * });
  * assert.ok(report.ok, report.summary);
  */

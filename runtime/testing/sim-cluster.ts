@@ -246,16 +246,19 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
     };
     faultLog.push(describeFault(f));
     switch (f.kind) {
-      case 'partition': net().partition(f.sides[0], f.sides[1]); later(f.forMs, () => net().heal()); return;
+      case 'partition':
+        for (let i = 0; i < f.groups.length; i++) for (let j = i + 1; j < f.groups.length; j++) net().partition(f.groups[i], f.groups[j]);
+        later(f.forMs, () => net().heal());
+        return;
       case 'isolate': net().isolate(f.node); later(f.forMs, () => net().heal()); return;
       case 'heal': net().heal(); return;
       case 'link': {
         const before = net().linkConditions(f.from, f.to);
-        net().setLink(f.from, f.to, f.conditions);
+        net().setLink(f.from, f.to, f.faults);
         later(f.forMs, () => net().setLink(f.from, f.to, before));
         return;
       }
-      case 'crash':
+      case 'kill':
         if (!running(f.node)) return;
         crash(f.node);
         later(f.restartAfterMs, () => { if (!nodes.has(f.node)) void launch(f.node); });

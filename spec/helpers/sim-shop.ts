@@ -126,9 +126,9 @@ export interface ShopResult {
   readonly views: ShopViews;
 }
 
-/** The shop's fault schedule for a seed: one partition and one crash (of b or c, restarted) within the first second. */
+/** The shop's fault schedule for a seed: one partition, one lossy link and one kill (of b or c, restarted) within the first second. */
 export function shopFaults(random: Random): SimFault[] {
-  return planFaults(random, { nodes: ['a', 'b', 'c'], partitions: 1, crashes: 1, lossyLinks: 1, spare: ['a'], withinMs: 1_000, maxOutageMs: 800 });
+  return planFaults(random, { nodes: ['a', 'b', 'c'], partitions: 1, kills: 1, lossyLinks: 1, spare: ['a'], withinMs: 1_000, maxOutageMs: 800 });
 }
 
 /** The shop scenario: places orders through sagas under the run's faults, then waits for every saga and notification. */

@@ -12,7 +12,7 @@ import { planFaults, runSeeds, type SeedReport, type SeedRun } from '../../../ru
 import { shopInvariants, shopScenario } from '../../helpers/sim-shop.ts';
 
 const traceDir = mkdtempSync(join(tmpdir(), 'troupe-seeds-'));
-const lossy = (random: SeedRun['random']) => planFaults(random, { nodes: ['a', 'b', 'c'], lossyLinks: 3, maxLoss: 0.5, partitions: 1, crashes: 1, spare: ['a'], withinMs: 400, maxOutageMs: 600 });
+const lossy = (random: SeedRun['random']) => planFaults(random, { nodes: ['a', 'b', 'c'], lossyLinks: 3, maxLoss: 0.5, partitions: 1, kills: 1, spare: ['a'], withinMs: 400, maxOutageMs: 600 });
 
 /** Runs with TROUPE_SEED / TROUPE_TRACE set as a user would on the printed command line. */
 async function withEnv<T>(name: 'TROUPE_SEED' | 'TROUPE_TRACE', value: string, f: () => Promise<T>): Promise<T> {

@@ -9,23 +9,25 @@ import { checkFaults, createSimCluster, describeFault, parseSimTrace, planFaults
 const test = suite('simulation faults', undefined, { limitMs: 60_000 });
 
 test('planFaults draws the same schedule from the same random, sorted by time, sparing the spare nodes', () => {
-  const plan = { nodes: ['a', 'b', 'c'], partitions: 2, crashes: 2, pauses: 1, diskFull: 1, lossyLinks: 1, spare: ['a'], withinMs: 500 };
+  const plan = { nodes: ['a', 'b', 'c'], partitions: 2, kills: 2, pauses: 1, diskFull: 1, lossyLinks: 1, spare: ['a'], withinMs: 500 };
   const one = planFaults(createSeededRandom(4), plan);
   assert.equal(planFaults(createSeededRandom(4), plan), one);
   assert.not.equal(planFaults(createSeededRandom(5), plan), one);
   assert.is(one.length, 7);
   assert.ok(one.every((f, i) => f.atMs < 500 && (i === 0 || f.atMs >= one[i - 1].atMs)));
   assert.ok(one.every((f) => !('node' in f) || f.node !== 'a'), 'a is never crashed, paused or filled');
-  for (const f of one) if (f.kind === 'partition') assert.equal([...f.sides[0], ...f.sides[1]].sort(), ['a', 'b', 'c']);
+  for (const f of one) if (f.kind === 'partition') assert.equal(f.groups.flat().sort(), ['a', 'b', 'c']);
   checkFaults(one);
-  assert.match(describeFault({ atMs: 400, kind: 'crash', node: 'b', restartAfterMs: 300 }), /^crash b @400ms \(restart after 300ms\)$/);
+  assert.match(describeFault({ atMs: 400, kind: 'kill', node: 'b', restartAfterMs: 300 }), /^kill b @400ms \(restart after 300ms\)$/);
+  assert.is(describeFault({ atMs: 5, kind: 'partition', groups: [['a'], ['b'], ['c']] }), 'partition [a]|[b]|[c] @5ms');
 });
 
 test('a malformed schedule is refused naming the fault; so is a malformed trace', () => {
   const bad: [unknown, RegExp][] = [
     [[{ atMs: 1, kind: 'explode' }], /Fault 0 .*unknown kind/],
     [[{ atMs: -1, kind: 'heal' }], /Fault 0 .*atMs/],
-    [[{ atMs: 1, kind: 'heal' }, { atMs: 2, kind: 'crash' }], /Fault 1 .*needs node/],
+    [[{ atMs: 1, kind: 'heal' }, { atMs: 2, kind: 'kill' }], /Fault 1 .*needs node/],
+    [[{ atMs: 1, kind: 'partition', groups: [['a']] }], /Fault 0 .*two or more/],
     [[{ atMs: 1, kind: 'pause', node: 'b' }], /Fault 0 .*needs node and forMs/],
   ];
   for (const [faults, message] of bad) assert.throws(() => checkFaults(faults as SimFault[]), (e: unknown) => isTroupeError(e, 'invalid-argument') && message.test((e as Error).message));
@@ -34,15 +36,15 @@ test('a malformed schedule is refused naming the fault; so is a malformed trace'
   }
 });
 
-test('a schedule is applied at its times: partition then heal, lossy link then restored, pause then resume, full disk then free, crash then restart', async () => {
+test('a schedule is applied at its times: partition then heal, lossy link then restored, pause then resume, full disk then free, kill then restart', async () => {
   type Ping = { type: 'ping'; replyTo: ActorRef<string> };
   const registry = () => createMessageRegistry().define('ping', { version: 1 });
   const faults: SimFault[] = [
-    { atMs: 100, kind: 'partition', sides: [['a'], ['b', 'c']], forMs: 200 },
-    { atMs: 7_400, kind: 'link', from: 'a', to: 'c', conditions: { loss: 1 }, forMs: 100 },
+    { atMs: 100, kind: 'partition', groups: [['a'], ['b', 'c']], forMs: 200 },
+    { atMs: 7_400, kind: 'link', from: 'a', to: 'c', faults: { loss: 1 }, forMs: 100 },
     { atMs: 7_600, kind: 'pause', node: 'c', forMs: 100 },
     { atMs: 7_800, kind: 'disk-full', node: 'b', forMs: 100 },
-    { atMs: 8_000, kind: 'crash', node: 'c', restartAfterMs: 100 },
+    { atMs: 8_000, kind: 'kill', node: 'c', restartAfterMs: 100 },
   ];
   let starts = 0;
   const sim = await createSimCluster({
@@ -71,7 +73,7 @@ test('a schedule is applied at its times: partition then heal, lossy link then r
   await sim.advanceTo(t0 + 7_920);
   assert.not.ok(sim.disk('b').full);
   await sim.advanceTo(t0 + 8_020);
-  assert.not.ok(sim.nodes.has('c'), 'c crashed');
+  assert.not.ok(sim.nodes.has('c'), 'c was killed');
   await sim.runUntil(() => sim.nodes.get('c')?.cluster.self.status === 'up', 5_000);
   assert.is(starts, 2, 'c was started again, and booted');
   assert.equal(sim.faultLog, faults.map(describeFault));
