@@ -9,6 +9,7 @@ import type { DispatcherLike, Runnable } from '../../internal/dispatcher.ts';
 import type { Process } from '../../internal/process.ts';
 import type { SimHooks, Tracer } from '../../internal/system-core.ts';
 import { createSeededRandom, type Random } from '../../random.ts';
+import { onNextMacrotask } from '../../real-clock.ts';
 import { SIM_TRACE_FORMAT, traceLength, stepLabel, type SimTrace } from '../sim-trace.ts';
 import type { SimFault } from '../sim-faults.ts';
 import { describeResource, enterSimulation, unwatchEscapes, watchEscapes, type EscapeListener } from './escape-watch.ts';
@@ -211,7 +212,7 @@ export class World implements EscapeListener {
     this.armed = true;
     this.activate();
     this.selfScheduling = true;
-    setImmediate(this.afterBarrier);
+    onNextMacrotask(this.afterBarrier);
     this.selfScheduling = false;
   }
 
