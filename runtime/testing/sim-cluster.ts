@@ -52,7 +52,11 @@ export interface SimClusterOptions {
   readonly name?: string;
   readonly seed?: number;
   readonly registry?: () => MessageRegistry;
-  /** Default: a transport of `network` (below). */
+  /**
+   * Default: a transport of `network` (below). Called at each start of a node with the
+   * simulation's scheduler for network delays (it outlives every node, so give it to a network you
+   * make here) and the node's name.
+   */
   readonly transport?: (scheduler: Scheduler, node: string) => Transport;
   /** Conditions of the default simulated network's links (default: 1 ms latency, no loss). */
   readonly network?: Partial<LinkConditions>;
@@ -203,7 +207,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
       random,
       nonceBytes: (n) => random.bytes(n),
       incarnation: (Math.floor(world.now) + 1) * 1_000 + random.int(1_000),
-      transport: slotTransport(transportFor(slot.scheduler, name), slot),
+      transport: slotTransport(transportFor(netSlot.scheduler, name), slot),
       registry: options.registry?.(),
       seeds,
     }, { dispatcher: (throughput) => slot.dispatcher(throughput), sim: slot.hooks });
