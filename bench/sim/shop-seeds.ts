@@ -2,8 +2,8 @@
 // sagas, event-sourced inventory and payments, the bus, one partition, one lossy link, one kill.
 // Usage: node --import tsx bench/sim/shop-seeds.ts [seeds=40] [explore=1]
 //
-// Measured (2 shared cores, CPU time of this process): 576/CPU-minute exploring, 635 without
-// (load 2.7); 300–420 at load 4–7. The old simulated cluster ran a lighter shop (memory journals,
+// Measured (2 shared cores, CPU time of this process, 40 seeds): 420–580/CPU-minute exploring,
+// 425–635 without (load 0.6–2.7, runs minutes apart); 300–420 at load 4–7. The old simulated cluster ran a lighter shop (memory journals,
 // no disk latency, no remote consumer) at 150–240 (load 5–7). Where the time goes (CPU profile,
 // steady state, exploring): GC 18 %; the simulated journal 8 % (encoding and validating events as
 // the file journal does, async appends); the wire codec 6 % and remoting 4 % (every message
