@@ -1,4 +1,4 @@
-// Durable sagas (orchestration with compensation): ordered steps run by an xstate v5 machine
+// Durable sagas (orchestration with compensation): ordered steps run by a small state machine
 // hosted in an actor, journaled step by step so a crashed or killed saga resumes where it stopped.
 
 import type { Observable } from 'rxjs';
@@ -21,15 +21,17 @@ export type SagaPhase = 'starting' | 'running' | 'retrying' | 'compensating' | S
 /**
  * Why an attempt failed: its promise rejected (or threw) with an error (`error`); it did not settle
  * within `timeoutMs` (`timeout`); or it rejected because the request or its reply was lost on the
- * way — an ask that timed out, an unreachable node, a closed link (`lost`). After `timeout` and
+ * way — an ask that timed out, an unreachable node, a closed link, a node that went down before
+ * replying (any Troupe error whose data has `mayHaveRun: true`) (`lost`). After `timeout` and
  * `lost` the outcome is unknown: the action may have taken effect.
  */
 export type SagaFailureReason = 'error' | 'timeout' | 'lost';
 
 /**
  * Whether a step that failed for good is compensated itself (the steps before it always are):
- * `'if-unknown'` when its outcome is unknown (last attempt `timeout` or `lost`: it may have taken
- * effect, and compensations are idempotent by contract), `'always'`, or `'never'`.
+ * `'if-unknown'` when its outcome is unknown (one of its attempts ended `timeout` or `lost`: it may
+ * have taken effect, and compensations are idempotent by contract — a later attempt failing with an
+ * error does not tell that an earlier one did nothing), `'always'`, or `'never'`.
  */
 export type CompensateFailed = 'if-unknown' | 'always' | 'never';
 
@@ -70,7 +72,7 @@ export interface SagaStepContext<Input, Results extends Record<string, unknown> 
  * `compensate` undoes a completed action and must be idempotent too. Defaults: `timeoutMs` 5 000
  * (per attempt, on the system clock, also for the compensation); `retry` `{ attempts: 1 }`;
  * `compensationRetry` `{ attempts: 5, backoff: { minMs: 200, maxMs: 5_000 } }`;
- * `compensateFailed` `'if-unknown'`: a step whose last attempt timed out or was lost is compensated
+ * `compensateFailed` `'if-unknown'`: a step one of whose attempts timed out or was lost is compensated
  * too, since it may have taken effect (a reservation whose reply was lost); set `'never'` for a step
  * whose compensation must not run unless it completed, `'always'` to undo it after any failure.
  */

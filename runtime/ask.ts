@@ -64,7 +64,9 @@ export class AskProcess implements Process, PendingAsk, FailableReply, TracedAsk
     this.settle();
     if (msg instanceof TracedMessage) msg = msg.msg;
     if (this.span !== null) this.host.traceHost?.askSettled(this.span);
-    this.resolve(msg);
+    const sim = this.host.sim;
+    if (sim === null) this.resolve(msg);
+    else sim.resume(this, () => this.resolve(msg));
     return 0;
   }
 
@@ -74,7 +76,9 @@ export class AskProcess implements Process, PendingAsk, FailableReply, TracedAsk
     if (!this.alive) return;
     this.settle();
     if (this.span !== null) this.host.traceHost?.askSettled(this.span, error);
-    this.reject(error);
+    const sim = this.host.sim;
+    if (sim === null) this.reject(error);
+    else sim.resume(this, () => this.reject(error));
   }
 
   failReply(error: TroupeError): void {
@@ -91,12 +95,16 @@ export class AskProcess implements Process, PendingAsk, FailableReply, TracedAsk
     return this.target.address.node;
   }
 
-  /** Fails the ask because its node went down (`actor-dead`) or cannot be reached (`node-unreachable`: the request may still run there). */
+  /**
+   * Fails the ask because its node went down (`actor-dead`) or cannot be reached
+   * (`node-unreachable`). Either way the request was sent and may have run there before: the
+   * error's data says so with `mayHaveRun: true`.
+   */
   failNodeDown(code: 'actor-dead' | 'node-unreachable' = 'actor-dead'): void {
     const { path, node } = this.target.address;
     this.fail(code === 'actor-dead'
-      ? new TroupeError('actor-dead', `${path} on node ${node} did not reply before its node went down.`, { target: path, node })
-      : new TroupeError('node-unreachable', `${path} on node ${node} did not reply and its node is unreachable; the request may still have run there. Retry only if it is idempotent.`, { target: path, node }));
+      ? new TroupeError('actor-dead', `${path} on node ${node} did not reply before its node went down; the request may have run there before. Retry only if it is idempotent.`, { target: path, node, mayHaveRun: true })
+      : new TroupeError('node-unreachable', `${path} on node ${node} did not reply and its node is unreachable; the request may still have run there. Retry only if it is idempotent.`, { target: path, node, mayHaveRun: true }));
   }
 
   timeout(ms: number): void {

@@ -59,7 +59,12 @@ export type TroupeErrorCode =
   | 'unknown-instance'
   // chaos: a failure injected on purpose (crash, failed message), and storage I/O errors
   | 'injected-fault'
-  | 'io-error';
+  | 'io-error'
+  // simulation
+  | 'simulation-escape'
+  | 'simulation-stuck'
+  | 'replay-diverged'
+  | 'invariant-violated';
 
 const BRAND = Symbol.for('troupe.error');
 

@@ -85,6 +85,11 @@ export function secureRandomBytes(n: number): Uint8Array {
   return randomBytes(n);
 }
 
+/** Runs `fn` on the next macrotask, after pending microtasks and I/O (the simulation's barrier). */
+export function onNextMacrotask(fn: () => void): void {
+  setImmediate(fn);
+}
+
 /** Resolves after the event loop has run pending I/O and microtasks (test kits use it to settle). */
 export function settleEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

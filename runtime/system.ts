@@ -11,10 +11,10 @@ import { messageTypeOf, type DeadLetterReason, type SystemEvent, type SystemTerm
 import { createIdSource, type IdSource } from './ids.ts';
 import { inspectCell, type InspectNode } from './inspect.ts';
 import { ActorCell } from './internal/actor-cell.ts';
-import { Dispatcher, type Picker } from './internal/dispatcher.ts';
+import { Dispatcher, type DispatcherLike } from './internal/dispatcher.ts';
 import { AskRegistry } from './internal/ask-registry.ts';
 import type { Process } from './internal/process.ts';
-import type { SystemCore, Tracer } from './internal/system-core.ts';
+import type { SimHooks, SystemCore, Tracer } from './internal/system-core.ts';
 import { createSeededRandom, type Random } from './random.ts';
 import { createRealRandom, createRealScheduler } from './real-clock.ts';
 import type { SpawnOptions } from './spawn-options.ts';
@@ -63,10 +63,14 @@ export interface SystemOptions {
   readonly tracing?: TracingOptions | boolean;
 }
 
-/** @internal What the test kit adds: a picker for exploring interleavings and a tracer. */
+/**
+ * @internal What a simulation adds: a tracer, its own dispatcher (one scheduler for every node,
+ * built for the system's throughput), and hooks that make continuations steps of the simulation.
+ */
 export interface SystemInternals {
-  readonly picker?: Picker;
   readonly tracer?: Tracer;
+  readonly dispatcher?: (throughput: number) => DispatcherLike;
+  readonly sim?: SimHooks;
 }
 
 /** A running actor system. */
@@ -109,12 +113,13 @@ class System implements ActorSystem, SystemCore {
   readonly random: Random;
   readonly ids: IdSource;
   readonly askTimeoutMs: number;
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: DispatcherLike;
   readonly tracer: Tracer | null;
   readonly observer: Observer | null;
   readonly logs: SystemLog;
   readonly metrics: MetricsHub | undefined;
   readonly traceHost: TraceHost | null;
+  readonly sim: SimHooks | null;
   readonly asks = new AskRegistry<AskProcess>();
   askCounter = 0;
   terminated = false;
@@ -146,7 +151,9 @@ class System implements ActorSystem, SystemCore {
     this.tracer = internals.tracer ?? null;
     const tracing = tracingOptionsOf(o.tracing);
     this.traceHost = tracing === undefined ? null : new TraceHost(this, tracing);
-    this.dispatcher = new Dispatcher(this.scheduler, throughput, yieldEvery, yieldAfterMs, internals.picker ?? null, internals.tracer ? (a) => internals.tracer!.turn(a) : null, this.traceHost?.drainScope ?? null);
+    this.sim = internals.sim ?? null;
+    this.dispatcher = internals.dispatcher?.(throughput) ??
+      new Dispatcher(this.scheduler, throughput, yieldEvery, yieldAfterMs, internals.tracer ? (a) => internals.tracer!.turn(a) : null, this.traceHost?.drainScope ?? null);
     this.whenTerminated = new Promise((r) => { this.resolveTerminated = r; });
     const guardianDef = defineActor<never, undefined>({ name: 'guardian', init: () => undefined, receive: () => undefined, supervision: o.guardian });
     const obs = installObservability(o, this, () => this.guardian, 'createSystem');

@@ -97,7 +97,7 @@ export async function createSimClusterTarget(options: SimClusterTargetOptions): 
       if (agent === undefined || !running(n)) return Promise.resolve({ ok: false, detail: `node ${n} is not running` });
       return commandAgent(agent, command);
     },
-    async kill(n) { known(n); agents.delete(n); await sim.crash(n); },
+    async kill(n) { known(n); agents.delete(n); await sim.crash(n); network?.kill(n); }, // its links die with it (this network is ours, not the simulation's)
     async restart(n) { known(n); await sim.start(n); await setupNode(n); },
     async pause(n) { known(n); sim.pause(n); },
     async resume(n) { known(n); sim.resume(n); },

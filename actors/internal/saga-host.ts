@@ -1,17 +1,15 @@
 // The actor that hosts one saga's machine: loads (or begins) its journal stream, journals every
 // record the machine decides before running what comes next, and runs the steps' attempts.
 
-import { createActor } from 'xstate';
 import { defineActor, type ActorDefinition } from '../../runtime/behavior.ts';
 import type { ActorContext } from '../../runtime/context.ts';
 import type { ActorRef } from '../../runtime/actor-ref.ts';
 import { assertNever, isTroupeError, TroupeError } from '../../runtime/errors.ts';
 import { backoffDelay } from '../../supervisors/backoff.ts';
 import type { Journal } from '../journal/journal.ts';
-import { schedulerClock } from '../machine-actor.ts';
 import { sagaStreamName, type SagaDefinition, type SagaQuery, type SagaStatus, type SagaStepContext } from '../saga.ts';
 import { closeSaga, registerSaga } from './saga-index.ts';
-import { sagaMachine, type AttemptKind, type SagaCommand, type SagaMachineActor, type SagaMachineContext } from './saga-machine.ts';
+import { SagaMachine, type AttemptKind, type SagaCommand, type SagaMachineContext } from './saga-machine.ts';
 import { sagaEnded, sagaStarted } from './saga-metrics.ts';
 import { foldRecords, fromStored, outcomeOf, toNewEvent, type SagaProgress, type SagaRecord } from './saga-records.ts';
 import type { SagaReport } from './saga-report.ts';
@@ -21,15 +19,13 @@ import * as A from '../../runtime/observe/internal/attributes.ts';
 import { formatTraceparent } from '../../runtime/observe/trace-context.ts';
 import { activeContextOf, contextFromMeta, endSpan, runInSpan, startChildSpan } from './journal-tracing.ts';
 
-type DelayedCall = Parameters<Parameters<typeof schedulerClock>[1]>[0];
-
 /** Everything a saga actor handles: status queries, and its own load, attempt and timer messages. */
 export type SagaMsg =
   | SagaQuery
   | { readonly type: 'saga-load' }
   | { readonly type: 'saga-attempt-settled'; readonly run: string; readonly kind: AttemptKind; readonly index: number; readonly attempt: number; readonly ok: true; readonly result: unknown }
   | { readonly type: 'saga-attempt-settled'; readonly run: string; readonly kind: AttemptKind; readonly index: number; readonly attempt: number; readonly ok: false; readonly message: string; readonly lost: boolean }
-  | { readonly type: '$xstate.timer'; readonly call: DelayedCall };
+  | { readonly type: 'saga-timer'; readonly run: string; readonly token: number };
 
 /** One incarnation's state: `run` tells its attempts' replies from a previous incarnation's. */
 interface HostState {
@@ -37,7 +33,9 @@ interface HostState {
   /** Tracing: the saga's trace context (its `saga` span, or the one kept in its first record when resumed), and its span. */
   trace: SpanContext | null;
   readonly span: RecordedSpan | null;
-  machine: SagaMachineActor | undefined;
+  machine: SagaMachine | undefined;
+  /** Token of the machine's timer this actor has running (null: none). */
+  armed: number | null;
   version: number;
   input: unknown;
   ended: boolean;
@@ -86,24 +84,28 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     if (progress.ended !== undefined) return end(s, ctx, progress, false);
     sagaStarted(ctx.system, def.name, sagaId);
     if (stored.length > 0) await append(s, [{ type: 'saga-resumed' }]);
-    const logic = sagaMachine.provide({
-      delays: {
-        retryDelay: ({ context }) => {
-          const b = context.mode === 'forward' ? plan[context.index].backoff : plan[context.index].compensationBackoff;
-          return b === undefined ? 0 : backoffDelay(b, context.attempt - 1, ctx.random.next());
-        },
-      },
-    });
-    const self = ctx.self as ActorRef<SagaMsg>;
-    const machine = createActor(logic, {
-      input: { plan, progress },
-      clock: schedulerClock(ctx.system.scheduler, (call) => tellQuietly(self, { type: '$xstate.timer', call })),
-    });
-    machine.on('*', (command) => { s.pending.push(command); });
-    machine.subscribe({ error: () => {} });
+    const random = ctx.random;
+    const retryDelay = (c: SagaMachineContext): number => {
+      const b = c.mode === 'forward' ? plan[c.index].backoff : plan[c.index].compensationBackoff;
+      return b === undefined ? 0 : backoffDelay(b, c.attempt - 1, random.next());
+    };
+    const machine = new SagaMachine({ plan, progress, retryDelay }, (command) => { s.pending.push(command); });
     s.machine = machine;
     machine.start();
+    syncTimer(s, ctx);
     await drain(s, ctx);
+  };
+
+  /** Keeps the machine's timer (an attempt's timeout, a retry's delay) running as one of this actor's timers. */
+  const syncTimer = (s: HostState, ctx: Ctx): void => {
+    const t = s.machine?.timer ?? null;
+    if (t === null) {
+      if (s.armed !== null) { ctx.timers.cancel('saga-timer'); s.armed = null; }
+      return;
+    }
+    if (s.armed === t.token) return;
+    s.armed = t.token;
+    ctx.timers.startSingle('saga-timer', { type: 'saga-timer', run: s.run, token: t.token }, t.ms);
   };
 
   // Records are journaled (consecutive ones in one append) before any later command runs.
@@ -114,18 +116,15 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
       for (let c = s.pending[0]; c?.type === 'record'; c = s.pending[0]) batch.push((s.pending.shift() as typeof c).record);
       if (batch.length > 0) await append(s, batch);
       const next = s.pending.shift();
-      if (next?.type === 'run') launch(s, ctx, next, machine.getSnapshot().context);
+      if (next?.type === 'run') launch(s, ctx, next, machine.context);
     }
-    const snap = machine.getSnapshot();
-    if (snap.status === 'error') throw snap.error;
-    if (snap.status === 'done') return end(s, ctx, snap.context, true);
-    const value = snap.value as Record<string, string>;
-    const compensating = 'compensating' in value;
+    const c = machine.context;
+    if (machine.done) return end(s, ctx, c, true);
     report.publish({
-      ...statusOf(snap.context),
-      phase: compensating ? 'compensating' : value.forward === 'backoff' ? 'retrying' : 'running',
-      step: plan[snap.context.index].name,
-      attempt: snap.context.attempt,
+      ...statusOf(c),
+      phase: c.mode === 'compensating' ? 'compensating' : machine.state === 'backoff' ? 'retrying' : 'running',
+      step: plan[c.index].name,
+      attempt: c.attempt,
     });
   };
 
@@ -169,7 +168,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
       ctx.self.tell({ type: 'saga-load' });
       // tracing: a saga started in a trace gets a `saga <name>` span there (init runs inside startSaga)
       const span = o.start === undefined ? null : startChildSpan(ctx.system, `saga ${def.name}`, 'internal', activeContextOf(ctx.system), { [A.SAGA_NAME]: def.name, [A.SAGA_ID]: sagaId });
-      return { run: ctx.system.ids(), machine: undefined, version: 0, input: undefined, ended: false, pending: [], trace: span?.context ?? null, span };
+      return { run: ctx.system.ids(), machine: undefined, armed: null, version: 0, input: undefined, ended: false, pending: [], trace: span?.context ?? null, span };
     },
     receive: async (s, msg, ctx) => {
       switch (msg.type) {
@@ -180,12 +179,14 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
           s.machine.send(msg.ok
             ? { type: 'ATTEMPT_OK', kind: msg.kind, index: msg.index, attempt: msg.attempt, result: msg.result }
             : { type: 'ATTEMPT_FAILED', kind: msg.kind, index: msg.index, attempt: msg.attempt, message: msg.message, lost: msg.lost });
+          syncTimer(s, ctx);
           await drain(s, ctx);
           return s;
-        case '$xstate.timer':
-          if (msg.call.cancelled || s.machine === undefined || s.ended) return s;
-          msg.call.cancelled = true;
-          msg.call.fn();
+        case 'saga-timer':
+          if (msg.run !== s.run || s.machine === undefined || s.ended || msg.token !== s.armed) return s;
+          s.armed = null;
+          s.machine.fire(msg.token);
+          syncTimer(s, ctx);
           await drain(s, ctx);
           return s;
         default: return assertNever(msg);
@@ -193,8 +194,7 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
     },
     signal: (s, sig, ctx) => {
       if (sig.type !== 'pre-restart' && sig.type !== 'stopped') return s;
-      s.machine?.stop();
-      s.machine = undefined;
+      s.machine = undefined; // its timer dies with this incarnation's timers
       if (sig.type === 'stopped' && !s.ended) { report.stopped(ctx.path); sagaEnded(ctx.system, def.name, sagaId, undefined); }
       return s;
     },
@@ -208,5 +208,6 @@ function tellQuietly(ref: ActorRef<SagaMsg>, msg: SagaMsg): void {
 
 /** An ask that failed on the way (timed out, node unreachable, link closed): the request may have been handled. */
 function isLost(e: unknown): boolean {
-  return isTroupeError(e, 'ask-timeout') || isTroupeError(e, 'node-unreachable') || isTroupeError(e, 'transport-closed');
+  return isTroupeError(e, 'ask-timeout') || isTroupeError(e, 'node-unreachable') || isTroupeError(e, 'transport-closed') ||
+    (isTroupeError(e) && e.data.mayHaveRun === true); // e.g. actor-dead: its node went down after the request was sent
 }

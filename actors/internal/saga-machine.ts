@@ -1,7 +1,17 @@
-// The saga's orchestration as one generic xstate v5 machine: its context is the saga's progress,
-// it decides the next record (applying it with the same fold a resume uses) and emits commands.
+// The saga's orchestration as one small state machine: its context is the saga's progress, it
+// decides the next record (applying it with the same fold a resume uses) and emits commands.
+// Hand-written (it was an xstate machine): sagas are many and short, and making and running an
+// xstate actor per saga cost more than the rest of the saga (profiled on the simulated shop).
+//
+//   route ──(gave up compensating)──▶ compensationFailed (final)
+//     │   ──(all steps done)────────▶ completed (final)
+//     │   ──(forward)───────────────▶ forward.attempting ⇄ forward.backoff
+//     │   ──(nothing to compensate)─▶ failed (final)
+//     └───(else)────────────────────▶ compensating.attempting ⇄ compensating.backoff
+//   attempting: on entry records *-started and runs the attempt; ATTEMPT_OK records the completion
+//   → route; ATTEMPT_FAILED or the attempt timeout records the failure → backoff (attempts left) or
+//   route (final). backoff: after the retry delay → attempting.
 
-import { and, enqueueActions, setup, type ActorRefFrom } from 'xstate';
 import { applyRecord, type SagaProgress, type SagaRecord } from './saga-records.ts';
 import type { StepPlan } from './saga-plan.ts';
 
@@ -9,6 +19,8 @@ import type { StepPlan } from './saga-plan.ts';
 export interface SagaMachineInput {
   readonly plan: readonly StepPlan[];
   readonly progress: SagaProgress;
+  /** The delay before the next attempt of the step at work (its backoff, drawn from the host's seeded random). */
+  readonly retryDelay: (context: SagaMachineContext) => number;
 }
 
 /** The machine's context: the progress, plus the plan it is read against. */
@@ -29,107 +41,94 @@ export type SagaCommand =
   | { readonly type: 'record'; readonly record: SagaRecord }
   | { readonly type: 'run'; readonly kind: AttemptKind; readonly index: number; readonly attempt: number };
 
-type Ctx = SagaMachineContext;
-type Ev = SagaMachineEvent | { readonly type: `xstate.${string}` };
+/** The machine's state: `attempting` and `backoff` are those of the current mode (forward or compensating). */
+export type SagaMachineState = 'route' | 'attempting' | 'backoff' | 'completed' | 'failed' | 'compensationFailed';
 
-const step = (c: Ctx): StepPlan => c.plan[c.index];
-const failMessage = (c: Ctx, e: Ev): string =>
-  e.type === 'ATTEMPT_FAILED' ? e.message : `${step(c).name} did not settle within ${step(c).timeoutMs} ms`;
-
-/** Builds the record for a failed attempt of `kind`, final when no attempt is left. */
-const failedRecord = (kind: AttemptKind, c: Ctx, e: Ev, final: boolean): SagaRecord => ({
-  type: kind === 'step' ? 'step-failed' : 'compensation-failed',
-  step: step(c).name, index: c.index, attempt: c.attempt,
-  reason: e.type === 'ATTEMPT_FAILED' ? (e.lost ? 'lost' : 'error') : 'timeout', message: failMessage(c, e), final,
-});
-
-type Args = { readonly context: Ctx; readonly event: Ev };
-
-/** The `attempting` ⇄ `backoff` pair, for steps (forward) and compensations alike. */
-function attemptStates(kind: AttemptKind) {
-  const failed = (final: boolean) => ({ type: 'record' as const, params: ({ context, event }: Args) => ({ record: failedRecord(kind, context, event, final) }) });
-  const done = ({ context, event }: Args): SagaRecord => kind === 'step'
-    ? { type: 'step-completed', step: step(context).name, index: context.index, result: event.type === 'ATTEMPT_OK' ? event.result : undefined }
-    : { type: 'compensation-completed', step: step(context).name, index: context.index };
-  return {
-    initial: 'attempting' as const,
-    states: {
-      attempting: {
-        entry: [
-          { type: 'record' as const, params: ({ context }: Args) => ({ record: { type: kind === 'step' ? 'step-started' : 'compensation-started', step: step(context).name, index: context.index, attempt: context.attempt } as const }) },
-          { type: 'run' as const, params: { kind } },
-        ],
-        after: {
-          attemptTimeout: [
-            { guard: 'canRetry' as const, target: 'backoff', actions: failed(false) },
-            { target: '#saga.route', actions: failed(true) },
-          ],
-        },
-        on: {
-          ATTEMPT_OK: { guard: 'isCurrent' as const, target: '#saga.route', actions: { type: 'record' as const, params: (a: Args) => ({ record: done(a) }) } },
-          ATTEMPT_FAILED: [
-            { guard: and(['isCurrent', 'canRetry']), target: 'backoff', actions: failed(false) },
-            { guard: 'isCurrent' as const, target: '#saga.route', actions: failed(true) },
-          ],
-        },
-      },
-      backoff: { after: { retryDelay: 'attempting' } },
-    },
-  };
+/** The timer the host must keep running for the machine: the attempt's timeout or the retry delay. */
+export interface SagaTimer {
+  readonly kind: 'attempt' | 'retry';
+  readonly ms: number;
+  /** Changes whenever the timer is replaced: a firing with another token is stale. */
+  readonly token: number;
 }
 
-/**
- * The saga machine. States: `route` (transient: picks the next state from the context),
- * `forward.attempting` → `forward.backoff` → …, `compensating.attempting` →
- * `compensating.backoff` → …, and the finals `completed`, `failed`, `compensationFailed`.
- * An attempt ends with ATTEMPT_OK, ATTEMPT_FAILED or the `attemptTimeout` delay; `retryDelay`
- * is 0 here and provided by the host (a jittered backoff from the system's random).
- */
-export const sagaMachine = setup({
-  types: { context: {} as Ctx, events: {} as SagaMachineEvent, input: {} as SagaMachineInput, emitted: {} as SagaCommand },
-  delays: {
-    attemptTimeout: ({ context }) => step(context).timeoutMs,
-    retryDelay: () => 0,
-  },
-  guards: {
-    isCurrent: ({ context, event }) => event.index === context.index && event.attempt === context.attempt &&
-      event.kind === (context.mode === 'forward' ? 'step' : 'compensation'),
-    canRetry: ({ context }) => context.attempt < (context.mode === 'forward' ? step(context).attempts : step(context).compensationAttempts),
-    gaveUpCompensating: ({ context }) => context.compensationFailure !== undefined,
-    allStepsDone: ({ context }) => context.mode === 'forward' && context.index >= context.plan.length,
-    isForward: ({ context }) => context.mode === 'forward',
-    nothingToCompensate: ({ context }) => context.index < 0,
-  },
-  actions: {
-    record: enqueueActions(({ enqueue }, params: { readonly record: SagaRecord }) => {
-      enqueue.assign(({ context }) => applyRecord(context.plan, context, params.record));
-      enqueue.emit({ type: 'record', record: params.record });
-    }),
-    run: enqueueActions(({ context, enqueue }, params: { readonly kind: AttemptKind }) => {
-      enqueue.emit({ type: 'run', kind: params.kind, index: context.index, attempt: context.attempt });
-    }),
-  },
-}).createMachine({
-  id: 'saga',
-  context: ({ input }) => ({ plan: input.plan, ...input.progress }),
-  initial: 'route',
-  states: {
-    route: {
-      always: [
-        { guard: 'gaveUpCompensating', target: 'compensationFailed' },
-        { guard: 'allStepsDone', target: 'completed' },
-        { guard: 'isForward', target: 'forward' },
-        { guard: 'nothingToCompensate', target: 'failed' },
-        { target: 'compensating' },
-      ],
-    },
-    forward: attemptStates('step'),
-    compensating: attemptStates('compensation'),
-    completed: { type: 'final', entry: { type: 'record', params: { record: { type: 'saga-completed' } } } },
-    failed: { type: 'final', entry: { type: 'record', params: { record: { type: 'saga-failed' } } } },
-    compensationFailed: { type: 'final', entry: { type: 'record', params: { record: { type: 'saga-compensation-failed' } } } },
-  },
-});
+export class SagaMachine {
+  context: SagaMachineContext;
+  state: SagaMachineState = 'route';
+  /** The timer that must be running now, if any. */
+  timer: SagaTimer | null = null;
+  private tokens = 0;
 
-/** A running saga machine. */
-export type SagaMachineActor = ActorRefFrom<typeof sagaMachine>;
+  /** `emit` receives each command as the machine decides it. */
+  constructor(private readonly input: SagaMachineInput, private readonly emit: (command: SagaCommand) => void) {
+    this.context = { plan: input.plan, ...input.progress };
+  }
+
+  get done(): boolean { return this.state === 'completed' || this.state === 'failed' || this.state === 'compensationFailed'; }
+  private get kind(): AttemptKind { return this.context.mode === 'forward' ? 'step' : 'compensation'; }
+  private get step(): StepPlan { return this.context.plan[this.context.index]; }
+
+  start(): void { this.route(); }
+
+  send(e: SagaMachineEvent): void {
+    if (this.state !== 'attempting') return;
+    const c = this.context;
+    if (e.index !== c.index || e.attempt !== c.attempt || e.kind !== this.kind) return; // a stale attempt
+    if (e.type === 'ATTEMPT_OK') {
+      const s = this.step;
+      this.record(this.kind === 'step'
+        ? { type: 'step-completed', step: s.name, index: c.index, result: e.result }
+        : { type: 'compensation-completed', step: s.name, index: c.index });
+      this.route();
+      return;
+    }
+    this.failed(e.lost ? 'lost' : 'error', e.message);
+  }
+
+  /** The timer with `token` fired: an attempt's timeout, or the end of a backoff. */
+  fire(token: number): void {
+    const t = this.timer;
+    if (t === null || t.token !== token) return;
+    this.timer = null;
+    if (t.kind === 'attempt' && this.state === 'attempting') this.failed('timeout', `${this.step.name} did not settle within ${this.step.timeoutMs} ms`);
+    else if (t.kind === 'retry' && this.state === 'backoff') this.attempt();
+  }
+
+  private failed(reason: 'error' | 'lost' | 'timeout', message: string): void {
+    const c = this.context;
+    const s = this.step;
+    const canRetry = c.attempt < (c.mode === 'forward' ? s.attempts : s.compensationAttempts);
+    this.record({ type: this.kind === 'step' ? 'step-failed' : 'compensation-failed', step: s.name, index: c.index, attempt: c.attempt, reason, message, final: !canRetry });
+    if (canRetry) {
+      this.state = 'backoff';
+      this.timer = { kind: 'retry', ms: this.input.retryDelay(this.context), token: ++this.tokens };
+    } else this.route();
+  }
+
+  private route(): void {
+    this.timer = null;
+    const c = this.context;
+    if (c.compensationFailure !== undefined) return this.end('compensationFailed', { type: 'saga-compensation-failed' });
+    if (c.mode === 'forward' && c.index >= c.plan.length) return this.end('completed', { type: 'saga-completed' });
+    if (c.mode !== 'forward' && c.index < 0) return this.end('failed', { type: 'saga-failed' });
+    this.attempt();
+  }
+
+  private attempt(): void {
+    const c = this.context;
+    this.state = 'attempting';
+    this.record({ type: this.kind === 'step' ? 'step-started' : 'compensation-started', step: this.step.name, index: c.index, attempt: c.attempt });
+    this.emit({ type: 'run', kind: this.kind, index: c.index, attempt: c.attempt });
+    this.timer = { kind: 'attempt', ms: this.step.timeoutMs, token: ++this.tokens };
+  }
+
+  private end(state: SagaMachineState, record: SagaRecord): void {
+    this.state = state;
+    this.record(record);
+  }
+
+  private record(record: SagaRecord): void {
+    this.context = { ...(applyRecord(this.context.plan, this.context, record) as SagaMachineContext), plan: this.context.plan };
+    this.emit({ type: 'record', record });
+  }
+}

@@ -3,7 +3,7 @@
 
 import { TroupeError } from '../../runtime/errors.ts';
 import type { Backoff } from '../../supervisors/backoff.ts';
-import type { CompensateFailed, SagaFailureReason, SagaRetry, SagaSpec } from '../saga.ts';
+import type { CompensateFailed, SagaRetry, SagaSpec } from '../saga.ts';
 
 /** One step with its defaults filled in. */
 export interface StepPlan {
@@ -81,11 +81,11 @@ export function compensableAtOrBelow(plan: readonly StepPlan[], from: number): n
 }
 
 /**
- * Where compensation starts after step `failed` failed for good with `reason`: itself too when its
- * `compensateFailed` says so (`if-unknown`: the last attempt timed out or was lost), else the one before.
+ * Where compensation starts after step `failed` failed for good: itself too when its
+ * `compensateFailed` says so (`if-unknown`: `unknown`, one of its attempts timed out or was lost), else the one before.
  */
-export function compensationStart(plan: readonly StepPlan[], failed: number, reason: SagaFailureReason): number {
+export function compensationStart(plan: readonly StepPlan[], failed: number, unknown: boolean): number {
   const rule = plan[failed].compensateFailed;
-  const self = rule === 'always' || (rule === 'if-unknown' && reason !== 'error');
+  const self = rule === 'always' || (rule === 'if-unknown' && unknown);
   return compensableAtOrBelow(plan, self ? failed : failed - 1);
 }

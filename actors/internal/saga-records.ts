@@ -42,16 +42,20 @@ export interface SagaProgress {
   readonly failure: SagaFailure | undefined;
   readonly compensationFailure: SagaFailure | undefined;
   readonly ended: SagaEnd | undefined;
+  /** An attempt of the step at work (forward) timed out or was lost: it may have taken effect. */
+  readonly unknown: boolean;
 }
 
 /** A saga that has only just started. */
 export const INITIAL_PROGRESS: SagaProgress = Object.freeze({
   mode: 'forward', index: 0, attempt: 1, results: {}, completed: [], compensated: [],
-  failure: undefined, compensationFailure: undefined, ended: undefined,
+  failure: undefined, compensationFailure: undefined, ended: undefined, unknown: false,
 });
 
 /** The journal event for a record. */
 export function toNewEvent(r: SagaRecord): NewEvent {
+  // a step without a result stores none (an undefined field would need the slower non-JSON encoding)
+  if (r.type === 'step-completed' && r.result === undefined) return { type: r.type, data: { type: r.type, step: r.step, index: r.index } };
   return { type: r.type, data: r };
 }
 
@@ -80,10 +84,12 @@ export function applyRecord(plan: readonly StepPlan[], p: SagaProgress, r: SagaR
     case 'compensation-started':
       return { ...p, index: r.index, attempt: r.attempt };
     case 'step-completed':
-      return { ...p, index: r.index + 1, attempt: 1, results: { ...p.results, [r.step]: r.result }, completed: [...p.completed, r.step] };
-    case 'step-failed':
-      if (!r.final) return { ...p, attempt: r.attempt + 1 };
-      return { ...p, mode: 'compensating', index: compensationStart(plan, r.index, r.reason), attempt: 1, failure: failureOf(r) };
+      return { ...p, index: r.index + 1, attempt: 1, results: { ...p.results, [r.step]: r.result }, completed: [...p.completed, r.step], unknown: false };
+    case 'step-failed': {
+      const unknown = p.unknown || r.reason !== 'error';
+      if (!r.final) return { ...p, attempt: r.attempt + 1, unknown };
+      return { ...p, mode: 'compensating', index: compensationStart(plan, r.index, unknown), attempt: 1, failure: failureOf(r), unknown: false };
+    }
     case 'compensation-completed':
       return { ...p, index: compensableAtOrBelow(plan, r.index - 1), attempt: 1, compensated: [...p.compensated, r.step] };
     case 'compensation-failed':

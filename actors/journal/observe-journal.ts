@@ -33,7 +33,8 @@ export async function observeJournal<J extends Journal>(system: ActorSystem, nam
   const events = f.journalEventsAppended.child(labels);
   const latency = f.journalAppendLatency.child(labels);
   const replayed = f.journalReplayed.child(labels);
-  const file = typeof (journal as Partial<FileJournal>).observeFlushes === 'function' ? journal as unknown as FileJournal : null;
+  // the file journal and the simulated one time their flushes
+  const file = typeof (journal as Partial<FileJournal>).observeFlushes === 'function' ? journal as unknown as Pick<FileJournal, 'observeFlushes'> : null;
   if (file !== null) {
     const fsync = f.journalFsync.child(labels);
     const bytes = f.journalBytes.child(labels);

@@ -7,7 +7,7 @@ import { ActorRef } from '../../runtime/actor-ref.ts';
 import { defineActor } from '../../runtime/behavior.ts';
 import { assertNever, TroupeError } from '../../runtime/errors.ts';
 import type { ActorSystem } from '../../runtime/system.ts';
-import { begin, decide, holdsSlot, EMPTY_LEDGER, finish, type Failure, type Ledger } from './internal/recovery-decisions.ts';
+import { begin, cleared, decide, holdsSlot, EMPTY_LEDGER, finish, type Failure, type Ledger } from './internal/recovery-decisions.ts';
 import { resolveRecoveryPolicy, type FailureKind, type RecoveryAction, type RecoveryPolicy, type ResolvedRecoveryPolicy } from './recovery-policy.ts';
 
 /** What a service actor is told to do about one of its instances (by its address). */
@@ -123,6 +123,7 @@ export function createRecoveryCoordinator(system: ActorSystem, options: Recovery
           return s;
         case 'recovery.clear':
           s.pending.delete(m.instance);
+          s.ledger = cleared(s.ledger, m.instance);
           return s;
         case 'recovery.done':
           s.ledger = finish(s.ledger, m.instance);

@@ -57,6 +57,8 @@ export interface SimNetwork {
   transport(options?: SimTransportOptions): Transport;
   /** Refines the conditions of the directed link `from` → `to` (over its current ones). */
   setLink(from: string, to: string, conditions: Partial<LinkConditions>): void;
+  /** The current conditions of the directed link `from` → `to` (the defaults unless set). */
+  linkConditions(from: string, to: string): LinkConditions;
   /** Cuts every link between the two groups (both sides get `linkDown`, reason `closed`) and drops all traffic between them until `heal`. */
   partition(groupA: readonly string[], groupB: readonly string[]): void;
   /** Partitions `nodeId` from every other node, present and future, until `heal`. */
@@ -185,6 +187,7 @@ export function createSimNetwork(options: SimNetworkOptions): SimNetwork {
     setLink(from, to, conditions) {
       links.set(key(from, to), refineLinkConditions(links.get(key(from, to)) ?? defaults, conditions));
     },
+    linkConditions: (from, to) => links.get(key(from, to)) ?? defaults,
     partition(groupA, groupB) {
       for (const a of groupA) {
         for (const b of groupB) {

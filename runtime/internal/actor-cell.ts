@@ -258,10 +258,18 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
       const epoch = this.epoch;
       const obs = this.host.observer;
       if (obs !== null) obs.wentAsync(this, msg);
-      (r as PromiseLike<unknown>).then(
-        (s) => this.asyncDone(s, undefined, false, epoch),
-        (e) => this.asyncDone(undefined, e, true, epoch),
-      );
+      const sim = this.host.sim;
+      if (sim === null) {
+        (r as PromiseLike<unknown>).then(
+          (s) => this.asyncDone(s, undefined, false, epoch),
+          (e) => this.asyncDone(undefined, e, true, epoch),
+        );
+      } else { // a simulation decides when the handler's end is taken in (a crashed node's never is)
+        (r as PromiseLike<unknown>).then(
+          (s) => sim.resume(this, () => this.asyncDone(s, undefined, false, epoch)),
+          (e) => sim.resume(this, () => this.asyncDone(undefined, e, true, epoch)),
+        );
+      }
       return r;
     }
     this.state = r;

@@ -1,7 +1,7 @@
 // The dispatcher: a run queue of actors with work, drained on microtasks. Each turn an actor
 // handles at most `throughput` messages, so one hot actor cannot starve the others; a yield
 // budget (messages and time since the last macrotask) makes it yield to timers and I/O.
-// A picker (test kit) may choose which ready actor runs next.
+// A simulation replaces it with its own (see DispatcherLike): one scheduler for every node.
 
 import type { Scheduler } from '../clock.ts';
 import { YieldBudget } from './yield-budget.ts';
@@ -15,8 +15,13 @@ export interface Runnable {
   readonly backlog: number;
 }
 
-/** Chooses the index of the next actor to run among `ready[head..]`. */
-export type Picker = (ready: readonly Runnable[], head: number) => number;
+/** What an actor cell needs from whatever runs it: the production {@link Dispatcher}, or a simulation's. */
+export interface DispatcherLike {
+  /** Messages an actor handles per turn at most. */
+  readonly throughput: number;
+  /** Queues a ready actor (it is not queued already: its SCHEDULED flag was clear). */
+  schedule(r: Runnable): void;
+}
 
 /** Ready actors whose backlog the yield probe sums (besides counting the ready actors). */
 const PROBED = 8;
@@ -29,7 +34,7 @@ const PROBED = 8;
  * of messages, the chain goes on without us and the dispatcher keeps up on microtasks rather
  * than let the backlog (and the heap) grow until that producer yields.
  */
-export class Dispatcher {
+export class Dispatcher implements DispatcherLike {
   private ready: Runnable[] = [];
   private head = 0;
   /** A drain is queued on a microtask. */
@@ -52,7 +57,6 @@ export class Dispatcher {
     readonly throughput: number,
     yieldEvery: number,
     yieldAfterMs: number,
-    private readonly picker: Picker | null,
     private readonly onTurn: ((actor: string) => void) | null,
     /** Runs each drain in a scope (tracing: no trace context leaks into the turns from what scheduled the drain); null = none. */
     private readonly scope: ((drain: () => void) => void) | null = null,
@@ -123,15 +127,8 @@ export class Dispatcher {
   private run(): void {
     const budget = this.budget;
     budget.begin();
-    const picker = this.picker;
     while (this.head < this.ready.length) {
       const ready = this.ready;
-      if (picker !== null) {
-        const i = picker(ready, this.head);
-        const t = ready[i];
-        ready[i] = ready[this.head];
-        ready[this.head] = t;
-      }
       const r = ready[this.head];
       ready[this.head++] = undefined as unknown as Runnable;
       if (this.head === ready.length) { ready.length = 0; this.head = 0; }

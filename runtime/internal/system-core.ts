@@ -6,7 +6,7 @@ import type { IdSource } from '../ids.ts';
 import type { Random } from '../random.ts';
 import type { ActorSystem } from '../system.ts';
 import type { AskProcess } from '../ask.ts';
-import type { Dispatcher } from './dispatcher.ts';
+import type { DispatcherLike } from './dispatcher.ts';
 import type { Process } from './process.ts';
 import type { AskRegistry } from './ask-registry.ts';
 import type { Observer } from '../observe/internal/observer.ts';
@@ -20,6 +20,15 @@ export interface Tracer {
   timer(actor: string, key: string): void;
 }
 
+/**
+ * Hooks a simulation installs: `resume` runs `fn` (the settlement of an ask, or the end of an
+ * async handler of `owner`) as a step the simulation schedules, so it controls when awaiting code
+ * resumes (and a crashed node's never does).
+ */
+export interface SimHooks {
+  resume(owner: Process, fn: () => void): void;
+}
+
 export interface SystemCore {
   readonly name: string;
   readonly node: string;
@@ -28,7 +37,7 @@ export interface SystemCore {
   readonly random: Random;
   readonly ids: IdSource;
   readonly askTimeoutMs: number;
-  readonly dispatcher: Dispatcher;
+  readonly dispatcher: DispatcherLike;
   readonly tracer: Tracer | null;
   /** Metrics and log hooks; null when metrics are off and the log is silent (the hot path then pays one null check). */
   readonly observer: Observer | null;
@@ -36,6 +45,8 @@ export interface SystemCore {
   readonly logs: SystemLog;
   /** OpenTelemetry tracing of this system; null when off (the hot paths check only this). */
   readonly traceHost: TraceHost | null;
+  /** Set in a simulation only. */
+  readonly sim: SimHooks | null;
   readonly api: ActorSystem;
   askCounter: number;
   readonly asks: AskRegistry<AskProcess>;

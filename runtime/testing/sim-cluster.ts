@@ -1,64 +1,136 @@
-// A simulated cluster for tests: several nodes in one process on one virtual clock, joined
-// through a transport factory (the simulated network by default), driven like a test system.
+// A simulated cluster: a closed world of several nodes in one process — network, timers,
+// randomness and each node's disk on one seeded scheduler and virtual clock — with abrupt crashes,
+// restarts from surviving storage, a fault schedule, one trace for the whole run, and replay.
 
+import type { Scheduler } from '../clock.ts';
 import { createNode, type ClusterNode, type NodeOptions } from '../cluster/node.ts';
 import type { Transport } from '../cluster/transport.ts';
 import { createSimNetwork, type LinkConditions, type SimNetwork } from '../cluster/sim-network.ts';
-import { createSeededRandom } from '../random.ts';
-import { createRealScheduler } from '../real-clock.ts';
-import { createVirtualScheduler, type VirtualScheduler } from '../virtual-clock.ts';
+import { isTroupeError, TroupeError } from '../errors.ts';
 import type { MessageRegistry } from '../wire/message-registry.ts';
-import { createPauseGate, type PauseGate } from './internal/pause.ts';
-import { createVirtualDriver, type VirtualDriver } from './virtual-driver.ts';
 import { onVirtualTime } from './test-system.ts';
+import type { Journal } from '../../actors/journal/journal.ts';
+import { resolveSimDiskOptions, SimDiskState, type SimDisk, type SimDiskOptions } from '../../actors/journal/sim-disk.ts';
+import { createSimJournal } from '../../actors/journal/sim-journal.ts';
+import { slotTransport } from './internal/pause.ts';
+import { World, type Slot } from './internal/world.ts';
+import { checkFaults, describeFault, type SimFault } from './sim-faults.ts';
+import { parseSimTrace, type SimTrace } from './sim-trace.ts';
+import { driverOf, type VirtualDriver } from './virtual-driver.ts';
+
+/** What `boot` receives at each start of a node: the node, and its journal on its disk. */
+export interface SimNodeStart {
+  readonly name: string;
+  readonly node: ClusterNode;
+  /** This incarnation's journal on the node's disk (what an earlier incarnation synced is there). */
+  readonly journal: Journal;
+  readonly disk: SimDisk;
+  /** 1 at the first start of this node, then one more per restart. */
+  readonly incarnation: number;
+}
 
 /**
- * Options of {@link createSimCluster}: node names (the first starts the cluster), the cluster
- * seed for every random choice, a factory of message registries (one per node), a transport
- * factory (called once per node start, with the shared scheduler), extra node options, and
- * whether a node downed by the split-brain resolver is restarted (default true, at most
- * `maxDownRestarts` (default 5) times per node), as a process manager would.
+ * Options of {@link createSimCluster}. Node names (the first starts the cluster); `seed` (default 1)
+ * for every random choice (network, disks, ids, exploration); a factory of message registries (one
+ * per node); a transport factory (default: the simulated network, whose link conditions `network`
+ * sets: 1 ms latency, no loss by default); extra node options; whether a node downed by the
+ * split-brain resolver is restarted (default true, at most `maxDownRestarts` (default 5) times per
+ * node), as a process manager would. And, for the closed world:
+ * - `boot`: run at every start of a node (first start and restarts), like a process's main: spawn
+ *   its actors there, on `start.journal` (its disk survives crashes).
+ * - `storage`: each node's simulated disk (latency, fsync, torn writes, capacity; see {@link SimDiskOptions}).
+ * - `faults`: a schedule of {@link SimFault}s, times counted from when the cluster is up.
+ * - `explore` (default false): the seeded scheduler chooses which ready step runs next across
+ *   nodes — actor turns (one message each), asks settling, async handlers ending, timers due at
+ *   the same instant — instead of the oldest.
+ * - `replay`: follow a recorded {@link SimTrace} (its seed, exploration and faults are used).
+ * - `record` (default true): keep every step for `simTrace()`.
+ * - `escapes` (default `'fail'`): simulated code starting real asynchronous work (a real timer,
+ *   file or socket I/O) halts the simulation with `simulation-escape`; `'allow'` accepts it.
  */
 export interface SimClusterOptions {
   readonly nodes: readonly string[];
   readonly name?: string;
   readonly seed?: number;
   readonly registry?: () => MessageRegistry;
-  /** Default: a transport of `network` (below). */
-  readonly transport?: (scheduler: VirtualScheduler, node: string) => Transport;
+  /**
+   * Default: a transport of `network` (below). Called at each start of a node with the
+   * simulation's scheduler for network delays (it outlives every node, so give it to a network you
+   * make here) and the node's name.
+   */
+  readonly transport?: (scheduler: Scheduler, node: string) => Transport;
   /** Conditions of the default simulated network's links (default: 1 ms latency, no loss). */
   readonly network?: Partial<LinkConditions>;
   /** Options of every node; `log` defaults to `{ level: 'silent' }` here (pass one to see or capture the nodes' lines). */
   readonly nodeOptions?: Partial<Omit<NodeOptions, 'transport' | 'scheduler' | 'node' | 'name'>>;
   readonly restartOnDown?: boolean;
   readonly maxDownRestarts?: number;
+  readonly boot?: (start: SimNodeStart) => void | Promise<void>;
+  readonly storage?: SimDiskOptions;
+  readonly faults?: readonly SimFault[];
+  readonly explore?: boolean;
+  readonly replay?: SimTrace;
+  readonly record?: boolean;
+  readonly escapes?: 'fail' | 'allow';
 }
 
 /** A running simulated cluster. */
 export interface SimCluster extends VirtualDriver {
-  readonly scheduler: VirtualScheduler;
+  /** The simulation's scheduler, for nodes made outside the cluster (`createNode({ scheduler })`). */
+  readonly scheduler: Scheduler;
   /** The simulated network (when the default transport is used): partitions, link conditions, kills. */
   readonly network: SimNetwork | undefined;
   node(name: string): ClusterNode;
   readonly nodes: ReadonlyMap<string, ClusterNode>;
   /**
-   * Starts (or restarts, as a new incarnation) a node and lets it join through any live node;
-   * resolves once it is up (or after 10 s of virtual time, e.g. when a partition keeps it out).
+   * Starts (or restarts, as a new incarnation) a node — `boot` runs — and lets it join through any
+   * live node; resolves once it is up (or after 10 s of virtual time, e.g. when a partition keeps it out).
    */
   start(name: string): Promise<ClusterNode>;
-  /** Stops a node abruptly; the others find out through the failure detector. */
+  /** Starts a crashed (or stopped) node again: its journal recovers what its disk kept. As `start`. */
+  restart(name: string): Promise<ClusterNode>;
+  /**
+   * Kills a node abruptly, as SIGKILL would: its in-flight handlers never resume, its timers die,
+   * what its disk had not synced is lost (or torn), its peers find out through the failure
+   * detector. Takes effect at once (the promise is already resolved).
+   */
   crash(name: string): Promise<void>;
   /**
    * Pauses a node as SIGSTOP would: its timers, actors and input wait while virtual time runs
-   * on for the others; `resume` runs its overdue timers first, then the input that waited.
+   * on for the others; `resume` runs its overdue work first, then the input that waited.
    */
   pause(name: string): void;
   resume(name: string): void;
+  /** The journal of the node's current incarnation, on its disk. */
+  journal(name: string): Journal;
+  /** The node's simulated disk (it outlives crashes): fill it, free it, read its stats. */
+  disk(name: string): SimDisk;
   /** How many times each node was restarted after being downed. */
   readonly downRestarts: ReadonlyMap<string, number>;
-  /** Stops every node. */
+  /** Virtual milliseconds. */
+  now(): number;
+  /** Steps run so far. */
+  readonly steps: number;
+  /** The fault schedule and what was applied of it so far (`crash b @400ms`, …). */
+  readonly faultLog: readonly string[];
+  /** The trace of the whole simulation: seed, faults and every step (with its `end` after shutdown). */
+  simTrace(notes?: Readonly<Record<string, string | number>>): SimTrace;
+  /**
+   * Calls `check` every `everySteps` steps (default 1) while the simulation runs; when it throws,
+   * the simulation halts and every driver call rejects with that error (wrapped as
+   * `invariant-violated` unless it is a Troupe error). Replaces any earlier check.
+   */
+  checkContinuously(check: () => void, everySteps?: number): void;
+  /**
+   * Stops every node, letting virtual time run for their shutdowns; rejects with `simulation-stuck`
+   * if they have not stopped within 24 h of virtual time, or with the error that halted the simulation.
+   */
   shutdown(): Promise<void>;
+  /** Throws the simulation away at once: nothing of it runs any more (no graceful stop); later driver calls reject. */
+  discard(): void;
 }
+
+const DAY_MS = 24 * 3_600_000;
 
 /**
  * Creates a cluster of nodes on one virtual clock and waits until every node is up.
@@ -67,42 +139,86 @@ export interface SimCluster extends VirtualDriver {
  * await sim.advance(2_000);
  */
 export async function createSimCluster(options: SimClusterOptions): Promise<SimCluster> {
-  const real = createRealScheduler();
-  const scheduler = createVirtualScheduler(0, { soon: real.soon, yieldThen: real.yieldThen });
+  const replay = options.replay === undefined ? undefined : parseSimTrace(options.replay);
+  if (replay && options.seed !== undefined && options.seed !== replay.seed) {
+    throw new TroupeError('invalid-argument', `A replay runs with its trace's seed (${replay.seed}), not ${options.seed}: leave seed out.`);
+  }
+  const faults = replay?.faults ?? options.faults ?? [];
+  checkFaults(faults);
+  const world = new World({
+    seed: replay?.seed ?? options.seed ?? 1,
+    explore: replay?.explore ?? options.explore ?? false,
+    replay,
+    record: options.record ?? true,
+    escapes: options.escapes ?? 'fail',
+    startMs: 0,
+    faults,
+  });
+  const driver = driverOf(world);
+  const outside = world.slot('ext');
+  const netSlot = world.slot('net');
+  const faultSlot = world.slot('fault');
+  const storage = resolveSimDiskOptions(options.storage);
+  const storageRandom = world.random(2);
   const nodes = new Map<string, ClusterNode>();
-  const seedRandom = createSeededRandom(options.seed ?? 1);
-  const gates = new Map<string, PauseGate>();
-  const busy = (): boolean => {
-    for (const [name, n] of nodes) if (!gates.get(name)?.paused && (n.system as unknown as { dispatcher: { queued: number } }).dispatcher.queued > 0) return true;
-    return false;
-  };
-  const driver = createVirtualDriver(scheduler, busy);
+  const slots = new Map<string, Slot>();
+  const disks = new Map<string, SimDiskState>();
+  const journals = new Map<Slot, Journal>();
+  const incarnations = new Map<string, number>();
   const downRestarts = new Map<string, number>();
+  const faultLog: string[] = [];
   const restartOnDown = options.restartOnDown ?? true;
   const maxDownRestarts = options.maxDownRestarts ?? 5;
-  const network = options.transport ? undefined : createSimNetwork({ scheduler, random: createSeededRandom(seedRandom.int(0x7fffffff)), defaults: options.network });
-  const transportFor = options.transport ?? ((_s: VirtualScheduler, _n: string) => network!.transport());
+  let launches = 0;
+  let journalsMade = 0;
+  const network = options.transport ? undefined : createSimNetwork({ scheduler: netSlot.scheduler, random: world.random(1), defaults: options.network });
+  const transportFor = options.transport ?? ((_s: Scheduler, _n: string) => network!.transport());
+
+  const diskOf = (name: string): SimDiskState => {
+    let d = disks.get(name);
+    if (d === undefined) { d = new SimDiskState(name, storage); disks.set(name, d); }
+    return d;
+  };
+  const slotOf = (name: string): Slot => {
+    const s = slots.get(name);
+    if (s === undefined || s.dead || !nodes.has(name)) throw new TroupeError('invalid-argument', `No node ${name} runs in this simulated cluster (crashed, stopped or never started); start it first.`, { node: name });
+    return s;
+  };
+  const journalOf = (name: string): Journal => {
+    const slot = slotOf(name);
+    let j = journals.get(slot);
+    if (j === undefined) {
+      const node = nodes.get(name)!;
+      j = createSimJournal({ disk: diskOf(name), scheduler: slot.scheduler, random: world.random(1_000 + ++journalsMade), clock: world.clock, ids: node.system.ids });
+      journals.set(slot, j);
+    }
+    return j;
+  };
 
   const launch = async (name: string): Promise<ClusterNode> => {
     // join through every live node (any that answers welcomes it), so any node may be restarted
     const seeds = [...nodes].filter(([n, x]) => n !== name && x.cluster.self.status !== 'down').map(([, x]) => x.endpoint);
-    const gate = createPauseGate(scheduler);
-    gates.set(name, gate);
+    const slot = world.slot(name);
+    const random = world.random(100 + ++launches);
     const node = await createNode({
       ...options.nodeOptions,
       log: options.nodeOptions?.log ?? { level: 'silent' },
       tracing: onVirtualTime(options.nodeOptions?.tracing),
+      ...(world.explore ? { throughput: 1 } : {}),
       name: options.name ?? 'sim',
       node: name,
-      scheduler: gate.scheduler,
-      random: createSeededRandom(seedRandom.int(0x7fffffff)),
-      nonceBytes: (n) => seedRandom.bytes(n),
-      incarnation: (Math.floor(scheduler.clock.now()) + 1) * 1_000 + seedRandom.int(1_000),
-      transport: gate.transport(transportFor(scheduler, name)),
+      scheduler: slot.scheduler,
+      random,
+      nonceBytes: (n) => random.bytes(n),
+      incarnation: (Math.floor(world.now) + 1) * 1_000 + random.int(1_000),
+      transport: slotTransport(transportFor(netSlot.scheduler, name), slot),
       registry: options.registry?.(),
       seeds,
-    });
+    }, { dispatcher: (throughput) => slot.dispatcher(throughput), sim: slot.hooks });
     nodes.set(name, node);
+    slots.set(name, slot);
+    const incarnation = (incarnations.get(name) ?? 0) + 1;
+    incarnations.set(name, incarnation);
     void node.whenStopped.then(() => {
       if (nodes.get(name) !== node || node.cluster.self.status !== 'down') return;
       nodes.delete(name);
@@ -111,46 +227,111 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
       downRestarts.set(name, count + 1);
       void launch(name);
     });
+    await options.boot?.({ name, node, journal: journalOf(name), disk: diskOf(name), incarnation });
     return node;
   };
   const start = async (name: string): Promise<ClusterNode> => {
+    if (nodes.has(name)) throw new TroupeError('duplicate-name', `Node ${name} already runs in this simulated cluster; crash or stop it before starting it again.`, { node: name });
     const node = await launch(name);
     await driver.runUntil(() => node.cluster.self.status === 'up', 10_000);
     return node;
   };
-  const gate = (name: string): PauseGate => {
-    const g = gates.get(name);
-    if (!g || !nodes.has(name)) throw new Error(`no node ${name} runs in this simulated cluster`);
-    return g;
+  const crash = (name: string): void => {
+    const slot = slotOf(name);
+    nodes.delete(name);
+    journals.delete(slot);
+    world.kill(slot);
+    network?.kill(name);
+    diskOf(name).crash(storageRandom);
+  };
+
+  const later = (ms: number | undefined, fn: () => void): void => { if (ms !== undefined) faultSlot.scheduler.startTimer(ms, fn); };
+  const apply = (f: SimFault): void => {
+    const running = (n: string): boolean => nodes.has(n) && !slots.get(n)!.dead;
+    const net = (): SimNetwork => {
+      if (network === undefined) throw new TroupeError('invalid-argument', `Fault ${describeFault(f)} needs the simulated network; this cluster was given its own transport.`);
+      return network;
+    };
+    faultLog.push(describeFault(f));
+    switch (f.kind) {
+      case 'partition':
+        for (let i = 0; i < f.groups.length; i++) for (let j = i + 1; j < f.groups.length; j++) net().partition(f.groups[i], f.groups[j]);
+        later(f.forMs, () => net().heal());
+        return;
+      case 'isolate': net().isolate(f.node); later(f.forMs, () => net().heal()); return;
+      case 'heal': net().heal(); return;
+      case 'link': {
+        const before = net().linkConditions(f.from, f.to);
+        net().setLink(f.from, f.to, f.faults);
+        later(f.forMs, () => net().setLink(f.from, f.to, before));
+        return;
+      }
+      case 'kill':
+        if (!running(f.node)) return;
+        crash(f.node);
+        later(f.restartAfterMs, () => { if (!nodes.has(f.node)) void launch(f.node); });
+        return;
+      case 'pause':
+        if (!running(f.node)) return;
+        world.pause(slots.get(f.node)!);
+        later(f.forMs, () => { const s = slots.get(f.node); if (s !== undefined) world.resume(s); });
+        return;
+      case 'disk-full': diskOf(f.node).fill(); later(f.forMs, () => diskOf(f.node).free()); return;
+    }
   };
 
   for (const n of options.nodes) await start(n);
   await driver.runUntil(() => [...nodes.values()].every((n) => n.cluster.members().filter((m) => m.status === 'up').length === nodes.size), 10_000);
+  for (const f of faults) faultSlot.scheduler.startTimer(f.atMs, () => apply(f));
 
   return {
     ...driver,
-    scheduler,
+    scheduler: outside.scheduler,
     network,
     nodes,
     node: (name) => {
       const n = nodes.get(name);
-      if (!n) throw new Error(`no node ${name} in this simulated cluster`);
+      if (!n) throw new TroupeError('invalid-argument', `No node ${name} runs in this simulated cluster.`, { node: name });
       return n;
     },
     start,
+    restart: start,
+    crash: (name) => { crash(name); return Promise.resolve(); },
+    pause: (name) => world.pause(slotOf(name)),
+    resume: (name) => { const s = slots.get(name); if (s !== undefined) world.resume(s); },
+    journal: journalOf,
+    disk: diskOf,
     downRestarts,
-    pause: (name) => gate(name).pause(),
-    resume: (name) => gate(name).resume(),
-    crash: async (name) => {
-      const n = nodes.get(name);
-      nodes.delete(name);
-      network?.kill(name);
-      await n?.stop();
+    now: () => world.now,
+    get steps() { return world.steps; },
+    faultLog,
+    simTrace: (notes) => world.trace(notes),
+    checkContinuously: (check, everySteps = 1) => {
+      if (!(Number.isInteger(everySteps) && everySteps >= 1)) throw new TroupeError('invalid-argument', `everySteps must be an integer ≥ 1, got ${everySteps}.`);
+      world.checkEvery = everySteps;
+      world.onStep = () => {
+        try {
+          check();
+        } catch (e) {
+          if (isTroupeError(e)) throw e;
+          throw new TroupeError('invariant-violated', `Invariant violated at step ${world.steps - 1} (${world.now} ms): ${e instanceof Error ? e.message : String(e)}`, { step: world.steps - 1, atMs: world.now }, { cause: e });
+        }
+      };
     },
     shutdown: async () => {
-      for (const g of gates.values()) if (g.paused) g.resume();
-      for (const n of [...nodes.values()]) await n.stop();
+      for (const s of slots.values()) world.resume(s);
+      let stopped = false;
+      void Promise.all([...nodes.values()].map((n) => n.stop())).finally(() => { stopped = true; });
       nodes.clear();
+      if (!(await world.drive(world.now + DAY_MS, () => stopped))) {
+        throw new TroupeError('simulation-stuck', 'shutdown: the nodes did not stop within 24 h of virtual time; an actor awaits something that never settles (its shutdown is \'infinity\').');
+      }
+      world.dispose();
+      world.checkReplayComplete();
+    },
+    discard: () => {
+      world.halt(new TroupeError('invalid-argument', 'This simulated cluster was discarded: create a new one.'));
+      world.dispose();
     },
   };
 }

@@ -1,36 +1,44 @@
-// A system on virtual time for tests: advance(ms), runUntilIdle(), probes, a trace of every
-// step, seeded exploration of delivery orders, and replay of a recorded trace.
+// A system on virtual time for tests: one node of a simulated world. advance(ms), runUntilIdle(),
+// probes, a readable log of every step, seeded exploration, a replayable trace, and escape detection.
 
 import { createSystemWith, type ActorSystem, type SystemOptions } from '../system.ts';
 import { TroupeError } from '../errors.ts';
-import { createRealScheduler } from '../real-clock.ts';
-import { createVirtualDriver } from './virtual-driver.ts';
-import { createSeededRandom } from '../random.ts';
-import { createVirtualScheduler } from '../virtual-clock.ts';
-import type { Picker } from '../internal/dispatcher.ts';
+import type { SystemTerminationReason } from '../events.ts';
 import { createProbe, type TestProbe } from './probe.ts';
 import { TraceRecorder, type TraceEntry } from './trace.ts';
 import { tracingOptionsOf, type TracingOptions } from '../observe/tracing.ts';
+import { parseSimTrace, type SimTrace } from './sim-trace.ts';
+import { World } from './internal/world.ts';
+import { driverOf } from './virtual-driver.ts';
+
+/** How long `terminate()` lets virtual time run for the actors to stop (shutdown timeouts included). */
+const TERMINATE_WITHIN_MS = 24 * 3_600_000;
 
 /**
- * Options of {@link createTestSystem}: all of {@link SystemOptions} but the scheduler, plus
- * `seed` (default 1) for random and ids, `explore` to let the seeded scheduler pick which ready
- * actor runs next (one message per turn), `replay` to follow the turns of a recorded trace,
- * and `startMs` (default 0) for the virtual clock. Its `log` defaults to `{ level: 'silent' }`: pass
- * `{ level: 'debug', destination: (record) => records.push(record) }` to assert on log lines.
+ * Options of {@link createTestSystem}: all of {@link SystemOptions} but the scheduler and random,
+ * plus: `seed` (default 1) for random, ids and exploration; `explore` (default false) to let the
+ * seeded scheduler choose which ready step runs next — an actor's turn (one message each), an
+ * ask's reply reaching the code awaiting it, an async handler's end — instead of the oldest;
+ * `replay` to follow a recorded {@link SimTrace} step by step (its seed and exploration are used);
+ * `startMs` (default 0) for the virtual clock; `escapes` (default `'fail'`): simulated code that
+ * starts real asynchronous work (a real timer, file or socket I/O — e.g. a file or pg journal) halts
+ * the system with `simulation-escape` naming it, `'allow'` accepts it (runs may then differ);
+ * `record` (default true) to keep the steps for `simTrace()`.
  */
 export interface TestSystemOptions extends Omit<SystemOptions, 'scheduler' | 'random'> {
   readonly seed?: number;
   readonly explore?: boolean;
-  readonly replay?: readonly TraceEntry[];
+  readonly replay?: SimTrace;
   readonly startMs?: number;
+  readonly escapes?: 'fail' | 'allow';
+  readonly record?: boolean;
 }
 
 /** An actor system on virtual time, with test controls. */
 export interface TestSystem extends ActorSystem {
   /** Moves virtual time forward by `ms`, firing due timers in order and letting actors run after each. */
   advance(ms: number): Promise<void>;
-  /** Lets every ready actor run until nothing is left to do at the current virtual time. */
+  /** Lets every ready step run until nothing is left to do at the current virtual time. */
   runUntilIdle(): Promise<void>;
   /** Runs (advancing time timer by timer) until `ready()` or `timeoutMs` passed; returns whether ready. */
   runUntil(ready: () => boolean, timeoutMs: number): Promise<boolean>;
@@ -38,8 +46,18 @@ export interface TestSystem extends ActorSystem {
   now(): number;
   /** A probe actor named `name` (default `probe-N`). */
   createProbe<T>(name?: string): TestProbe<T>;
-  /** Every step so far. */
+  /** A readable log of the run: every turn, delivery, timer firing, failure and lifecycle event. */
   readonly trace: readonly TraceEntry[];
+  /** The replayable trace: seed and every step (with its `end` once terminated). */
+  simTrace(): SimTrace;
+  /** Steps run so far. */
+  readonly steps: number;
+  /**
+   * Stops every actor, letting virtual time run for their shutdowns (so it never waits for someone
+   * else to advance time); rejects with `simulation-stuck` if they are still not stopped after 24 h
+   * of virtual time, with `replay-diverged` if a replay ended early.
+   */
+  terminate(): Promise<SystemTerminationReason>;
 }
 
 /**
@@ -51,58 +69,71 @@ export interface TestSystem extends ActorSystem {
  * await probe.expectMessage(0);
  */
 export function createTestSystem(options: TestSystemOptions = {}): TestSystem {
-  const real = createRealScheduler();
-  const scheduler = createVirtualScheduler(options.startMs ?? 0, { soon: real.soon, yieldThen: real.yieldThen });
-  const seed = options.seed ?? 1;
-  const recorder = new TraceRecorder();
-  recorder.clock = scheduler.clock;
-  let picker: Picker | undefined;
-  if (options.replay) picker = replayPicker(options.replay);
-  else if (options.explore) {
-    const choice = createSeededRandom(seed ^ 0x5bd1e995);
-    picker = (ready, head) => head + choice.int(ready.length - head);
+  const replay = options.replay === undefined ? undefined : parseSimTrace(options.replay);
+  if (replay && options.seed !== undefined && options.seed !== replay.seed) {
+    throw new TroupeError('invalid-argument', `A replay runs with its trace's seed (${replay.seed}), not ${options.seed}: leave seed out.`);
   }
+  const world = new World({
+    seed: replay?.seed ?? options.seed ?? 1,
+    explore: replay?.explore ?? options.explore ?? false,
+    replay,
+    record: options.record ?? true,
+    escapes: options.escapes ?? 'fail',
+    startMs: options.startMs ?? 0,
+    faults: [],
+  });
+  const slot = world.slot(options.node ?? 'local');
+  const recorder = new TraceRecorder();
+  recorder.clock = world.clock;
+  slot.tracer = recorder;
   const system = createSystemWith(
     {
-      ...options, scheduler, random: createSeededRandom(seed), throughput: picker ? 1 : options.throughput,
+      ...options, scheduler: slot.scheduler, random: world.random(0), throughput: world.explore ? 1 : options.throughput,
       log: options.log ?? { level: 'silent' }, tracing: onVirtualTime(options.tracing),
     },
-    { picker, tracer: recorder },
+    { tracer: recorder, dispatcher: (throughput) => slot.dispatcher(throughput), sim: slot.hooks },
   );
   recorder.follow(system.events$);
+  const driver = driverOf(world);
+  const terminate = system.terminate.bind(system);
   let probes = 0;
-
-  const driver = createVirtualDriver(scheduler, () => (system as unknown as { dispatcher: { queued: number } }).dispatcher.queued > 0);
-  const { runUntilIdle, runUntil } = driver;
 
   const kit = system as TestSystem;
   Object.defineProperties(kit, {
     advance: { value: driver.advance },
-    runUntilIdle: { value: runUntilIdle },
-    runUntil: { value: runUntil },
-    now: { value: () => scheduler.clock.now() },
+    runUntilIdle: { value: driver.runUntilIdle },
+    runUntil: { value: driver.runUntil },
+    now: { value: () => world.now },
     trace: { get: () => recorder.entries },
+    steps: { get: () => world.steps },
+    simTrace: { value: () => world.trace() },
     createProbe: {
       value: <T>(name?: string): TestProbe<T> =>
-        createProbe<T>((def, n) => system.spawn(def, n) as never, { runUntil, advance: driver.advance }, name ?? `probe-${++probes}`),
+        createProbe<T>((def, n) => system.spawn(def, n) as never, driver, name ?? `probe-${++probes}`),
+    },
+    terminate: {
+      value: async (): Promise<SystemTerminationReason> => {
+        const reason = terminate();
+        if (!(await world.drive(world.now + TERMINATE_WITHIN_MS, () => system.isTerminated))) {
+          throw new TroupeError('simulation-stuck', `terminate: the actors did not stop within 24 h of virtual time; still running: ${unstopped(system)}. An actor awaits something that never settles (its shutdown is 'infinity').`);
+        }
+        world.dispose();
+        world.checkReplayComplete();
+        return reason;
+      },
     },
   });
   return kit;
 }
 
-/** Follows the `turn` entries of a recorded trace; a divergence is reported at once. */
-function replayPicker(trace: readonly TraceEntry[]): Picker {
-  const turns = trace.filter((e) => e.kind === 'turn').map((e) => e.actor);
-  let i = 0;
-  return (ready, head) => {
-    const want = turns[i++];
-    for (let j = head; j < ready.length; j++) if (ready[j].path === want) return j;
-    const actors = ready.slice(head).map((r) => r.path).join(', ');
-    if (want === undefined) {
-      throw new TroupeError('invalid-argument', `replay ran past the end of the recorded trace (${turns.length} turns) with ${actors} ready: replay the trace of a finished run (create the replaying system after \`await recorded.terminate()\`) and run the same scenario.`);
-    }
-    throw new TroupeError('invalid-argument', `replay diverged at turn ${i - 1}: the trace ran ${want} but the ready actors are ${actors}.`);
+function unstopped(system: ActorSystem): string {
+  const out: string[] = [];
+  const walk = (n: ReturnType<ActorSystem['inspect']>): void => {
+    if (n.status !== 'stopped' && n.path !== '/user') out.push(`${n.path} (${n.status})`);
+    n.children.forEach(walk);
   };
+  walk(system.inspect());
+  return out.length === 0 ? 'the guardian' : out.slice(0, 8).join(', ');
 }
 
 /** Tracing on virtual time stamps spans from epoch 0 (the same spans on every run), unless told otherwise. */

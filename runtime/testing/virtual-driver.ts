@@ -1,44 +1,31 @@
-// Drives systems on one virtual scheduler: settles ready work, fires timers in order, and runs
+// Drives a simulated world's virtual time: settles ready work, fires timers in order, and runs
 // until a condition holds or virtual time runs out. Shared by test systems and simulated clusters.
 
-import { TroupeError } from '../errors.ts';
-import { settleEventLoop } from '../real-clock.ts';
-import type { VirtualScheduler } from '../virtual-clock.ts';
+import type { World } from './internal/world.ts';
 
-const MAX_SETTLE_ROUNDS = 100_000;
-
-/** Controls of virtual time over one or more systems. */
+/**
+ * Controls of virtual time. Work at the current instant runs by itself (on microtasks); time moves
+ * only inside these calls. Each rejects (at once, or as soon as it happens) when the simulation
+ * halts: a replay that diverged, simulated code that escaped to real I/O, an invariant that failed.
+ */
 export interface VirtualDriver {
+  /** Lets every ready step run until nothing is left to do at the current virtual time. */
   runUntilIdle(): Promise<void>;
+  /** Moves virtual time forward by `ms`, firing due timers in order and letting their work run after each. */
   advance(ms: number): Promise<void>;
+  /** Moves virtual time forward to `at` (as `advance`). */
   advanceTo(at: number): Promise<void>;
+  /** Runs (advancing time timer by timer) until `ready()` or `timeoutMs` passed; returns whether ready. */
   runUntil(ready: () => boolean, timeoutMs: number): Promise<boolean>;
 }
 
-/** `busy()` tells whether any driven system still has ready actors. */
-export function createVirtualDriver(scheduler: VirtualScheduler, busy: () => boolean): VirtualDriver {
-  const runUntilIdle = async (): Promise<void> => {
-    for (let i = 0; i < MAX_SETTLE_ROUNDS; i++) {
-      await settleEventLoop();
-      if (!busy() && scheduler.pendingYields === 0) return;
-    }
-    throw new TroupeError('invalid-argument', `runUntilIdle: actors were still busy after ${MAX_SETTLE_ROUNDS} rounds; is an actor sending to itself forever?`);
+/** @internal The driver of `world`. */
+export function driverOf(world: World): VirtualDriver {
+  const done = (): void => undefined;
+  return {
+    runUntilIdle: () => world.drive(world.now, null).then(done),
+    advance: (ms) => world.drive(world.now + Math.max(0, ms), null).then(done),
+    advanceTo: (at) => world.drive(Math.max(world.now, at), null).then(done),
+    runUntil: (ready, timeoutMs) => world.drive(world.now + Math.max(0, timeoutMs), ready),
   };
-  const advanceTo = async (target: number): Promise<void> => {
-    await runUntilIdle();
-    while (scheduler.fireNextDue(target)) await runUntilIdle();
-    scheduler.setNow(target);
-    await runUntilIdle();
-  };
-  const runUntil = async (ready: () => boolean, timeoutMs: number): Promise<boolean> => {
-    const deadline = scheduler.clock.now() + timeoutMs;
-    await runUntilIdle();
-    while (!ready()) {
-      const next = scheduler.nextDeadline();
-      if (next === undefined || next > deadline) { await advanceTo(deadline); return ready(); }
-      await advanceTo(next);
-    }
-    return true;
-  };
-  return { runUntilIdle, advanceTo, runUntil, advance: (ms) => advanceTo(scheduler.clock.now() + ms) };
 }

@@ -299,14 +299,14 @@ test('durability on the file journal: a new system and a reopened journal recove
   const dir = await mkdtemp(join(tmpdir(), 'troupe-es-'));
   const ids = createIdSource(createSeededRandom(5));
   try {
-    const kit1 = createTestSystem();
+    const kit1 = createTestSystem({ escapes: 'allow' }); // real file I/O on purpose
     const j1 = await createFileJournal({ dir, clock: kit1.clock, ids });
     const acc1 = kit1.spawn(defineEventSourced(accountSpec(j1, { snapshotEvery: 2 })), 'acc');
     for (const a of [5, 6, 7]) assert.is((await deposit(kit1, acc1, a)).ok, true);
     await drive(kit1, kit1.terminate());
     await j1.close();
 
-    const kit2 = createTestSystem();
+    const kit2 = createTestSystem({ escapes: 'allow' });
     const j2 = await createFileJournal({ dir, clock: kit2.clock, ids });
     const acc2 = kit2.spawn(defineEventSourced(accountSpec(j2, { snapshotEvery: 2 })), 'acc');
     assert.equal(await get(kit2, acc2), { ok: true, version: 3, state: { balance: 18, ops: 3 } });

@@ -304,7 +304,7 @@ test('durability on the file journal with file checkpoints: a new process resume
     const target = new Map<number, number>(); // position → amount: idempotent by construction
     let calls = 0;
     const run = async (append: number): Promise<number> => {
-      const kit = createTestSystem();
+      const kit = createTestSystem({ escapes: 'allow' }); // real file I/O on purpose
       const journal = await createFileJournal({ dir: join(dir, 'journal'), clock: kit.clock, ids: ids() });
       await deposits(journal, append);
       const store = createAtLeastOnceStore({ target, checkpoints: await createFileCheckpoints(join(dir, 'checkpoints')) });

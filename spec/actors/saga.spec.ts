@@ -10,7 +10,7 @@ import {
   defineSaga, resumeSagas, sagaStreamName, startSaga,
   type SagaDefinition, type SagaOutcome, type SagaStatus, type SagaStep, type SagaStepContext,
 } from '../../actors/saga.ts';
-import { createIdSource, createSeededRandom, defineActor, isTroupeError, type ActorRef, type Clock } from '../../runtime/index.ts';
+import { createIdSource, createSeededRandom, defineActor, isTroupeError, TroupeError, type ActorRef, type Clock } from '../../runtime/index.ts';
 import { createTestSystem, type TestSystem } from '../../runtime/testing.ts';
 
 // Fake services: each call is logged; a per-operation script says 'ok', 'fail', 'hang' or 'late'
@@ -229,6 +229,28 @@ test('regression (found by a seed loop): a reservation whose replies were all lo
   await kit.terminate();
 });
 
+test('regression (found by the seed runner on the shop): an attempt whose reply was lost, then one that fails with an error — the step is compensated, its outcome is still unknown', async () => {
+  // attempt 1 is applied but answered late (after its 1 s timeout); attempt 2 is refused: the charge may stand
+  const { kit, saga, ops, calls } = world({ script: { charge: ['late', 'fail'] }, steps: { charge: { timeoutMs: 1_000, retry: { attempts: 2 } } } });
+  const outcome = await outcomeOf(kit, startSaga(kit, saga, { sagaId: 'o-late-then-fail', input: INPUT }));
+  assert.equal(outcome.status === 'failed' && [outcome.failure.reason, outcome.failure.attempts, outcome.compensated], ['error', 2, ['charge', 'reserve']]);
+  assert.equal(ops(), ['reserve', 'charge', 'charge', 'refund', 'release']);
+  assert.equal(calls.filter((c) => c.op === 'charge').map((c) => c.attempt), [1, 2]);
+  await kit.terminate();
+});
+
+test('regression (found by the seed runner on the shop): a step whose node went down before replying is compensated — actor-dead with mayHaveRun is an unknown outcome', async () => {
+  const nodeDown = (): Promise<never> => Promise.reject(new TroupeError('actor-dead', '/user/payments on node c did not reply before its node went down', { target: '/user/payments', node: 'c', mayHaveRun: true }));
+  const known = (): Promise<never> => Promise.reject(new TroupeError('actor-dead', 'Cannot ask /user/payments: the actor is not alive.', { target: '/user/payments' }));
+  for (const [action, expected] of [[nodeDown, ['refund', 'release']], [known, ['release']]] as const) {
+    const { kit, saga, ops } = world({ steps: { charge: { action } } });
+    const outcome = await outcomeOf(kit, startSaga(kit, saga, { sagaId: `o-down-${expected.length}`, input: INPUT }));
+    assert.equal(outcome.status === 'failed' && outcome.failure.reason, expected.length === 2 ? 'lost' : 'error');
+    assert.equal(ops(), ['reserve', ...expected]);
+    await kit.terminate();
+  }
+});
+
 test('a compensation that fails is retried (default compensationRetry) until it succeeds', async () => {
   const { kit, saga, ops } = world({ script: { charge: ['fail'], release: ['fail', 'fail'] } });
   const outcome = await outcomeOf(kit, startSaga(kit, saga, { sagaId: 'o-6', input: INPUT }));
@@ -291,7 +313,7 @@ test('node kill: a new system on the same file journal resumes the unfinished sa
   };
   try {
     const journal1 = await createFileJournal({ dir, clock: { now: () => 0 }, ids, fsync: 'never' });
-    const before = world({ journal: () => journal1, script: { charge: ['ok', 'hang'] } });
+    const before = world({ journal: () => journal1, script: { charge: ['ok', 'hang'] } }, createTestSystem({ escapes: 'allow' })); // real files on purpose
     const done = startSaga(before.kit, before.saga, { sagaId: 'o-10', input: INPUT });
     await settle(before.kit, () => done.status().phase === 'completed');
     const h = startSaga(before.kit, before.saga, { sagaId: 'o-11', input: { orderId: 'o-11', amount: 7 } });
@@ -303,7 +325,7 @@ test('node kill: a new system on the same file journal resumes the unfinished sa
     assert.is(killed, 'actor-dead');
 
     const journal2 = await createFileJournal({ dir, clock: { now: () => 0 }, ids, fsync: 'never' });
-    const after = world({ journal: () => journal2 });
+    const after = world({ journal: () => journal2 }, createTestSystem({ escapes: 'allow' }));
     const resumed = await resumeSagas(after.kit, after.saga);
     assert.equal(resumed.map((r) => r.sagaId), ['o-11'], 'only the unfinished saga is resumed');
     await settle(after.kit, () => resumed[0].status().phase === 'completed');

@@ -33,14 +33,32 @@ export interface Running {
   readonly expiresAtMs: number;
 }
 
-/** What the coordinator remembers: recoveries under way (by instance), the last start per service, attempts per instance. */
+/** An instance this coordinator took out of routing (reroute, circuit-break), until `untilMs` or until it reports healthy. */
+export interface Ejection {
+  readonly service: string;
+  readonly untilMs: number;
+}
+
+/**
+ * What the coordinator remembers: recoveries under way (by instance), the last start per service,
+ * attempts per instance, and the ejections it ordered (by instance) — a failure's own `ejected`
+ * count was taken when it was reported, before ejections decided since then took effect.
+ */
 export interface Ledger {
   readonly running: Readonly<Record<string, Running>>;
   readonly lastStartMs: Readonly<Record<string, number>>;
   readonly attempts: Readonly<Record<string, { readonly count: number; readonly lastMs: number }>>;
+  readonly ejections: Readonly<Record<string, Ejection>>;
 }
 
-export const EMPTY_LEDGER: Ledger = Object.freeze({ running: Object.freeze({}), lastStartMs: Object.freeze({}), attempts: Object.freeze({}) });
+export const EMPTY_LEDGER: Ledger = Object.freeze({ running: Object.freeze({}), lastStartMs: Object.freeze({}), attempts: Object.freeze({}), ejections: Object.freeze({}) });
+
+/** How many instances of `f.service` are out of routing at `nowMs`: the failure's count, or more if this ledger ordered more since. */
+export function ejectedNow(ledger: Ledger, f: Failure, nowMs: number): number {
+  let ordered = 0;
+  for (const [instance, e] of Object.entries(ledger.ejections)) if (instance !== f.instance && e.service === f.service && e.untilMs > nowMs) ordered++;
+  return Math.max(f.ejected, ordered);
+}
 
 /** The verdict on one failure: start now, wait until `retryAtMs`, skip (with why), or escalate (budget exhausted: queued, operator told). */
 export type Verdict =
@@ -81,8 +99,9 @@ export function decide(ledger: Ledger, f: Failure, policy: ResolvedRecoveryPolic
   const running = ledger.running[f.instance];
   if (running !== undefined && running.expiresAtMs > nowMs) return { verdict: 'skip', action, reason: `${f.instance} is already recovering (${running.action} since ${running.startedAtMs} ms)` };
   if (action === 'none') return { verdict: 'skip', action, reason: `the policy of ${f.service} takes no action on ${f.kind}` };
-  if (!holdsSlot(action) && !mayEject(f.instances, f.ejected, policy.maxEjectedFraction)) {
-    return { verdict: 'skip', action, reason: `${action} would eject ${f.ejected + 1} of ${f.instances} instances of ${f.service}, over the max ejected fraction ${policy.maxEjectedFraction} (one always stays routed)` };
+  const ejected = holdsSlot(action) ? 0 : ejectedNow(ledger, f, nowMs);
+  if (!holdsSlot(action) && !mayEject(f.instances, ejected, policy.maxEjectedFraction)) {
+    return { verdict: 'skip', action, reason: `${action} would eject ${ejected + 1} of ${f.instances} instances of ${f.service}, over the max ejected fraction ${policy.maxEjectedFraction} (one always stays routed)` };
   }
   const prior = ledger.attempts[f.instance];
   const attempt = prior !== undefined && nowMs - prior.lastMs < policy.resetAfterMs ? prior.count + 1 : 1;
@@ -109,7 +128,16 @@ export function begin(ledger: Ledger, f: Failure, action: RecoveryAction, nowMs:
     running: holdsSlot(action) ? { ...ledger.running, [f.instance]: { service: f.service, action, startedAtMs: nowMs, expiresAtMs: nowMs + timeoutMs } } : ledger.running,
     lastStartMs: { ...ledger.lastStartMs, [f.service]: nowMs },
     attempts: { ...ledger.attempts, [f.instance]: { count, lastMs: nowMs } },
+    ejections: holdsSlot(action) ? ledger.ejections : { ...ledger.ejections, [f.instance]: { service: f.service, untilMs: action === 'circuit-break' ? nowMs + policy.breakMs : Infinity } },
   };
+}
+
+/** The ledger after `instance` reported healthy again: it is back in routing. Unchanged when it was not ejected. */
+export function cleared(ledger: Ledger, instance: string): Ledger {
+  if (ledger.ejections[instance] === undefined) return ledger;
+  const ejections = { ...ledger.ejections };
+  delete ejections[instance];
+  return { ...ledger, ejections };
 }
 
 /** The ledger after the recovery of `instance` is done (its slot is free); unchanged when none runs. */

@@ -95,7 +95,7 @@ export function createRuntimeFamilies(registry: Registry): RuntimeFamilies {
     journalAppends: c('troupe_journal_appends_total', 'Appends that resolved (durable), by journal.', J),
     journalEventsAppended: c('troupe_journal_appended_events_total', 'Events in appends that resolved, by journal.', J),
     journalAppendLatency: h('troupe_journal_append_seconds', 'Time from append to durable, by journal.', J, FSYNC_BUCKETS),
-    journalFsync: h('troupe_journal_fsync_seconds', 'Time of one flush (write and fsync of a group commit), by file journal.', J, FSYNC_BUCKETS),
+    journalFsync: h('troupe_journal_fsync_seconds', 'Time of one flush (write and fsync of a group commit; a write of the simulated journal), by journal.', J, FSYNC_BUCKETS),
     journalBytes: c('troupe_journal_written_bytes_total', 'Bytes written by flushes (write and fsync), by file journal.', J),
     journalReplayed: c('troupe_journal_replayed_events_total', 'Events read back (recovery, projections, replays), by journal.', J),
     journalOpen: g('troupe_journal_open_seconds', 'How long the journal took to open (recovery included), by journal.', J),

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { isTroupeError, type TroupeError } from '../../../runtime/index.ts';
 import type { InstanceHealth } from '../../../actors/probes/index.ts';
 import {
-  backoffMs, begin, decide, EMPTY_LEDGER, failureKindOf, finish, holdsSlot, mayEject, runningCount, type Failure,
+  backoffMs, begin, cleared, decide, ejectedNow, EMPTY_LEDGER, failureKindOf, finish, holdsSlot, mayEject, runningCount, type Failure,
 } from '../../../actors/recovery/internal/recovery-decisions.ts';
 import { DEFAULT_RECOVERY_POLICY as P, resolveRecoveryPolicy } from '../../../actors/recovery/recovery-policy.ts';
 
@@ -50,6 +50,27 @@ test('decide: ejection beyond the max fraction is skipped; the last routed insta
   fc.assert(fc.property(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }), fc.double({ min: 0, max: 0.999, noNaN: true }), (n, e, frac) => {
     if (mayEject(n, e, frac)) assert.ok(n - e - 1 >= 1 && e + 1 <= n * frac, 'never empties, never over the fraction');
   }));
+});
+
+test('decide: ejections ordered since a failure was reported count against the cap (reports race the decisions); they end with the break or when the instance is healthy again', () => {
+  const policy = { ...P, maxEjectedFraction: 0.5, cooldownMs: 0, breakMs: 2_000 };
+  // two instances of s degrade at once: both reports say 0 ejected
+  const a = f({ kind: 'degraded', instance: 'a', instances: 2, ejected: 0 });
+  const b = f({ kind: 'degraded', instance: 'b', instances: 2, ejected: 0 });
+  assert.is(decide(EMPTY_LEDGER, a, policy, 2, 0).verdict, 'start');
+  const l = begin(EMPTY_LEDGER, a, 'circuit-break', 0, policy, 30_000);
+  const second = decide(l, b, policy, 2, 10);
+  assert.is(second.verdict, 'skip', 'b would empty the service though its report counted none ejected');
+  assert.match(second.reason, /would eject 2 of 2 instances of s/);
+  assert.is(ejectedNow(l, a, 10), 0, 'an instance does not count its own ejection');
+  assert.is(ejectedNow(l, f({ service: 'other', instance: 'x' }), 10), 0, 'nor another service\'s');
+  assert.is(decide(l, b, policy, 2, 2_000).verdict, 'start', 'the break is over: a is routed again');
+  const rerouted = begin(EMPTY_LEDGER, f({ kind: 'not-ready', instance: 'a', instances: 2 }), 'reroute', 0, policy, 30_000);
+  assert.is(decide(rerouted, f({ kind: 'not-ready', instance: 'b', instances: 2 }), policy, 2, 1e9).verdict, 'skip', 'a reroute lasts until the instance is ready');
+  const back = cleared(rerouted, 'a');
+  assert.is(decide(back, f({ kind: 'not-ready', instance: 'b', instances: 2 }), policy, 2, 10).verdict, 'start');
+  assert.is(cleared(back, 'a'), back, 'clearing an instance not ejected changes nothing');
+  assert.is(begin(EMPTY_LEDGER, a, 'restart', 0, policy, 30_000).ejections, EMPTY_LEDGER.ejections, 'restart ejects nothing');
 });
 
 test('decide: backoff per instance, then cooldown per service, make it wait with retryAtMs', () => {

@@ -29,7 +29,7 @@ function mountSmallDisk(): string | undefined {
 const disk = mountSmallDisk();
 if (disk !== undefined) {
   test('publish is refused with storage-full and stores nothing; acknowledged events survive; it goes on after space is freed', async () => {
-    const kit = createTestSystem({ seed: 5 });
+    const kit = createTestSystem({ seed: 5, escapes: 'allow' }); // a real full disk on purpose
     const filler = join(disk, 'filler');
     writeFileSync(filler, Buffer.alloc(400 * 1024));
     mkdirSync(join(disk, 'log'));

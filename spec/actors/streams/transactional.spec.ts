@@ -56,7 +56,7 @@ if (url) {
   test('PostgreSQL: two processes sharing a log and a store apply each event once in effect', async () => {
     const schema = `troupe_tx_${process.pid}_${Date.now() % 1_000_000}`;
     const pool = new pg.Pool({ connectionString: url, max: 6 });
-    const kits = [createTestSystem({ seed: 1 }), createTestSystem({ seed: 2 })];
+    const kits = [createTestSystem({ seed: 1, escapes: 'allow' }), createTestSystem({ seed: 2, escapes: 'allow' })]; // real PostgreSQL on purpose
     const backends: Awaited<ReturnType<typeof createPgLogBackend>>[] = [];
     try {
       const store = await createPgProjectionStore({ pool, schema });

@@ -54,7 +54,7 @@ const test = suite('yield budget');
 
 test('an ask→reply→ask chain (a new drain per message) yields after yieldEvery messages', () => {
   const h = handScheduler();
-  const d = new Dispatcher(h.scheduler, 100, 10, Infinity, null, null);
+  const d = new Dispatcher(h.scheduler, 100, 10, Infinity, null);
   let left = 35;
   // Each turn "replies"; the awaiting loop resumes on a microtask and asks again: a fresh drain.
   const a = actor(h, 0, () => { if (--left > 0) h.scheduler.soon(() => d.schedule(a)); });
@@ -71,7 +71,7 @@ test('an ask→reply→ask chain (a new drain per message) yields after yieldEve
 
 test('a CPU-bound chain in one drain yields once the time budget is spent', () => {
   const h = handScheduler();
-  const d = new Dispatcher(h.scheduler, 100, 1_000_000, 5, null, null);
+  const d = new Dispatcher(h.scheduler, 100, 1_000_000, 5, null);
   let left = 20;
   const a = actor(h, 2, () => { if (--left > 0) d.schedule(a); });
   d.schedule(a);
@@ -86,7 +86,7 @@ test('a CPU-bound chain in one drain yields once the time budget is spent', () =
 
 test('a budget left over when a chain ends closes at the next macrotask', () => {
   const h = handScheduler();
-  const d = new Dispatcher(h.scheduler, 100, 10, Infinity, null, null);
+  const d = new Dispatcher(h.scheduler, 100, 10, Infinity, null);
   let left = 6;
   const a = actor(h, 0, () => { if (--left > 0) h.scheduler.soon(() => d.schedule(a)); });
   d.schedule(a);
@@ -114,7 +114,7 @@ test('once spent, the next drain of the same microtask chain waits for a macrota
   h.runMacro(); // the marker queued when the window opened
   assert.is(budget.spent, false);
 
-  const d = new Dispatcher(h.scheduler, 100, 2, Infinity, null, null);
+  const d = new Dispatcher(h.scheduler, 100, 2, Infinity, null);
   const a = actor(h, 0, () => {});
   d.schedule(a);
   d.schedule(a);
@@ -146,7 +146,7 @@ test('on a clock that stands still only the message count applies (virtual time 
   const runs: number[][] = [];
   for (let k = 0; k < 2; k++) {
     const h = handScheduler();
-    const d = new Dispatcher(h.scheduler, 100, 7, 5, null, null);
+    const d = new Dispatcher(h.scheduler, 100, 7, 5, null);
     let left = 30;
     const a = actor(h, 0, () => { if (--left > 0) d.schedule(a); });
     d.schedule(a);
@@ -162,7 +162,7 @@ test('on a clock that stands still only the message count applies (virtual time 
 
 test('a producer that keeps telling on microtasks while the budget is spent is kept up with', () => {
   const h = handScheduler();
-  const d = new Dispatcher(h.scheduler, 100, 1_000, Infinity, null, null);
+  const d = new Dispatcher(h.scheduler, 100, 1_000, Infinity, null);
   // An actor with a real inbox: a turn takes up to 100 messages.
   const a = { path: '/user/sink', backlog: 0, scheduled: false, handled: 0, runTurn(): number {
     a.scheduled = false;

@@ -2,15 +2,13 @@
 // cluster (virtual time) every runtime family is there with its type and labels, parsed by a real
 // text-format parser; values move with the work; cardinality stays bounded; user metrics appear.
 
-import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { parseFamilies, sampleValue, seriesCount } from '../../helpers/prom-text.ts';
 import {
-  createEventBus, createFileJournal, createSystem, defineActor, defineSaga, isTroupeError, observeJournal, serveMetrics, startSaga,
+  createEventBus, createSystem, defineActor, defineSaga, isTroupeError, observeJournal, serveMetrics, startSaga,
   type ActorRef, type ActorSystem, type SagaHandle,
 } from '../../../runtime/index.ts';
 import { createSimCluster, createTestSystem, type SimCluster } from '../../../runtime/testing.ts';
@@ -77,7 +75,7 @@ const FAMILIES: readonly (readonly [string, 'COUNTER' | 'GAUGE' | 'HISTOGRAM', r
   ['troupe_saga_duration_seconds', 'HISTOGRAM', ['saga', 'outcome']],
 ];
 
-interface World { readonly sim: SimCluster; readonly system: ActorSystem; readonly dir: string; close(): Promise<void> }
+interface World { readonly sim: SimCluster; readonly system: ActorSystem; close(): Promise<void> }
 
 /**
  * Node `a` of a two-node simulated cluster with metrics on (every handler timed), running: actors
@@ -113,8 +111,7 @@ async function world(): Promise<World> {
   await sim.runUntil(() => billed === 3, 10_000);
   assert.is(billed, 3);
 
-  const dir = await mkdtemp(join(tmpdir(), 'troupe-metrics-'));
-  const journal = await observeJournal(system, 'sagas', () => createFileJournal({ dir, clock: system.clock, ids: system.ids, fsync: 'never' }));
+  const journal = await observeJournal(system, 'sagas', () => sim.journal('a')); // node a's journal on its simulated disk
   const fail = async (): Promise<string> => { throw new Error('declined'); };
   const ok = async (): Promise<string> => 'ok';
   const saga = (name: string, compensate: () => Promise<string>) => defineSaga<{ n: number }>({
@@ -131,7 +128,7 @@ async function world(): Promise<World> {
   await sim.runUntil(() => ended.size === 3, 60_000);
   assert.equal([...ended].sort(), ['s1:completed', 's2:failed', 's3:compensation-failed']);
   await journal.readAll();
-  return { sim, system, dir, close: async () => { await bus.close(); await sim.shutdown(); await journal.close(); await rm(dir, { recursive: true, force: true }); } };
+  return { sim, system, close: async () => { await bus.close(); await journal.close(); await sim.shutdown(); } };
 }
 
 const test = suite('metrics', undefined, { limitMs: 60_000 });
