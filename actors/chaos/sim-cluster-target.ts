@@ -1,6 +1,6 @@
 // The chaos target of a simulated cluster: the same entry module as a local cluster's, one
 // simulated node per name on virtual time, every transport under the same chaos layer as real
-// ones; kill is a crash, pause holds the node's timers and input.
+// ones; kill is a crash, pause holds the node's timers and input, clock skew moves the node's clock.
 
 import type { ActorRef } from '../../runtime/actor-ref.ts';
 import { withLinkChaos, type ChaosTransport } from '../../runtime/cluster/chaos-transport.ts';
@@ -72,7 +72,7 @@ export async function createSimClusterTarget(options: SimClusterTargetOptions): 
     const node = sim.node(name);
     await entry.setup?.(node);
     const targets = await entry.chaos?.(node);
-    agents.set(name, spawnChaosAgent(node.system, { link: links.get(name)?.chaos, services: targets?.services, journals: targets?.journals }));
+    agents.set(name, spawnChaosAgent(node.system, { link: links.get(name)?.chaos, skew: sim.clockSkew(name), services: targets?.services, journals: targets?.journals }));
   };
   for (const n of options.nodes) await drive(setupNode(n), 60_000);
   const running = (n: string): boolean => sim.nodes.has(n);

@@ -7,6 +7,7 @@ import { createNode, type ClusterNode, type NodeOptions } from '../cluster/node.
 import type { Transport } from '../cluster/transport.ts';
 import { createSimNetwork, type LinkConditions, type SimNetwork } from '../cluster/sim-network.ts';
 import { isTroupeError, TroupeError } from '../errors.ts';
+import { createClockSkew, type ClockSkew } from '../clock-skew.ts';
 import type { MessageRegistry } from '../wire/message-registry.ts';
 import { onVirtualTime } from './test-system.ts';
 import type { Journal } from '../../actors/journal/journal.ts';
@@ -105,6 +106,12 @@ export interface SimCluster extends VirtualDriver {
   journal(name: string): Journal;
   /** The node's simulated disk (it outlives crashes): fill it, free it, read its stats. */
   disk(name: string): SimDisk;
+  /**
+   * The skew of the node's clock (its machine's: it outlives crashes): `set({ offsetMs, driftRatio })`
+   * moves what the node reads (its system clock, its journal's stamps) and a drift scales its
+   * timers; `clear()` ends it. The `clock-skew` fault uses it.
+   */
+  clockSkew(name: string): ClockSkew;
   /** How many times each node was restarted after being downed. */
   readonly downRestarts: ReadonlyMap<string, number>;
   /** Virtual milliseconds. */
@@ -174,6 +181,12 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
   const network = options.transport ? undefined : createSimNetwork({ scheduler: netSlot.scheduler, random: world.random(1), defaults: options.network });
   const transportFor = options.transport ?? ((_s: Scheduler, _n: string) => network!.transport());
 
+  const skews = new Map<string, ClockSkew>();
+  const skewOf = (name: string): ClockSkew => {
+    let k = skews.get(name);
+    if (k === undefined) { k = createClockSkew(); skews.set(name, k); }
+    return k;
+  };
   const diskOf = (name: string): SimDiskState => {
     let d = disks.get(name);
     if (d === undefined) { d = new SimDiskState(name, storage); disks.set(name, d); }
@@ -189,7 +202,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
     let j = journals.get(slot);
     if (j === undefined) {
       const node = nodes.get(name)!;
-      j = createSimJournal({ disk: diskOf(name), scheduler: slot.scheduler, random: world.random(1_000 + ++journalsMade), clock: world.clock, ids: node.system.ids });
+      j = createSimJournal({ disk: diskOf(name), scheduler: slot.scheduler, random: world.random(1_000 + ++journalsMade), clock: slot.scheduler.clock, ids: node.system.ids });
       journals.set(slot, j);
     }
     return j;
@@ -198,7 +211,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
   const launch = async (name: string): Promise<ClusterNode> => {
     // join through every live node (any that answers welcomes it), so any node may be restarted
     const seeds = [...nodes].filter(([n, x]) => n !== name && x.cluster.self.status !== 'down').map(([, x]) => x.endpoint);
-    const slot = world.slot(name);
+    const slot = world.slot(name, skewOf(name));
     const random = world.random(100 + ++launches);
     const node = await createNode({
       ...options.nodeOptions,
@@ -261,11 +274,24 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
       case 'isolate': net().isolate(f.node); later(f.forMs, () => net().heal()); return;
       case 'heal': net().heal(); return;
       case 'link': {
-        const before = net().linkConditions(f.from, f.to);
-        net().setLink(f.from, f.to, f.faults);
-        later(f.forMs, () => net().setLink(f.from, f.to, before));
+        const names = options.nodes;
+        const pairs: [string, string][] = [];
+        for (const from of f.from === '*' ? names : [f.from]) {
+          for (const to of f.to === '*' ? names : [f.to]) {
+            if (from === to) continue;
+            pairs.push([from, to]);
+            if (f.both === true) pairs.push([to, from]);
+          }
+        }
+        const before = pairs.map(([from, to]) => net().linkConditions(from, to));
+        for (const [from, to] of pairs) net().setLink(from, to, f.faults);
+        later(f.forMs, () => pairs.forEach(([from, to], i) => net().setLink(from, to, before[i])));
         return;
       }
+      case 'clock-skew':
+        skewOf(f.node).set({ offsetMs: f.offsetMs, driftRatio: f.driftRatio });
+        later(f.forMs, () => skewOf(f.node).clear());
+        return;
       case 'kill':
         if (!running(f.node)) return;
         crash(f.node);
@@ -301,6 +327,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
     resume: (name) => { const s = slots.get(name); if (s !== undefined) world.resume(s); },
     journal: journalOf,
     disk: diskOf,
+    clockSkew: skewOf,
     downRestarts,
     now: () => world.now,
     get steps() { return world.steps; },

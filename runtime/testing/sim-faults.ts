@@ -1,36 +1,48 @@
-// The fault vocabulary of a simulated cluster as data: network partitions, isolation and link
-// faults (the simulated network's words, as chaos scenarios name them), kills, pauses and full
-// disks, each at a virtual time.
+// The fault schedule of a simulated cluster as data: chaos faults (one vocabulary with chaos
+// scenarios) — partitions, isolation, link faults, kills, pauses, clock skew — and full disks,
+// each at a virtual time.
 
 import { TroupeError } from '../errors.ts';
 import type { Random } from '../random.ts';
 import type { LinkConditions } from '../cluster/sim-network.ts';
+import { resolveLinkFaults, type LinkFaults } from '../cluster/link-faults.ts';
+import type { Fault, PlannedFault } from '../../actors/chaos/fault.ts';
+
+type Body<K extends PlannedFault['kind']> = Extract<PlannedFault, { readonly kind: K }>;
+interface At { readonly atMs: number }
+interface For { readonly forMs?: number }
 
 /**
- * One fault of a schedule, applied at `atMs` of virtual time (from when the cluster is up). The
- * kinds and fields are those of chaos scenarios' faults where both have them (`partition` with
- * `groups`, `isolate`, `link` with `faults`, `kill`, `pause`):
+ * One fault of a schedule, applied at `atMs` of virtual time (from when the cluster is up). Its
+ * body is a chaos {@link Fault} of the same kind (one vocabulary: a scenario's faults and a
+ * simulation's are written alike), plus when it is undone:
  * - `partition`: cuts every link between any two of the groups (as `SimNetwork.partition`); with `forMs`, heals after.
  * - `isolate`: cuts one node from every other (as `SimNetwork.isolate`); with `forMs`, heals after.
  * - `heal`: removes every partition and isolation.
- * - `link`: refines the directed link's conditions (latency, jitter, loss, duplicate, reorder); with `forMs`, restores them after.
+ * - `link`: refines the conditions of the link `from` → `to` (`'*'`: every node; `both`: the way
+ *   back too): latency, jitter, loss, duplicate, reorder; with `forMs`, restores them after. (A
+ *   bandwidth limit is the chaos layer's: run the scenario on `createSimClusterTarget`.)
  * - `kill`: crashes the node abruptly (in-flight work lost, unsynced writes lost); with `restartAfterMs`, starts a new incarnation after.
  * - `pause`: stops the node as SIGSTOP would, for `forMs`.
+ * - `clock-skew`: the node's clock jumps by `offsetMs` and/or runs `driftRatio` fast (its timers
+ *   too); with `forMs`, it reads true time again after. The skew belongs to the node's machine: it
+ *   survives the node's restarts.
  * - `disk-full`: every write of the node's disk fails with `storage-full`; with `forMs`, space comes back after.
  */
 export type SimFault =
-  | { readonly atMs: number; readonly kind: 'partition'; readonly groups: readonly (readonly string[])[]; readonly forMs?: number }
-  | { readonly atMs: number; readonly kind: 'isolate'; readonly node: string; readonly forMs?: number }
-  | { readonly atMs: number; readonly kind: 'heal' }
-  | { readonly atMs: number; readonly kind: 'link'; readonly from: string; readonly to: string; readonly faults: Partial<LinkConditions>; readonly forMs?: number }
-  | { readonly atMs: number; readonly kind: 'kill'; readonly node: string; readonly restartAfterMs?: number }
-  | { readonly atMs: number; readonly kind: 'pause'; readonly node: string; readonly forMs: number }
-  | { readonly atMs: number; readonly kind: 'disk-full'; readonly node: string; readonly forMs?: number };
+  | (At & Body<'partition'> & For)
+  | (At & Body<'isolate'> & For)
+  | (At & { readonly kind: 'heal' })
+  | (At & Omit<Body<'link'>, 'faults'> & { readonly faults: Partial<LinkConditions> } & For)
+  | (At & Body<'kill'> & { readonly restartAfterMs?: number })
+  | (At & Body<'pause'> & { readonly forMs: number })
+  | (At & Body<'clock-skew'> & For)
+  | (At & { readonly kind: 'disk-full'; readonly node: string } & For);
 
 /** The kinds of {@link SimFault}. */
 export type SimFaultKind = SimFault['kind'];
 
-const KINDS: ReadonlySet<string> = new Set<SimFaultKind>(['partition', 'isolate', 'heal', 'link', 'kill', 'pause', 'disk-full']);
+const KINDS: ReadonlySet<string> = new Set<SimFaultKind>(['partition', 'isolate', 'heal', 'link', 'kill', 'pause', 'clock-skew', 'disk-full']);
 
 const bad = (i: number, why: string): never => {
   throw new TroupeError('invalid-argument', `Fault ${i} of the schedule ${why}.`, { fault: i });
@@ -38,7 +50,7 @@ const bad = (i: number, why: string): never => {
 const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
-/** Throws `invalid-argument` naming the first malformed fault (unknown kind, bad time, missing node). */
+/** Throws `invalid-argument` naming the first malformed fault (unknown kind, bad time, missing node, bad skew or link faults). */
 export function checkFaults(faults: readonly SimFault[]): void {
   if (!Array.isArray(faults)) throw new TroupeError('invalid-argument', 'A fault schedule is an array of faults.');
   faults.forEach((f, i) => {
@@ -56,8 +68,18 @@ export function checkFaults(faults: readonly SimFault[]): void {
       case 'pause':
         if (!isName(f.node) || !isMs(f.forMs)) bad(i, 'needs node and forMs');
         return;
+      case 'clock-skew': {
+        if (!isName(f.node)) bad(i, 'needs node, a node name');
+        const { offsetMs = 0, driftRatio = 0 } = f;
+        if (!(typeof offsetMs === 'number' && Number.isFinite(offsetMs)) || !(typeof driftRatio === 'number' && Number.isFinite(driftRatio) && driftRatio > -1)) {
+          bad(i, 'needs offsetMs a finite number of ms and driftRatio a finite number > −1 (0.1 = 10 % fast)');
+        }
+        return;
+      }
       case 'link':
-        if (!isName(f.from) || !isName(f.to) || typeof f.faults !== 'object' || f.faults === null) bad(i, 'needs from, to and faults');
+        if (!isName(f.from) || !isName(f.to) || typeof f.faults !== 'object' || f.faults === null) bad(i, 'needs from, to (node names or \'*\') and faults');
+        try { resolveLinkFaults(f.faults as LinkFaults, `fault ${i}`); } catch (e) { bad(i, `has bad faults: ${(e as Error).message}`); }
+        if ((f.faults as LinkFaults).bandwidthBytesPerSec !== undefined) bad(i, 'limits bandwidth, which the simulated network does not model: run the scenario on createSimClusterTarget (the chaos layer does)');
         return;
       case 'heal': return;
     }
@@ -71,9 +93,10 @@ export function describeFault(f: SimFault): string {
     case 'partition': return `partition ${f.groups.map((g) => `[${g.join(',')}]`).join('|')} @${f.atMs}ms${after('heal after', f.forMs)}`;
     case 'isolate': return `isolate ${f.node} @${f.atMs}ms${after('heal after', f.forMs)}`;
     case 'heal': return `heal @${f.atMs}ms`;
-    case 'link': return `link ${f.from}->${f.to} ${JSON.stringify(f.faults)} @${f.atMs}ms${after('for', f.forMs)}`;
+    case 'link': return `link ${f.from}${f.both === true ? '<->' : '->'}${f.to} ${JSON.stringify(f.faults)} @${f.atMs}ms${after('for', f.forMs)}`;
     case 'kill': return `kill ${f.node} @${f.atMs}ms${after('restart after', f.restartAfterMs)}`;
     case 'pause': return `pause ${f.node} @${f.atMs}ms for ${f.forMs}ms`;
+    case 'clock-skew': return `clock-skew ${f.node} ${JSON.stringify({ offsetMs: f.offsetMs, driftRatio: f.driftRatio })} @${f.atMs}ms${after('for', f.forMs)}`;
     case 'disk-full': return `disk-full ${f.node} @${f.atMs}ms${after('for', f.forMs)}`;
   }
 }
@@ -92,6 +115,9 @@ export interface FaultPlan {
   readonly kills?: number;
   readonly pauses?: number;
   readonly diskFull?: number;
+  /** Node clocks skewed for a while (offset drawn in ±`maxSkewMs`, default 2 000). */
+  readonly clockSkews?: number;
+  readonly maxSkewMs?: number;
   /** Directed links made lossy (`loss` drawn in [0, `maxLoss`], default 0.3) for a while. */
   readonly lossyLinks?: number;
   readonly maxLoss?: number;
@@ -132,5 +158,7 @@ export function planFaults(random: Random, plan: FaultPlan): SimFault[] {
     for (let i = 0; i < (plan.pauses ?? 0); i++) out.push({ atMs: at(), kind: 'pause', node: pick(victims), forMs: lasting() });
     for (let i = 0; i < (plan.diskFull ?? 0); i++) out.push({ atMs: at(), kind: 'disk-full', node: pick(victims), forMs: lasting() });
   }
+  const skew = plan.maxSkewMs ?? 2_000;
+  for (let i = 0; i < (plan.clockSkews ?? 0); i++) out.push({ atMs: at(), kind: 'clock-skew', node: pick(nodes), offsetMs: Math.round((random.next() * 2 - 1) * skew), forMs: lasting() });
   return out.sort((x, y) => x.atMs - y.atMs);
 }

@@ -156,6 +156,29 @@ test('link delay, a paused node and cron-scheduled failures on the simulation; a
   }
 });
 
+test('clock skew on the simulation: the node\'s clock jumps for the step, then reads true time again', async () => {
+  const target = await cluster(6);
+  try {
+    const gaps: number[] = [];
+    const gap = (): number => target.sim.node('n3').system.clock.now() - target.sim.node('n1').system.clock.now();
+    const s = defineScenario({
+      name: 'skewed',
+      hypothesis: { checks: [{ name: 'n3 answers', probe: (t) => { gaps.push(gap()); return t.call<number>('n3', 'probe', 1, 500); }, tolerance: (n: number) => n === 1 }], everyMs: 250 },
+      method: [{ name: 'skew-n3', fault: { kind: 'clock-skew', node: 'n3', offsetMs: 30_000 }, at: 200, durationMs: 1_000 }],
+      durationMs: 2_000,
+    });
+    const r = await runScenario(s, target, { seed: 2 });
+    const [f] = r.faults;
+    assert.ok(f.injected?.ok, f.injected?.detail);
+    assert.ok(f.reverted?.ok, f.reverted?.detail);
+    assert.ok(gaps.some((g) => g >= 29_999), `n3 ran 30 s ahead during the step (gaps ${gaps.map(Math.round).join(', ')})`);
+    assert.ok(Math.abs(gap()) < 1, 'and reads true time after it');
+    assert.equal([r.status, r.deviated], ['completed', false], 'the hypothesis held throughout');
+  } finally {
+    await target.shutdown();
+  }
+});
+
 test('a fault naming a node the target does not have is refused before anything runs; the run limit aborts with ask-timeout', async () => {
   const target = await cluster(4);
   try {

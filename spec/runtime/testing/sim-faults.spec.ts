@@ -29,6 +29,10 @@ test('a malformed schedule is refused naming the fault; so is a malformed trace'
     [[{ atMs: 1, kind: 'heal' }, { atMs: 2, kind: 'kill' }], /Fault 1 .*needs node/],
     [[{ atMs: 1, kind: 'partition', groups: [['a']] }], /Fault 0 .*two or more/],
     [[{ atMs: 1, kind: 'pause', node: 'b' }], /Fault 0 .*needs node and forMs/],
+    [[{ atMs: 1, kind: 'clock-skew', node: 'b', driftRatio: -1 }], /Fault 0 .*driftRatio a finite number > −1/],
+    [[{ atMs: 1, kind: 'clock-skew', node: 'b', offsetMs: Infinity }], /Fault 0 .*offsetMs a finite number/],
+    [[{ atMs: 1, kind: 'link', from: 'a', to: 'b', faults: { loss: 2 } }], /Fault 0 .*bad faults/],
+    [[{ atMs: 1, kind: 'link', from: 'a', to: 'b', faults: { bandwidthBytesPerSec: 1_000 } }], /Fault 0 .*createSimClusterTarget/],
   ];
   for (const [faults, message] of bad) assert.throws(() => checkFaults(faults as SimFault[]), (e: unknown) => isTroupeError(e, 'invalid-argument') && message.test((e as Error).message));
   for (const trace of [null, { format: 'x' }, { format: 'troupe-sim-trace/1', seed: 1, explore: false, labels: ['a'], steps: [0, 0], faults: [] }, { format: 'troupe-sim-trace/1', seed: 1, explore: false, labels: [], steps: [0, 0, 0], faults: [] }]) {
@@ -78,6 +82,51 @@ test('a schedule is applied at its times: partition then heal, lossy link then r
   assert.is(starts, 2, 'c was started again, and booted');
   assert.equal(sim.faultLog, faults.map(describeFault));
   assert.equal(sim.simTrace().faults, faults);
+  await sim.shutdown();
+});
+
+test('clock skew: the node reads its skewed clock, a drift runs its timers fast, the skew ends after forMs and outlives a restart; a link fault on \'*\' both ways cuts a node off', async () => {
+  type Tick = { type: 'tick' };
+  const ticks: number[] = [];
+  const stamps: number[] = [];
+  const ticker = defineActor<Tick, undefined>({
+    init: (ctx) => { ctx.timers.startPeriodic('t', { type: 'tick' }, 100); return undefined; },
+    receive: (_s, _m, ctx) => { ticks.push(ctx.now()); stamps.push(ctx.system.clock.now()); },
+  });
+  const faults: SimFault[] = [
+    { atMs: 1_000, kind: 'clock-skew', node: 'b', offsetMs: 60_000, driftRatio: 0.25, forMs: 1_000 },
+    { atMs: 3_000, kind: 'link', from: '*', to: 'c', faults: { loss: 1 }, both: true, forMs: 200 },
+  ];
+  const sim = await createSimCluster({ nodes: ['a', 'b', 'c'], seed: 3, faults, boot: ({ name, node }) => { if (name === 'b') node.system.spawn(ticker, 'ticker'); } });
+  const t0 = sim.now();
+  const a = sim.node('a').system.clock, b = () => sim.node('b').system.clock.now();
+  await sim.advanceTo(t0 + 900);
+  assert.ok(Math.abs(b() - a.now()) < 1, 'no skew before the fault');
+  ticks.length = 0;
+  await sim.advanceTo(t0 + 1_000);
+  assert.ok(b() - a.now() >= 60_000, 'b jumped a minute ahead');
+  const before = ticks.length;
+  await sim.advanceTo(t0 + 1_900);
+  // 900 ms of true time at 1.25: 100 ms timers of b fire every 80 ms — more ticks than 9
+  assert.ok(ticks.length - before >= 10, `drift runs b's timers fast (${ticks.length - before} ticks in 900 ms)`);
+  await sim.advanceTo(t0 + 2_100);
+  assert.ok(Math.abs(b() - a.now()) < 1, 'the skew ended after forMs');
+  sim.clockSkew('b').set({ offsetMs: -5_000 });
+  await sim.crash('b');
+  await sim.start('b');
+  assert.ok(a.now() - b() >= 4_999, 'a restarted node keeps its machine\'s clock skew');
+  sim.clockSkew('b').clear();
+  const reach = async (from: string, to: string): Promise<boolean> => {
+    let ok = false;
+    void sim.node(from).cluster.identify(to, '/user', 50).then((r) => { ok = r !== undefined; }, () => undefined);
+    await sim.runUntil(() => ok, 60);
+    return ok;
+  };
+  await sim.advanceTo(t0 + 3_050);
+  assert.not.ok(await reach('a', 'c'), 'a → c cut');
+  assert.not.ok(await reach('c', 'b'), 'c → b cut (both ways)');
+  assert.ok(await reach('a', 'b'), 'a → b untouched');
+  assert.ok(sim.faultLog.includes('link *<->c {"loss":1} @3000ms (for 200ms)'), sim.faultLog.join(' | '));
   await sim.shutdown();
 });
 
