@@ -86,6 +86,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
       weight: def.weight,
       health: state === 'degraded' || state === 'unhealthy' ? state : 'healthy',
       ready: routable(l.phase, l.health) && l.ejected !== true,
+      circuit: l.circuitOpen === true ? 'open' : 'closed',
     });
   };
 
@@ -98,7 +99,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
     l.failure = kind;
     if (kind === null) {
       quietly(coordinator, { type: 'recovery.clear', instance: String(l.ref) });
-      if (l.ejected === true) { l.ejected = false; ctx.timers.cancel(`break:${l.name}`); publish(l); }
+      if (l.ejected === true || l.circuitOpen === true) { l.ejected = false; l.circuitOpen = false; ctx.timers.cancel(`break:${l.name}`); publish(l); }
       return;
     }
     let instances = 0;
@@ -106,7 +107,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
     for (const o of core.local.values()) {
       if (o.phase === 'draining') continue;
       instances++;
-      if (o.ejected === true) ejected++;
+      if (o.ejected === true || o.circuitOpen === true) ejected++;
     }
     const failure = { service: def.name, instance: String(l.ref), kind, detectedAtMs: ctx.now(), reasons: [...l.health.reasons], instances, ejected };
     quietly(coordinator, { type: 'recovery.failure', failure, policy: def.recovery.policy, executor: ctx.self as ActorRef<RecoverCommand> });
@@ -129,7 +130,8 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
         publish(l);
         return;
       case 'circuit-break':
-        l.ejected = true;
+        // the callers' routers open their breaker for it (routing around it), then let one trial through
+        l.circuitOpen = true;
         publish(l);
         ctx.timers.startSingle(`break:${l.name}`, { type: 'service.unbreak', name: l.name }, m.breakMs);
         return;
@@ -298,8 +300,8 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
         }
         case 'service.unbreak': {
           const l = core.local.get(msg.name);
-          if (l === undefined || l.ejected !== true) return;
-          l.ejected = false; // half-open: routed again; a failure that persists is reported again
+          if (l === undefined || l.circuitOpen !== true) return;
+          l.circuitOpen = false; // the routers' breakers are half-open by now; a failure that persists is reported again
           publish(l);
           reportFailure(l, ctx, true);
           return;

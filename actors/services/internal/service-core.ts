@@ -52,8 +52,10 @@ export interface LocalInstance {
   drain: DrainState | undefined;
   /** The failure last reported to the recovery coordinator (null: none). */
   failure?: FailureKind | null;
-  /** Taken out of routing by recovery (reroute, circuit-break). */
+  /** Taken out of routing by recovery (reroute). */
   ejected?: boolean;
+  /** Circuit-broken by recovery: listed with `circuit: 'open'`, so the callers' routers open their breaker for it. */
+  circuitOpen?: boolean;
   /** Stopped or drained by recovery: the coordinator hears when it is gone. */
   recovering?: boolean;
 }
@@ -200,7 +202,7 @@ export class ServiceCore<M> {
     const plan = this.plan();
     const instances = [...this.local.values()].map((l): InstanceStatus => ({
       id: l.id, ordinal: l.ordinal, node: this.node, ...(this.host.zone === undefined ? {} : { zone: this.host.zone }),
-      ref: l.ref, address: String(l.ref), phase: l.phase, health: l.health, routed: routable(l.phase, l.health) && l.ejected !== true, startedAtMs: l.startedAtMs, source: 'node',
+      ref: l.ref, address: String(l.ref), phase: l.phase, health: l.health, routed: routable(l.phase, l.health) && l.ejected !== true && l.circuitOpen !== true, startedAtMs: l.startedAtMs, source: 'node',
     }));
     return this.summarize('node', plan, instances, []);
   }
