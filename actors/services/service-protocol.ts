@@ -3,6 +3,7 @@
 
 import { ActorRef } from '../../runtime/actor-ref.ts';
 import type { MessageRegistry } from '../../runtime/wire/message-registry.ts';
+import { registerRecoveryMessages } from '../recovery/recovery-protocol.ts';
 import type { HealthReport } from './instance-health.ts';
 import type { ServiceStatus } from './service-status.ts';
 
@@ -82,7 +83,8 @@ const VALIDATORS: Record<(typeof SERVICE_MESSAGE_TYPES)[number], (p: Record<stri
 
 /**
  * Declares the service messages (`service.scale`, `service.drain`, `service.status`,
- * `service.desired`, version 1, with validators) in a node's message registry and returns it.
+ * `service.desired`, version 1, with validators) and the recovery coordinators' messages
+ * (`registerRecoveryMessages`) in a node's message registry and returns it.
  * Every node that runs a service host must do this (with {@link registerReceptionistMessages})
  * before `createNode`. Types already declared are left as they are.
  *
@@ -95,5 +97,5 @@ export function registerServiceMessages(registry: MessageRegistry): MessageRegis
     const check = VALIDATORS[type];
     registry.define(type, { version: 1, validate: (payload) => (typeof payload === 'object' && payload !== null ? check(payload as Record<string, unknown>) : 'payload must be an object') });
   }
-  return registry;
+  return registerRecoveryMessages(registry);
 }

@@ -7,15 +7,16 @@ import { isTroupeError } from '../../../runtime/index.ts';
 import { ActorRef } from '../../../runtime/actor-ref.ts';
 import { createMessageRegistry } from '../../../runtime/wire/message-registry.ts';
 import { registerServiceMessages, SERVICE_MESSAGE_TYPES } from '../../../actors/services/index.ts';
+import { RECOVERY_MESSAGE_TYPES } from '../../../actors/recovery/index.ts';
 import { createTestSystem } from '../../../runtime/testing/test-system.ts';
 
 const test = suite('service protocol');
 const kit = createTestSystem();
 const ref = kit.createProbe<unknown>().ref;
 
-test('registerServiceMessages declares the four types at version 1, once', () => {
+test('registerServiceMessages declares the four types (and the recovery coordinators\' three) at version 1, once', () => {
   const registry = registerServiceMessages(createMessageRegistry());
-  assert.equal(Object.entries(registry.manifest().types).map(([type, e]) => `${type}@${e.version}`).sort(), SERVICE_MESSAGE_TYPES.map((t) => `${t}@1`).sort());
+  assert.equal(Object.entries(registry.manifest().types).map(([type, e]) => `${type}@${e.version}`).sort(), [...SERVICE_MESSAGE_TYPES, ...RECOVERY_MESSAGE_TYPES].map((t) => `${t}@1`).sort());
   assert.is(registerServiceMessages(registry), registry, 'declaring twice leaves the registry as it is');
 });
 
