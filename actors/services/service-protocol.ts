@@ -64,7 +64,7 @@ export interface DesiredMsg {
   readonly from: string;
   /** Asks the receiver to answer with its own desired state. */
   readonly reply: boolean;
-  readonly moves?: readonly { readonly ordinal: number; readonly avoid: readonly string[]; readonly version: number; readonly writer: string }[];
+  readonly moves?: readonly { readonly ordinal: number; readonly avoid: readonly string[]; readonly hosts: string; readonly version: number; readonly writer: string }[];
 }
 
 /** The message types {@link registerServiceMessages} declares, all at version 1. */
@@ -77,7 +77,7 @@ const optRef = (v: unknown): boolean => v === undefined || v instanceof ActorRef
 const isMove = (m: unknown): boolean => {
   if (typeof m !== 'object' || m === null) return false;
   const e = m as Record<string, unknown>;
-  return Number.isSafeInteger(e.ordinal) && (e.ordinal as number) >= 0 && (e.ordinal as number) < 10_000 && isVersion(e.version) && typeof e.writer === 'string' &&
+  return Number.isSafeInteger(e.ordinal) && (e.ordinal as number) >= 0 && (e.ordinal as number) < 10_000 && isVersion(e.version) && typeof e.writer === 'string' && typeof e.hosts === 'string' && e.hosts.length <= 100_000 &&
     Array.isArray(e.avoid) && e.avoid.length > 0 && e.avoid.length <= 64 && e.avoid.every(isName);
 };
 const optMoves = (v: unknown): boolean => v === undefined || (Array.isArray(v) && v.length <= 10_000 && v.every(isMove));
@@ -91,7 +91,7 @@ const VALIDATORS: Record<(typeof SERVICE_MESSAGE_TYPES)[number], (p: Record<stri
     : !(p.replyTo instanceof ActorRef) ? 'replyTo must be an actor ref' : true,
   'service.desired': (p) => !isName(p.service) ? 'service must be a name' : !isCount(p.count) || !isVersion(p.version) ? 'count must be an integer 0 … 10 000 and version an integer ≥ 0'
     : typeof p.writer !== 'string' || !isName(p.from) ? 'writer and from must be node names' : typeof p.reply !== 'boolean' ? 'reply must be a boolean'
-    : !optMoves(p.moves) ? 'moves must be a list of { ordinal, avoid: [node, …], version, writer }' : true,
+    : !optMoves(p.moves) ? 'moves must be a list of { ordinal, avoid: [node, …], hosts, version, writer }' : true,
 };
 
 /**

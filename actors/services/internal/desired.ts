@@ -22,12 +22,15 @@ export function write(current: Desired, count: number, writer: string): Desired 
 
 /**
  * A move of one ordinal by recovery: the nodes it avoids (the node it was on, and any other the
- * writer suspected then). One last-writer-wins register per ordinal, ordered like {@link Desired}
- * by (version, writer); replicated with the desired count.
+ * writer suspected then), while the nodes hosting the service are still `hosts` (sorted,
+ * comma-joined, as the writer saw them): once a node joins or leaves, placement starts afresh
+ * without it. One last-writer-wins register per ordinal, ordered like {@link Desired} by
+ * (version, writer); replicated with the desired count.
  */
 export interface MoveEntry {
   readonly ordinal: number;
   readonly avoid: readonly string[];
+  readonly hosts: string;
   readonly version: number;
   readonly writer: string;
 }

@@ -302,7 +302,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
     const address = String(i.ref);
     if (target.fallback === undefined) {
       const prior = core.moves.get(ordinal);
-      mergeMoves(core.moves, [{ ordinal, avoid, version: (prior?.version ?? 0) + 1, writer: core.node }]);
+      mergeMoves(core.moves, [{ ordinal, avoid, hosts: core.hostsKey(), version: (prior?.version ?? 0) + 1, writer: core.node }]);
       core.movesVersion++;
       broadcast();
       reconcile(ctx);

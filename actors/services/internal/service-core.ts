@@ -169,8 +169,15 @@ export class ServiceCore<M> {
     return this.peers().map((p) => (p.metadata.zone === undefined ? { node: p.node } : { node: p.node, zone: p.metadata.zone }));
   }
 
+  /** The nodes hosting the service now, sorted and comma-joined: a move holds while they are the same. */
+  hostsKey(): string {
+    return this.peers().map((p) => p.node).sort().join(',');
+  }
+
   private avoided(extra?: { readonly ordinal: number; readonly avoid: readonly string[] }): Map<number, readonly string[]> {
-    const m = new Map<number, readonly string[]>([...this.moves].map(([o, e]) => [o, e.avoid]));
+    const hosts = this.hostsKey();
+    const m = new Map<number, readonly string[]>();
+    for (const [o, e] of this.moves) if (e.hosts === hosts) m.set(o, e.avoid);
     if (extra !== undefined) m.set(extra.ordinal, extra.avoid);
     return m;
   }

@@ -10,6 +10,7 @@ import { createSimCluster, type SimCluster } from '../../../runtime/testing/sim-
 import { createReceptionist, registerReceptionistMessages, type Receptionist } from '../../../actors/receptionist.ts';
 import { createServiceHost, defineService, registerServiceMessages, type Service, type ServiceSpec } from '../../../actors/services/index.ts';
 import { createRecoveryCoordinator, type RecoveryEvent } from '../../../actors/recovery/index.ts';
+import { planPlacement } from '../../../actors/services/internal/place.ts';
 
 type Work = { type: 'work'; replyTo: ActorRef<string> };
 const worker = defineActor<Work, undefined>({ name: 'worker', init: () => undefined, receive: (_s, m, ctx) => m.replyTo.tell(`${ctx.system.node}${ctx.self.path}`) });
@@ -46,7 +47,7 @@ const listing = (w: World, from: string) => w.receptionists.get(from)!.instances
 
 const test = suite('node-suspect → redeploy', {}, { limitMs: 60_000 });
 
-test('a silent node: its instance is redeployed on another node before the node is downed; it hands over once it is heard again', async () => {
+test('a silent node: its instance is redeployed on another node before the node is downed; it hands over once heard again; the move lasts until the hosting nodes change', async () => {
   const w = await world({});
   assert.ok(await w.sim.runUntil(() => listing(w, 'a').length === 3, 20_000));
   const onC = listing(w, 'a').find((i) => i.node === 'c')!;
@@ -80,6 +81,19 @@ test('a silent node: its instance is redeployed on another node before the node 
   const s = await drive(w, w.services.get('c')!.status());
   assert.equal([s.placed, s.routed, s.health], [3, 3, 'healthy']);
   assert.is(s.nodes.find((n) => n.node === start.toNode)!.ordinals.includes(onC.ordinal), true, 'every node plans the moved ordinal where it went');
+
+  // a move holds while the same nodes host the service: once one leaves, placement starts afresh
+  // (the node to lose is one whose loss gives the moved ordinal back to c in a fresh plan)
+  const rules = w.services.get('c')!.definition.placement;
+  const freshWithout = (gone: string) => planPlacement('orders', 3, rules, NODES.filter((n) => n !== gone).map((node) => ({ node })));
+  const other = ['a', 'b'].find((n) => freshWithout(n).nodeOf[onC.ordinal] === 'c')!;
+  assert.ok(other !== undefined, 'such a node exists for this service name');
+  await w.sim.crash(other);
+  const survivor = NODES.find((n) => n !== other && n !== 'c')!;
+  const settled = (): boolean => { const l = listing(w, survivor); return l.length === 3 && !l.some((i) => i.node === other) && l.some((i) => i.node === 'c' && i.ordinal === onC.ordinal); };
+  assert.ok(await w.sim.runUntil(settled, 15_000), `the moved ordinal runs on c again, c being heard: ${JSON.stringify(listing(w, survivor))}`);
+  const plannedNow = await drive(w, w.services.get('c')!.status());
+  assert.equal(plannedNow.nodes.map((n) => [n.node, n.ordinals]), NODES.filter((n) => n !== other).map((n) => [n, freshWithout(other).nodeOf.flatMap((x, i) => (x === n ? [i] : []))]), 'exactly the plan without the move');
   await drive(w, w.sim.shutdown());
 });
 

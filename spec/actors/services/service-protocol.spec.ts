@@ -26,7 +26,7 @@ const GOOD: [string, Record<string, unknown>][] = [
   ['service.drain', { service: 'orders', instance: 'orders-1', deadlineMs: 500, forwarded: true, replyTo: ref }],
   ['service.status', { service: 'orders', scope: 'node', replyTo: ref }],
   ['service.desired', { service: 'orders', count: 4, version: 7, writer: 'n2', from: 'n2', reply: false }],
-  ['service.desired', { service: 'orders', count: 4, version: 7, writer: 'n2', from: 'n2', reply: false, moves: [{ ordinal: 2, avoid: ['n3'], version: 1, writer: 'n1' }] }],
+  ['service.desired', { service: 'orders', count: 4, version: 7, writer: 'n2', from: 'n2', reply: false, moves: [{ ordinal: 2, avoid: ['n3'], hosts: 'n1,n2,n3', version: 1, writer: 'n1' }] }],
 ];
 
 const BAD: [string, unknown][] = [
@@ -46,9 +46,10 @@ const BAD: [string, unknown][] = [
   ['service.desired', { service: 'orders', count: 1, version: 1, writer: 7, from: 'a', reply: false }],
   ['service.desired', { service: 'orders', count: 1, version: 1, writer: 'a', from: 'a' }],
   ['service.desired', { service: 'orders', count: 1, version: 1, writer: 'a', from: 'a', reply: false, moves: 'all' }],
-  ['service.desired', { service: 'orders', count: 1, version: 1, writer: 'a', from: 'a', reply: false, moves: [{ ordinal: -1, avoid: ['c'], version: 1, writer: 'a' }] }],
-  ['service.desired', { service: 'orders', count: 1, version: 1, writer: 'a', from: 'a', reply: false, moves: [{ ordinal: 0, avoid: [], version: 1, writer: 'a' }] }],
-  ['service.desired', { service: 'orders', count: 1, version: 1, writer: 'a', from: 'a', reply: false, moves: [{ ordinal: 0, avoid: ['c'], version: 1 }] }],
+  ['service.desired', { service: 'orders', count: 1, version: 1, writer: 'a', from: 'a', reply: false, moves: [{ ordinal: -1, avoid: ['c'], hosts: 'a,c', version: 1, writer: 'a' }] }],
+  ['service.desired', { service: 'orders', count: 1, version: 1, writer: 'a', from: 'a', reply: false, moves: [{ ordinal: 0, avoid: [], hosts: 'a,c', version: 1, writer: 'a' }] }],
+  ['service.desired', { service: 'orders', count: 1, version: 1, writer: 'a', from: 'a', reply: false, moves: [{ ordinal: 0, avoid: ['c'], version: 1, writer: 'a' }] }],
+  ['service.desired', { service: 'orders', count: 1, version: 1, writer: 'a', from: 'a', reply: false, moves: [{ ordinal: 0, avoid: ['c'], hosts: 'a,c', version: 1 }] }],
   ['service.desired', { service: 'orders', count: 1, version: 1, writer: 'a', from: 'a', reply: false, moves: [null] }],
 ];
 

@@ -105,7 +105,7 @@ test('property: a node leaving moves all of its instances and few others (on ave
   assert.ok(extra / removals < 0.5, `${extra} survivor instances moved (besides ${forced} on the leaving nodes) over ${removals} removals`);
 });
 
-test('moves: an ordinal moved away from a node goes to the least loaded node it does not avoid, under the caps; with none it stays', () => {
+test('moves: an ordinal moved away from a node goes to the least loaded node it does not avoid, under the caps; with none it stays; the others stay where they are', () => {
   const base = planPlacement('orders', 3, rules(), nodes('a', 'b', 'c'));
   const onC = base.nodeOf.indexOf('c');
   const moved = planPlacement('orders', 3, rules(), nodes('a', 'b', 'c'), new Map([[onC, ['c']]]));
@@ -123,12 +123,12 @@ test('moves: an ordinal moved away from a node goes to the least loaded node it 
 });
 
 test('moves replicate as one last-writer-wins register per ordinal: (version, writer, avoid) orders writes; merging is idempotent and order-free', () => {
-  const m = (ordinal: number, avoid: string[], version: number, writer: string): MoveEntry => ({ ordinal, avoid, version, writer });
+  const m = (ordinal: number, avoid: string[], version: number, writer: string): MoveEntry => ({ ordinal, avoid, hosts: 'a,b,c', version, writer });
   assert.ok(moveSupersedes(m(0, ['c'], 2, 'a'), m(0, ['b'], 1, 'z')));
   assert.ok(moveSupersedes(m(0, ['c'], 1, 'b'), m(0, ['c'], 1, 'a')));
   assert.ok(moveSupersedes(m(0, ['c', 'd'], 1, 'a'), m(0, ['c'], 1, 'a')));
   assert.not.ok(moveSupersedes(m(0, ['c'], 1, 'a'), m(0, ['c'], 1, 'a')));
-  fc.assert(fc.property(fc.array(fc.record({ ordinal: fc.integer({ min: 0, max: 3 }), avoid: fc.subarray(['a', 'b', 'c'], { minLength: 1 }), version: fc.integer({ min: 0, max: 4 }), writer: fc.constantFrom('a', 'b', 'c') })), (writes) => {
+  fc.assert(fc.property(fc.array(fc.record({ ordinal: fc.integer({ min: 0, max: 3 }), avoid: fc.subarray(['a', 'b', 'c'], { minLength: 1 }), version: fc.integer({ min: 0, max: 4 }), writer: fc.constantFrom('a', 'b', 'c'), hosts: fc.constant('a,b,c') })), (writes) => {
     const one = new Map<number, MoveEntry>();
     const two = new Map<number, MoveEntry>();
     mergeMoves(one, writes);
