@@ -89,8 +89,9 @@ test('five services failing at once: the budget holds, the rest escalate (an ope
   await stop(kit);
 });
 
-test('a degraded instance is circuit-broken (out of routing for breakMs) but ejection never empties a service', async () => {
+test('a degraded instance is circuit-broken: callers\' routers open their breaker for it (routing around it), then let one trial through; ejection never empties a service', async () => {
   const { kit, services: [svc], events } = await setup([{ instances: 2, recovery: { policy: { maxEjectedFraction: 0.5, breakMs: 2_000 } }, probes: { ...PROBES, signals: { latencyP99Ms: 50, minMessages: 1, failureThreshold: 1 } } }]);
+  const router = svc.router();
   const [i0, i1] = (await svc.status()).instances;
   for (const i of [i0, i1]) (i.ref as ActorRef<Work>).tell({ type: 'slow', ms: 100 });
   for (const i of [i0, i1]) for (let n = 0; n < 3; n++) (i.ref as ActorRef<Work>).tell({ type: 'work', replyTo: kit.createProbe<string>().ref });
@@ -98,7 +99,25 @@ test('a degraded instance is circuit-broken (out of routing for breakMs) but eje
   const degraded = events.filter((e) => e.kind === 'degraded');
   assert.equal(degraded.slice(0, 2).map((e) => e.verdict).sort(), ['skip', 'start']);
   assert.match(degraded.find((e) => e.verdict === 'skip')!.reason, /max ejected fraction 0.5 \(one always stays routed\)/);
-  assert.is(svc.router().routees().length, 1, 'one broken, one still routed');
+  const broken = degraded.find((e) => e.verdict === 'start')!.instance;
+  assert.is(router.routees().length, 1, 'one broken, one still routed');
+  assert.equal(router.stats().routees.map((r) => [r.address === broken, r.breaker]).sort(), [[false, 'closed'], [true, 'open']], 'the caller\'s breaker for it is open');
+  const listed = (await svc.status()).instances.find((i) => i.address === broken)!;
+  assert.is(listed.routed, false, 'status shows it out of routing while its circuit is open');
+  const other = (await svc.status()).instances.find((i) => i.address !== broken)!;
+  const ask = async (): Promise<string> => {
+    let out: string | undefined;
+    router.ask<string>((replyTo) => ({ type: 'work', replyTo }), { timeoutMs: 5_000 }).then((v) => { out = v; }, (e) => { out = String(e); });
+    await kit.runUntil(() => out !== undefined, 6_000);
+    return out!;
+  };
+  const answers: string[] = [];
+  for (let n = 0; n < 4; n++) answers.push(await ask());
+  assert.equal(new Set(answers), new Set([other.ref.path]), 'asks are routed around the open one');
+  await kit.advance(2_000); // breakMs: the breaker is half-open
+  const tried = [await ask(), await ask()];
+  assert.equal(new Set(tried), new Set([listed.ref.path, other.ref.path]), 'one trial went to it (slow but answering)');
+  assert.is(router.stats().routees.find((r) => r.address === broken)!.breaker, 'closed', 'the trial succeeded: closed');
   await stop(kit);
 });
 
