@@ -33,13 +33,13 @@ interface World {
   events: (RecoveryEvent & { readonly node: string })[];
 }
 
-async function world(count: number, budget: number): Promise<World> {
+async function world(count: number, budget: number, shutdownMs = 500): Promise<World> {
   const sim = await createSimCluster({ nodes: NODES, registry, seed: 11 });
   const coordinators = new Map<string, RecoveryCoordinator>();
   const services = new Map<string, Service<Work>[]>();
   const events: World['events'] = [];
   const defs = Array.from({ length: count }, (_, i) => defineService<Work, undefined>({
-    name: `svc${i}`, behavior: worker, instances: 3, shutdownMs: 500,
+    name: `svc${i}`, behavior: worker, instances: 3, shutdownMs,
     probes: { liveness: { periodMs: 1_000, failureThreshold: 2 }, readiness: { periodMs: 1_000 } },
   }));
   for (const n of NODES) {
@@ -126,6 +126,28 @@ test('the owner\'s node goes down: the next oldest owns the budget, learns the p
   assert.ok(after.length >= 2, 'recoveries started under the new owner');
   assert.is(peakConcurrency(w.events.filter((e) => e.node !== 'a')), 1, 'never more than the budget of 1 at once, across the takeover');
   await drive(w, w.sim.shutdown()); // a hung instance being stopped needs virtual time to be killed
+});
+
+test('a permit is a lease: the holder\'s node going down frees it at once, and the next waiting recovery starts', async () => {
+  const w = await world(2, 1, 20_000); // a hung instance takes 20 s to be killed: its restart holds the permit that long
+  const [svc0, svc1] = [0, 1].map((i) => w.services.get('c')![i]);
+  const onC = (await drive(w, svc0.status({ scope: 'node' }))).instances[0];
+  (onC.ref as ActorRef<Work>).tell({ type: 'hang' });
+  assert.ok(await w.sim.runUntil(() => w.events.some((e) => e.verdict === 'start' && e.instance === onC.address), 10_000), 'c holds the only permit');
+  const onB = (await drive(w, w.services.get('b')![1].status({ scope: 'node' }))).instances[0];
+  assert.ok(onB.node === 'b' && svc1.name === 'svc1');
+  (onB.ref as ActorRef<Work>).tell({ type: 'hang' });
+  assert.ok(await w.sim.runUntil(() => w.events.some((e) => e.verdict === 'escalate' && e.instance === onB.address), 10_000), 'b waits for it');
+  const crashAt = w.sim.scheduler.clock.now();
+  const crashing = w.sim.crash('c'); // its network dies at once; its system stops once the hung instance is killed (virtual time)
+  assert.ok(await w.sim.runUntil(() => w.events.some((e) => e.verdict === 'start' && e.instance === onB.address), 5_000), 'b got the permit');
+  const started = w.events.find((e) => e.verdict === 'start' && e.instance === onB.address)!;
+  assert.ok(started.atMs - crashAt < 1_000, `${started.atMs - crashAt} ms after c went down, not after the 30 s lease or the 20 s kill`);
+  await w.sim.advance(25_000);
+  await crashing;
+  const down = w.sim.shutdown();
+  await w.sim.advance(25_000);
+  await down;
 });
 
 test.run();
