@@ -250,7 +250,7 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
       const hop = new RouteHop<M>(core, usable);
       const reply = askProcess(hop, make as (replyTo: ActorRef<unknown>) => unknown, askOptions, hop) as Promise<R>;
       reply.then(
-        () => { if (hop.token !== undefined) breakers.settled(hop.token, undefined, eligible()); },
+        () => { if (hop.token !== undefined) breakers.settled(hop.token, undefined, undefined); },
         (e: unknown) => { if (hop.token !== undefined) breakers.settled(hop.token, e, eligible()); },
       );
       return reply;

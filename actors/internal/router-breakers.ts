@@ -90,15 +90,14 @@ export class RouterBreakers<M> {
     return { address: r.address, epoch: next.epoch };
   }
 
-  /** The ask's outcome (`error` undefined: it succeeded). */
-  settled(token: BreakerToken, error: unknown, routees: readonly BreakerRoutee<M>[]): void {
-    const b = this.breakers.get(token.address) ?? CLOSED;
-    const now = this.clock.now();
+  /** The ask's outcome (`error` undefined: it succeeded; then `routees` is not needed). */
+  settled(token: BreakerToken, error: unknown, routees: readonly BreakerRoutee<M>[] | undefined): void {
+    const b = this.breakers.get(token.address);
     if (error === undefined || !this.countsAsFailure(error)) {
-      if (b !== CLOSED) this.set(token.address, succeeded(b, token.epoch, now));
+      if (b !== undefined) this.set(token.address, succeeded(b, token.epoch, this.clock.now()));
       return;
     }
-    this.set(token.address, failed(b, token.epoch, this.settings, now, this.mayOpenOne(routees)));
+    this.set(token.address, failed(b ?? CLOSED, token.epoch, this.settings, this.clock.now(), this.mayOpenOne(routees ?? [])));
   }
 
   /** The state of a routee's breaker now. */
