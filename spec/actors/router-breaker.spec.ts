@@ -110,10 +110,22 @@ test('circuit-open only when no other routee can take the ask: the open one is t
   await kit.runUntilIdle();
   assert.is(dead.length, deadBefore + 1, 'a tell has nowhere to go: dead-lettered');
   assert.equal([router.stats().circuitOpen, router.stats().noRoutee], [2, 0]);
+  const deadAfterTell = dead.length;
+  await kit.advance(1_000);
+  let trial: string | undefined;
+  router.ask<string>((replyTo) => ({ type: 'job', replyTo }), { timeoutMs: 100 }).then((v) => { trial = v; }, (e) => { trial = (e as TroupeError).code; });
+  let second: unknown;
+  await router.ask<string>((replyTo) => ({ type: 'job', replyTo })).catch((e) => { second = e; });
+  assert.ok(isTroupeError(second, 'circuit-open'), 'half-open: one trial at a time, so a second ask meanwhile fails fast');
+  assert.match((second as Error).message, /a trial ask is in flight to each half-open one; retry once it settles/);
+  assert.is((second as TroupeError).data.retryAtMs, undefined);
+  await kit.runUntil(() => trial !== undefined, 1_000);
+  assert.is(trial, 'ask-timeout', 'the trial failed (still mute): open again');
   refs[0].tell({ type: 'mute', on: false });
   await kit.advance(1_000);
   assert.is(await ask(kit, router), 'w1', 'after the cool-down the trial goes through, and closes the breaker');
   assert.is(await ask(kit, router), 'w1');
+  assert.is(dead.length, deadAfterTell, 'nothing else was dead-lettered');
   await kit.terminate();
 });
 
