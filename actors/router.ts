@@ -13,14 +13,22 @@ import { untraced } from '../runtime/observe/internal/traced-message.ts';
 import type { Receptionist } from './receptionist.ts';
 import type { ServiceInstance, ServiceKey } from './internal/receptionist-service.ts';
 import { createSelector, type Routee, type RoutingStrategy } from './internal/router-strategies.ts';
+import { resolveBreakerSettings, RouterBreakers, type BreakerToken, type RouterBreakerOptions } from './internal/router-breakers.ts';
 
 export type { RoutingStrategy } from './internal/router-strategies.ts';
+export type { RouterBreakerOptions } from './internal/router-breakers.ts';
 
-/** What every router takes: the strategy (default `'round-robin'`), its random (default the system's), and a name for dead letters (default the key id, or `'router'`). */
+/**
+ * What every router takes: the strategy (default `'round-robin'`), its random (default the
+ * system's), a name for dead letters (default the key id, or `'router'`), and per-routee circuit
+ * breakers (`breaker`, default none here; a service's router has them on, see
+ * {@link RouterBreakerOptions} for their defaults).
+ */
 interface CommonOptions<M> {
   readonly strategy?: RoutingStrategy<M>;
   readonly random?: Random;
   readonly name?: string;
+  readonly breaker?: RouterBreakerOptions | false;
 }
 
 /**
@@ -40,6 +48,8 @@ export interface RouteeStats {
   readonly routed: number;
   /** Asks sent to it through this router and not yet settled. */
   readonly inFlight: number;
+  /** Its circuit breaker in this router (`'closed'` when the router has none). */
+  readonly breaker: 'closed' | 'open' | 'half-open';
 }
 
 /** Counters of a router since it was created; `routees` lists the current candidates and any routee with asks in flight. */
@@ -47,6 +57,8 @@ export interface RouterStats {
   readonly routed: number;
   /** Tells dead-lettered and asks rejected because no routee was eligible. */
   readonly noRoutee: number;
+  /** Asks rejected `circuit-open` and tells dead-lettered because every eligible routee's breaker was open. */
+  readonly circuitOpen: number;
   readonly inFlight: number;
   readonly routees: readonly RouteeStats[];
 }
@@ -62,9 +74,13 @@ export interface Router<M> {
   /**
    * Asks one routee, like {@link ActorRef.ask} (same timeout default and errors). With no
    * eligible routee it rejects at once with `actor-dead`, saying there is no routee for the key.
+   * With breakers, routees whose breaker is open are routed around (a half-open one takes one
+   * trial ask at a time); when every eligible routee's is open it rejects at once with
+   * `circuit-open` (`data.retryAtMs`: when the next trial goes through). A tell is routed only
+   * to routees whose breaker is closed (else dead-lettered).
    */
   ask<R>(make: (replyTo: ActorRef<R>) => M, options?: AskOptions): Promise<R>;
-  /** The routees a message could go to now: alive, on an up node, ready, not unhealthy (and weight > 0 for `weighted`). */
+  /** The routees a message could go to now: alive, on an up node, ready, not unhealthy (and weight > 0 for `weighted`), and with breakers, not open. */
   routees(): readonly ServiceInstance<M>[];
   stats(): RouterStats;
 }
@@ -82,7 +98,7 @@ interface HopCore<M> {
   readonly host: SystemCore;
   readonly address: Address;
   pick(list: readonly Routee<M>[], msg: M): Routee<M>;
-  sent(r: Routee<M>): void;
+  sent(r: Routee<M>): BreakerToken | undefined;
   settled(r: Routee<M>): void;
 }
 
@@ -93,6 +109,8 @@ interface HopCore<M> {
 class RouteHop<M> implements Process, AskListener {
   readonly alive = true;
   private chosen: Routee<M> | undefined = undefined;
+  /** With breakers: the routee and breaker epoch the outcome of this ask is recorded against. */
+  token: BreakerToken | undefined = undefined;
 
   constructor(private readonly core: HopCore<M>, private readonly list: readonly Routee<M>[]) {}
 
@@ -105,7 +123,7 @@ class RouteHop<M> implements Process, AskListener {
       failAsksIn(bare, () => e as TroupeError);
       return 4;
     }
-    this.core.sent(this.chosen);
+    this.token = this.core.sent(this.chosen);
     return this.chosen.instance.ref.offer(msg as M);
   }
 
@@ -150,6 +168,8 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
   const strategy = options.strategy ?? 'round-robin';
   const weighted = typeof strategy === 'object' && strategy !== null && strategy.kind === 'weighted';
   const selector = createSelector(strategy, options.random ?? system.random, (a) => counters.get(a)?.inFlight ?? 0, where);
+  const breakers = options.breaker === undefined || options.breaker === false ? undefined
+    : new RouterBreakers<M>(resolveBreakerSettings(options.breaker, where), system.scheduler.clock);
   const routeeOf = new WeakMap<ServiceInstance<M>, Counted<M>>();
   let listed: readonly ServiceInstance<M>[] | undefined;
   let routed = 0;
@@ -198,7 +218,7 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
     host,
     address,
     pick: (list, msg) => selector.pick(list, msg),
-    sent: (r) => { routed++; inFlight++; const c = (r as Counted<M>).counter; c.inFlight++; c.routed++; },
+    sent: (r) => { routed++; inFlight++; const c = (r as Counted<M>).counter; c.inFlight++; c.routed++; return breakers?.sent(r); },
     settled: (r) => {
       inFlight--;
       (r as Counted<M>).counter.inFlight--;
@@ -207,8 +227,12 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
 
   return {
     tell(msg) {
-      const list = eligible();
+      let list = eligible();
       if (list.length === 0) { noRoutee++; host.deadLetter(deadEnd, msg, 'undeliverable'); return; }
+      if (breakers !== undefined) {
+        list = breakers.usable(list, false) as Counted<M>[];
+        if (list.length === 0) { breakers.rejected++; host.deadLetter(deadEnd, msg, 'undeliverable'); return; }
+      }
       const chosen = selector.pick(list, msg) as Counted<M>;
       routed++;
       chosen.counter.routed++;
@@ -217,17 +241,29 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
     ask<R>(make: (replyTo: ActorRef<R>) => M, askOptions?: AskOptions): Promise<R> {
       const list = eligible();
       if (list.length === 0) { noRoutee++; return Promise.reject(noRouteeError()); }
-      const hop = new RouteHop<M>(core, list);
-      return askProcess(hop, make as (replyTo: ActorRef<unknown>) => unknown, askOptions, hop) as Promise<R>;
+      if (breakers === undefined) {
+        const hop = new RouteHop<M>(core, list);
+        return askProcess(hop, make as (replyTo: ActorRef<unknown>) => unknown, askOptions, hop) as Promise<R>;
+      }
+      const usable = breakers.usable(list, true);
+      if (usable.length === 0) return Promise.reject(breakers.openError(list, service ? `Service key "${service.key.id}"` : `Router "${name}"`, { router: name, key: service?.key.id }));
+      const hop = new RouteHop<M>(core, usable);
+      const reply = askProcess(hop, make as (replyTo: ActorRef<unknown>) => unknown, askOptions, hop) as Promise<R>;
+      reply.then(
+        () => { if (hop.token !== undefined) breakers.settled(hop.token, undefined, undefined); },
+        (e: unknown) => { if (hop.token !== undefined) breakers.settled(hop.token, e, eligible()); },
+      );
+      return reply;
     },
-    routees: () => eligible().map((r) => r.instance),
+    routees: () => (breakers === undefined ? eligible() : breakers.usable(eligible(), true)).map((r) => r.instance),
     stats: () => {
       for (const r of eligible()) counter(r);
       return {
         routed,
         noRoutee,
+        circuitOpen: breakers?.rejected ?? 0,
         inFlight,
-        routees: [...counters].map(([a, c]) => ({ address: a, node: c.node, routed: c.routed, inFlight: c.inFlight })).sort((x, y) => (x.address < y.address ? -1 : 1)),
+        routees: [...counters].map(([a, c]) => ({ address: a, node: c.node, routed: c.routed, inFlight: c.inFlight, breaker: breakers?.stateOf(a) ?? 'closed' })).sort((x, y) => (x.address < y.address ? -1 : 1)),
       };
     },
   };

@@ -72,7 +72,7 @@ export {
   type Receptionist, type ReceptionistOptions, type ReceptionistCommand, type ServiceKey, type ServiceInstance,
   type ServiceMetadata, type InstanceMetadata, type ServiceHealth, type Listing,
 } from '../actors/receptionist.ts';
-export { createRouter, type Router, type RouterOptions, type RouterStats, type RouteeStats, type RoutingStrategy } from '../actors/router.ts';
+export { createRouter, type Router, type RouterOptions, type RouterStats, type RouteeStats, type RoutingStrategy, type RouterBreakerOptions } from '../actors/router.ts';
 
 // Services: definitions, placement, hosts, scale / drain / status, health
 export {
@@ -82,7 +82,7 @@ export {
   type ServiceStatus, type InstanceStatus, type InstancePhase, type NodePlacement, type ServiceProbes,
 } from '../actors/services/index.ts';
 export {
-  createRecoveryCoordinator, resolveRecoveryPolicy, DEFAULT_RECOVERY_POLICY,
+  createRecoveryCoordinator, resolveRecoveryPolicy, DEFAULT_RECOVERY_POLICY, registerRecoveryMessages,
   type RecoveryCoordinator, type RecoveryCoordinatorOptions, type RecoveryEvent, type RecoveryPolicy, type FailureKind, type RecoveryAction,
 } from '../actors/recovery/index.ts';
 

@@ -13,6 +13,7 @@ import type { PeerMsg } from './receptionist-protocol.ts';
 import type { SystemCore } from '../../runtime/internal/system-core.ts';
 import { resolveMetadata, type InstanceMetadata, type Listing, type ServiceKey, type ServiceMetadata } from './receptionist-service.ts';
 import { untracedActor } from '../../runtime/observe/internal/untraced-actors.ts';
+import { tellQuietly as quietly } from './tell-quietly.ts';
 
 /**
  * What any local actor may send to a receptionist's `ref` (the message form of the API):
@@ -43,11 +44,6 @@ interface State { readonly events: Subscription | undefined }
 function reject(ctx: ActorContext<ReceptionistMsg>, msg: ReceptionistCommand, state: State): State {
   (ctx.system as unknown as SystemCore).deadLetter(ctx.self.proc, msg, 'undeliverable');
   return state;
-}
-
-/** Tells `ref` unless its system has terminated (callbacks from promises and streams may come late). */
-function quietly(ref: ActorRef<ReceptionistMsg>, msg: ReceptionistMsg): void {
-  try { ref.tell(msg); } catch { /* system terminated: nothing left to update */ }
 }
 
 /** Throws `invalid-argument` unless `ref` lives in the receptionist's own system. */

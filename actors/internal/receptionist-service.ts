@@ -22,7 +22,9 @@ export type ServiceHealth = 'healthy' | 'degraded' | 'unhealthy';
  * What an instance tells about itself when it registers. Every field is optional:
  * `weight` defaults to `1` (a finite number ≥ 0; weighted routers send it that share, 0 = none),
  * `health` to `'healthy'`, `ready` to true (`false`: listed, but routers send it no work, e.g.
- * while it starts or drains); `version` and `zone` are free-form labels (no default).
+ * while it starts or drains); `version` and `zone` are free-form labels (no default); `circuit`
+ * to `'closed'` (`'open'`: recovery circuit-broke it — routers with breakers open theirs for it
+ * when they see it turn `'open'`).
  */
 export interface ServiceMetadata {
   readonly version?: string;
@@ -30,15 +32,17 @@ export interface ServiceMetadata {
   readonly weight?: number;
   readonly health?: ServiceHealth;
   readonly ready?: boolean;
+  readonly circuit?: 'open' | 'closed';
 }
 
-/** {@link ServiceMetadata} with its defaults filled in (`ready` is only present when false). */
+/** {@link ServiceMetadata} with its defaults filled in (`ready` is only present when false, `circuit` only when open). */
 export interface InstanceMetadata {
   readonly version?: string;
   readonly zone?: string;
   readonly weight: number;
   readonly health: ServiceHealth;
   readonly ready?: false;
+  readonly circuit?: 'open';
 }
 
 /** One registered actor as every node sees it: its ref, the node it lives on and its metadata. */
@@ -88,10 +92,12 @@ export function resolveMetadata(m: ServiceMetadata | undefined, where: string): 
     if (m?.[k] !== undefined && typeof m[k] !== 'string') throw new TroupeError('invalid-argument', `${where}: metadata.${k} must be a string when given.`);
   }
   if (m?.ready !== undefined && typeof m.ready !== 'boolean') throw new TroupeError('invalid-argument', `${where}: metadata.ready must be a boolean when given (default true).`);
-  const out: { version?: string; zone?: string; weight: number; health: ServiceHealth; ready?: false } = { weight, health };
+  if (m?.circuit !== undefined && m.circuit !== 'open' && m.circuit !== 'closed') throw new TroupeError('invalid-argument', `${where}: metadata.circuit must be 'open' or 'closed' when given (default 'closed').`);
+  const out: { version?: string; zone?: string; weight: number; health: ServiceHealth; ready?: false; circuit?: 'open' } = { weight, health };
   if (m?.version !== undefined) out.version = m.version;
   if (m?.zone !== undefined) out.zone = m.zone;
   if (m?.ready === false) out.ready = false;
+  if (m?.circuit === 'open') out.circuit = 'open';
   return Object.freeze(out);
 }
 
@@ -102,10 +108,10 @@ export function isInstanceMetadata(v: unknown): v is InstanceMetadata {
   return typeof m.weight === 'number' && Number.isFinite(m.weight) && m.weight >= 0 &&
     HEALTH.includes(m.health as ServiceHealth) &&
     (m.version === undefined || typeof m.version === 'string') && (m.zone === undefined || typeof m.zone === 'string') &&
-    (m.ready === undefined || m.ready === false);
+    (m.ready === undefined || m.ready === false) && (m.circuit === undefined || m.circuit === 'open');
 }
 
 /** Same metadata, field by field. */
 export function sameMetadata(a: InstanceMetadata, b: InstanceMetadata): boolean {
-  return a.weight === b.weight && a.health === b.health && a.version === b.version && a.zone === b.zone && a.ready === b.ready;
+  return a.weight === b.weight && a.health === b.health && a.version === b.version && a.zone === b.zone && a.ready === b.ready && a.circuit === b.circuit;
 }

@@ -18,6 +18,7 @@ import type { RecordedSpan } from '../../runtime/observe/internal/recorded-span.
 import * as A from '../../runtime/observe/internal/attributes.ts';
 import { formatTraceparent } from '../../runtime/observe/trace-context.ts';
 import { activeContextOf, contextFromMeta, endSpan, runInSpan, startChildSpan } from './journal-tracing.ts';
+import { tellQuietly } from './tell-quietly.ts';
 
 /** Everything a saga actor handles: status queries, and its own load, attempt and timer messages. */
 export type SagaMsg =
@@ -199,11 +200,6 @@ export function defineSagaHost<I, R extends Record<string, unknown>>(o: SagaHost
       return s;
     },
   });
-}
-
-/** Tells, ignoring a terminated system: an attempt that settles after shutdown is re-run on resume. */
-function tellQuietly(ref: ActorRef<SagaMsg>, msg: SagaMsg): void {
-  try { ref.tell(msg); } catch { /* system terminated */ }
 }
 
 /** An ask that failed on the way (timed out, node unreachable, link closed): the request may have been handled. */

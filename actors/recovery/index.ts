@@ -7,4 +7,5 @@ export {
 export {
   createRecoveryCoordinator, type RecoveryCoordinator, type RecoveryCoordinatorOptions, type RecoveryEvent, type RecoveryMsg, type RecoverCommand,
 } from './recovery-coordinator.ts';
-export { failureKindOf, decide, mayEject, backoffMs, type Failure, type Verdict, type Ledger } from './internal/recovery-decisions.ts';
+export { registerRecoveryMessages, RECOVERY_MESSAGE_TYPES, type PermitMsg } from './recovery-protocol.ts';
+export { failureKindOf, decide, mayEject, backoffMs, type Failure, type Verdict, type Ledger, type Permit } from './internal/recovery-decisions.ts';

@@ -14,9 +14,11 @@ export const RECOVERY_ACTIONS: readonly RecoveryAction[] = Object.freeze(['resta
 /**
  * How a service recovers. `actions` maps a failure kind to an action; defaults:
  * `hung` → `restart` (stop the instance; its service starts a fresh one), `crash-loop` →
- * `redeploy` (drain it, a fresh instance takes its ordinal), `node-suspect` → `redeploy`
- * (placed on another node), `not-ready` → `reroute` (out of routing until ready again),
- * `degraded` → `circuit-break` (out of routing for `breakMs`, then half-open).
+ * `redeploy` (drain it, a fresh instance takes its ordinal on the same node), `node-suspect` →
+ * `redeploy` (a fresh instance on another node the placement rules allow, or on the same node
+ * when none does; `redeploy` or `none` only), `not-ready` → `reroute` (out of routing until ready
+ * again), `degraded` → `circuit-break` (the callers' routers open their breaker for it for
+ * `breakMs`, then let one trial through).
  * Storm limits, defaults: `maxEjectedFraction` 0.5 — reroute and circuit-break never take more
  * than this share of a service's instances out of routing (at least one always stays, as
  * Envoy's max ejection percent); `cooldownMs` 5 000 — after a recovery of a service, the next
@@ -68,6 +70,8 @@ export function resolveRecoveryPolicy(p: RecoveryPolicy | undefined, where: stri
       if (!RECOVERY_ACTIONS.includes(a as RecoveryAction)) throw bad(`actions.${k}`, `must be one of ${RECOVERY_ACTIONS.join(', ')}, got ${JSON.stringify(a)}.`);
       actions[k as FailureKind] = a as RecoveryAction;
     }
+    const suspect = actions['node-suspect'];
+    if (suspect !== 'redeploy' && suspect !== 'none') throw bad('actions.node-suspect', `must be redeploy or none, got ${JSON.stringify(suspect)}: the instance's node is not trusted, so only a fresh instance on another node helps.`);
   }
   const num = (field: string, v: unknown, fallback: number, ok: (n: number) => boolean, rule: string): number => {
     if (v === undefined) return fallback;

@@ -9,7 +9,7 @@ import { validateName } from '../../runtime/spawn-options.ts';
 import type { ActorSystem } from '../../runtime/system.ts';
 import type { ServiceKey } from '../internal/receptionist-service.ts';
 import type { Receptionist } from '../receptionist.ts';
-import { createRouter, type Router, type RoutingStrategy } from '../router.ts';
+import { createRouter, type Router, type RouterBreakerOptions, type RoutingStrategy } from '../router.ts';
 import type { Random } from '../../runtime/random.ts';
 import { MAX_INSTANCES, type ServiceDefinition } from './define-service.ts';
 import type { DrainResult, ScaleResult, ServiceCommand, ServiceMsg } from './service-protocol.ts';
@@ -41,11 +41,18 @@ export interface ServiceHostOptions {
   readonly recovery?: { readonly ref: ActorRef<RecoveryMsg> };
 }
 
-/** Options of {@link Service.router}: the routing strategy (default `'round-robin'`), its random, and a name for dead letters (default the service name). */
+/**
+ * Options of {@link Service.router}: the routing strategy (default `'round-robin'`), its random, a
+ * name for dead letters (default the service name), and its per-instance circuit breakers
+ * (`breaker`, on by default: 5 consecutive failed asks open an instance's breaker for the
+ * service's `recovery.policy.breakMs` (5 000), then one trial ask; at most the policy's
+ * `maxEjectedFraction` (0.5) of the instances open, never the last; `false` turns them off).
+ */
 export interface ServiceRouterOptions<M> {
   readonly strategy?: RoutingStrategy<M>;
   readonly random?: Random;
   readonly name?: string;
+  readonly breaker?: RouterBreakerOptions | false;
 }
 
 /** Options of {@link Service.drain}. `deadlineMs` defaults to the service's `drain.deadlineMs` (10 000). */
@@ -85,7 +92,9 @@ export interface Service<M> {
   /**
    * A router over the service's instances, live: it sends only to instances that are ready, not
    * unhealthy and on a reachable node, and sees instances come, go, drain and change health at
-   * its next message. It runs in the caller (no extra actor hop).
+   * its next message. It runs in the caller (no extra actor hop). It keeps a circuit breaker per
+   * instance (see {@link ServiceRouterOptions}): it routes around open ones and rejects an ask
+   * `circuit-open` only when every instance that could take it is open.
    */
   router(options?: ServiceRouterOptions<M>): Router<M>;
 }
@@ -195,7 +204,9 @@ export function createServiceHost(target: ActorSystem | ClusterNode, options: Se
         return ask<ServiceStatus>((replyTo) => ({ type: 'service.status', service: def.name, scope: o.scope ?? 'cluster', replyTo }), slack);
       },
       router(o: ServiceRouterOptions<M> = {}) {
-        return createRouter<M>({ receptionist, key: def.key, name: o.name ?? def.name, strategy: o.strategy, random: o.random });
+        const { breakMs, maxEjectedFraction } = def.recovery.policy;
+        const breaker = o.breaker === false ? false : { failures: 5, openMs: breakMs, maxEjectedFraction, ...o.breaker };
+        return createRouter<M>({ receptionist, key: def.key, name: o.name ?? def.name, strategy: o.strategy, random: o.random, breaker });
       },
     });
   };

@@ -3,6 +3,7 @@
 
 import { ActorRef } from '../../runtime/actor-ref.ts';
 import type { MessageRegistry } from '../../runtime/wire/message-registry.ts';
+import { registerRecoveryMessages } from '../recovery/recovery-protocol.ts';
 import type { HealthReport } from './instance-health.ts';
 import type { ServiceStatus } from './service-status.ts';
 
@@ -49,7 +50,11 @@ export type ServiceCommand =
 /** Everything a service's actor accepts from other actors: its commands and health reports. */
 export type ServiceMsg = ServiceCommand | HealthReport;
 
-/** What service actors on different nodes tell each other: the desired count, last writer wins by (version, writer, count). */
+/**
+ * What service actors on different nodes tell each other: the desired count, last writer wins by
+ * (version, writer, count), and the moves recovery made (per ordinal, the nodes it avoids; absent
+ * from nodes of an older version, which then ignore moves).
+ */
 export interface DesiredMsg {
   readonly type: 'service.desired';
   readonly service: string;
@@ -59,6 +64,7 @@ export interface DesiredMsg {
   readonly from: string;
   /** Asks the receiver to answer with its own desired state. */
   readonly reply: boolean;
+  readonly moves?: readonly { readonly ordinal: number; readonly avoid: readonly string[]; readonly hosts: string; readonly version: number; readonly writer: string }[];
 }
 
 /** The message types {@link registerServiceMessages} declares, all at version 1. */
@@ -68,6 +74,13 @@ const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number
 const isVersion = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 const isName = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= 200;
 const optRef = (v: unknown): boolean => v === undefined || v instanceof ActorRef;
+const isMove = (m: unknown): boolean => {
+  if (typeof m !== 'object' || m === null) return false;
+  const e = m as Record<string, unknown>;
+  return Number.isSafeInteger(e.ordinal) && (e.ordinal as number) >= 0 && (e.ordinal as number) < 10_000 && isVersion(e.version) && typeof e.writer === 'string' && typeof e.hosts === 'string' && e.hosts.length <= 100_000 &&
+    Array.isArray(e.avoid) && e.avoid.length > 0 && e.avoid.length <= 64 && e.avoid.every(isName);
+};
+const optMoves = (v: unknown): boolean => v === undefined || (Array.isArray(v) && v.length <= 10_000 && v.every(isMove));
 
 const VALIDATORS: Record<(typeof SERVICE_MESSAGE_TYPES)[number], (p: Record<string, unknown>) => true | string> = {
   'service.scale': (p) => !isName(p.service) ? 'service must be a name' : !isCount(p.count) ? 'count must be an integer 0 … 10 000' : !optRef(p.replyTo) ? 'replyTo must be an actor ref' : true,
@@ -77,12 +90,14 @@ const VALIDATORS: Record<(typeof SERVICE_MESSAGE_TYPES)[number], (p: Record<stri
   'service.status': (p) => !isName(p.service) ? 'service must be a name' : p.scope !== undefined && p.scope !== 'cluster' && p.scope !== 'node' ? "scope must be 'cluster' or 'node'"
     : !(p.replyTo instanceof ActorRef) ? 'replyTo must be an actor ref' : true,
   'service.desired': (p) => !isName(p.service) ? 'service must be a name' : !isCount(p.count) || !isVersion(p.version) ? 'count must be an integer 0 … 10 000 and version an integer ≥ 0'
-    : typeof p.writer !== 'string' || !isName(p.from) ? 'writer and from must be node names' : typeof p.reply !== 'boolean' ? 'reply must be a boolean' : true,
+    : typeof p.writer !== 'string' || !isName(p.from) ? 'writer and from must be node names' : typeof p.reply !== 'boolean' ? 'reply must be a boolean'
+    : !optMoves(p.moves) ? 'moves must be a list of { ordinal, avoid: [node, …], hosts, version, writer }' : true,
 };
 
 /**
  * Declares the service messages (`service.scale`, `service.drain`, `service.status`,
- * `service.desired`, version 1, with validators) in a node's message registry and returns it.
+ * `service.desired`, version 1, with validators) and the recovery coordinators' messages
+ * (`registerRecoveryMessages`) in a node's message registry and returns it.
  * Every node that runs a service host must do this (with {@link registerReceptionistMessages})
  * before `createNode`. Types already declared are left as they are.
  *
@@ -95,5 +110,5 @@ export function registerServiceMessages(registry: MessageRegistry): MessageRegis
     const check = VALIDATORS[type];
     registry.define(type, { version: 1, validate: (payload) => (typeof payload === 'object' && payload !== null ? check(payload as Record<string, unknown>) : 'payload must be an object') });
   }
-  return registry;
+  return registerRecoveryMessages(registry);
 }

@@ -28,7 +28,11 @@ export const routerHopComparisons: readonly Comparison[] = [
       { name: 'pipelinedAsksPerSec', unit: 'ask/s', better: 'higher' },
       { name: 'seqCpuNsPerAsk', unit: 'ns', better: 'lower' },
     ],
-    cases: [via('router-ask', 'router-ask.ts', 200_000, 'Troupe service router ask', 'subject', { inFlight: 1000 }), via('ref-ask', 'router-ask.ts', 200_000, 'direct ref.ask', 'baseline', { inFlight: 1000 })],
+    cases: [
+      via('router-ask', 'router-ask.ts', 200_000, 'Troupe service router ask (per-instance breakers on, the default)', 'subject', { inFlight: 1000 }),
+      via('router-ask-nobreaker', 'router-ask.ts', 200_000, 'Troupe service router ask, breaker: false', 'subject', { inFlight: 1000, breaker: 'off' }),
+      via('ref-ask', 'router-ask.ts', 200_000, 'direct ref.ask', 'baseline', { inFlight: 1000 }),
+    ],
     baseline: 'ref-ask',
     targets: [{ case: 'router-ask', metric: 'seqCpuNsPerAsk', baseline: 'ref-ask', op: '<=', value: 1.5, aim: 1.2, text: 'router ask CPU <= 1.5x direct ask (aim 1.2x)' }],
   },

@@ -13,12 +13,12 @@ export interface ServiceFixture<M> {
   readonly ref: ActorRef<M>;
 }
 
-/** Starts `behavior` as a service of one instance and waits until the instance is listed. */
-export async function startService<M, S>(behavior: ActorDefinition<M, S>): Promise<ServiceFixture<M>> {
+/** Starts `behavior` as a service of one instance and waits until the instance is listed; `breaker: false` gives a router without per-instance breakers. */
+export async function startService<M, S>(behavior: ActorDefinition<M, S>, breaker = true): Promise<ServiceFixture<M>> {
   const system = createSystem({ name: 'bench' });
   const receptionist = createReceptionist(system);
   const service = await createServiceHost(system, { receptionist }).start(defineService<M, S>({ name: 'bench', behavior, instances: 1 }));
-  const router = service.router();
+  const router = service.router(breaker ? {} : { breaker: false });
   for (let i = 0; router.routees().length === 0; i++) {
     if (i > 1_000) throw new Error('the service instance was never listed');
     await new Promise((r) => setImmediate(r));

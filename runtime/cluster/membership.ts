@@ -34,6 +34,13 @@ export type ClusterEvent =
   | { readonly type: 'member-up' | 'member-leaving' | 'member-down' | 'member-removed'; readonly member: Member; readonly atMs: number }
   /** This node's failure detector suspects `member` (`member-unreachable`), or hears it again (`member-reachable`); neither changes its status. */
   | { readonly type: 'member-unreachable' | 'member-reachable'; readonly member: Member; readonly atMs: number }
+  /**
+   * This node's failure detector's phi for `member` reached the suspect threshold (`member-suspect`,
+   * with that `phi`; before it is unreachable), or fell back below it (`member-trusted`, heard again).
+   * Neither changes its status; a member downed or removed is no longer suspect, without an event.
+   */
+  | { readonly type: 'member-suspect'; readonly member: Member; readonly phi: number; readonly atMs: number }
+  | { readonly type: 'member-trusted'; readonly member: Member; readonly atMs: number }
   /** This node's split-brain resolver decided: its side survives (`down-unreachable`) or stops (`down-reachable`). */
   | { readonly type: 'downing-decision'; readonly strategy: DowningStrategyName; readonly action: DowningAction; readonly reachable: readonly string[]; readonly unreachable: readonly string[]; readonly atMs: number }
   | { readonly type: 'incompatible'; readonly node: string; readonly incompatibilities: readonly ManifestIncompatibility[]; readonly atMs: number }
@@ -43,8 +50,10 @@ export type ClusterEvent =
 
 /**
  * Membership settings. Defaults: `heartbeatIntervalMs` 250, `acceptablePauseMs` 1 500,
- * `phiThreshold` 8, `minStdDeviationMs` 100, `joinRetryMs` 500, `downing` keep-majority after a
- * stable 7 s. With these a node that falls silent is marked `unreachable` after about 2.3 s (mean
+ * `phiThreshold` 8, `suspectPhiThreshold` half of `phiThreshold` (4), `minStdDeviationMs` 100,
+ * `joinRetryMs` 500, `downing` keep-majority after a stable 7 s. With these a node that falls
+ * silent is *suspect* (phi ≥ 4: `member-suspect`, `cluster.suspected()`) after about 2.1 s,
+ * marked `unreachable` (phi ≥ 8) after about 2.3 s (mean
  * interval + acceptable pause + a few deviations) and downed by the split-brain resolver once the
  * unreachable set has been stable for `downing.stableAfterMs` (see {@link DowningOptions}). A
  * node whose process died is declared down at once when a connect to its endpoint is refused
@@ -56,6 +65,8 @@ export interface MembershipOptions {
   readonly heartbeatIntervalMs?: number;
   readonly acceptablePauseMs?: number;
   readonly phiThreshold?: number;
+  /** Phi at and above which a member is suspect (an unreachable member is suspect too); 0 < it ≤ `phiThreshold`, default `phiThreshold / 2`. */
+  readonly suspectPhiThreshold?: number;
   readonly minStdDeviationMs?: number;
   readonly joinRetryMs?: number;
   /** Which side of a partition survives; default `{ strategy: 'keep-majority', stableAfterMs: 7_000 }`. */
@@ -68,7 +79,7 @@ export interface MembershipLink {
   sendToEndpoint(endpoint: string, type: string, payload: unknown): boolean;
 }
 
-interface Entry { member: Member; detector: PhiAccrualDetector | null; reachable: boolean }
+interface Entry { member: Member; detector: PhiAccrualDetector | null; reachable: boolean; suspect?: boolean }
 
 /** Why a node has not joined yet: what `whenUp` rejects with (`join-timeout`, in `data.reasons`). */
 export interface JoinProblem {
@@ -128,9 +139,14 @@ export class Membership {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 250,
       acceptablePauseMs: options.acceptablePauseMs ?? 1_500,
       phiThreshold: options.phiThreshold ?? 8,
+      suspectPhiThreshold: options.suspectPhiThreshold ?? (options.phiThreshold ?? 8) / 2,
       minStdDeviationMs: options.minStdDeviationMs ?? 100,
       joinRetryMs: options.joinRetryMs ?? 500,
     };
+    const suspectAt = this.o.suspectPhiThreshold;
+    if (typeof suspectAt !== 'number' || !(suspectAt > 0) || !(suspectAt <= this.o.phiThreshold)) {
+      throw new TroupeError('invalid-argument', `membership.suspectPhiThreshold must be a number > 0 and ≤ phiThreshold (${this.o.phiThreshold}); default phiThreshold / 2, got ${String(suspectAt)}.`);
+    }
     this.resolver = new SplitBrainResolver(options.downing ?? { strategy: 'keep-majority' }, scheduler);
     this.self = { node: nodeName, endpoint, incarnation, status: 'joining' };
     this.table.set(nodeName, { member: this.self, detector: null, reachable: true });
@@ -154,6 +170,11 @@ export class Membership {
   /** A member (not down) that this node's failure detector does not suspect. */
   isReachable(node: string): boolean {
     return this.isUp(node) && this.table.get(node)!.reachable;
+  }
+
+  /** Members (not down) whose phi reached the suspect threshold here, or that are unreachable; sorted. */
+  suspected(): string[] {
+    return [...this.table.values()].filter((e) => (e.suspect === true || !e.reachable) && this.isUp(e.member.node)).map((e) => e.member.node).sort();
   }
 
   /** The members this node's failure detector suspects (not yet down), sorted. */
@@ -289,6 +310,7 @@ export class Membership {
     const now = this.scheduler.clock.now();
     e.detector.heartbeat(now);
     if (!e.reachable && e.detector.isAvailable(now)) this.setReachable(e, true);
+    if (e.suspect === true && e.detector.phi(now) < this.o.suspectPhiThreshold) this.setSuspect(e, false, 0);
   }
 
   /** A fresh detector that has seen its member once, now: a member is judged from first sight, heartbeat or not. */
@@ -316,6 +338,13 @@ export class Membership {
     if (!reachable) this.onUnreachable(e.member.node);
   }
 
+  private setSuspect(e: Entry, suspect: boolean, phi: number): void {
+    if ((e.suspect === true) === suspect) return;
+    e.suspect = suspect;
+    const atMs = this.scheduler.clock.now();
+    this.events.next(suspect ? { type: 'member-suspect', member: e.member, phi, atMs } : { type: 'member-trusted', member: e.member, atMs });
+  }
+
   private merge(members: readonly Member[]): void {
     for (const m of members) {
       if (m.node === this.self.node) {
@@ -338,7 +367,7 @@ export class Membership {
     if (e.member.status === status) return;
     const was = e.member.status;
     e.member = { ...e.member, status };
-    if (status !== 'up' && status !== 'leaving') { e.detector = null; e.reachable = true; }
+    if (status !== 'up' && status !== 'leaving') { e.detector = null; e.reachable = true; e.suspect = false; }
     else e.detector ??= this.detector();
     const atMs = this.scheduler.clock.now();
     if (status === 'down' || status === 'removed') this.sticky.delete(`incompatible|${e.member.node}`);
@@ -381,14 +410,16 @@ export class Membership {
         // This node's own tick came late: its process was paused (or starved), so the silence it
         // measured is its own. It forgets its suspicions and judges afresh from the heartbeats
         // waiting in its sockets, instead of accusing every peer.
-        for (const e of this.table.values()) if (e.detector !== null) { e.detector = this.detector(); this.setReachable(e, true); }
+        for (const e of this.table.values()) if (e.detector !== null) { e.detector = this.detector(); this.setReachable(e, true); this.setSuspect(e, false, 0); }
         this.resolver.reset();
       }
       for (const e of this.table.values()) {
         if (e.detector === null || (e.member.status !== 'up' && e.member.status !== 'leaving')) continue;
         if (e.detector.isAvailable(now)) this.setReachable(e, true);
-        else if (e.member.status === 'leaving') this.setStatus(e, 'removed'); // it said it was going
+        else if (e.member.status === 'leaving') { this.setStatus(e, 'removed'); continue; } // it said it was going
         else this.setReachable(e, false);
+        const phi = e.detector.phi(now);
+        this.setSuspect(e, !e.reachable || phi >= this.o.suspectPhiThreshold, phi);
       }
       if (this.self.status === 'up') this.resolver.evaluate(this.downingView(), now, this.applyDowning);
     }

@@ -46,6 +46,8 @@ export interface Cluster {
   members(): Member[];
   /** Members this node's failure detector suspects, not (yet) downed by the split-brain resolver. */
   unreachable(): string[];
+  /** Members this node suspects: phi at or above `membership.suspectPhiThreshold` (default half the phi threshold), or unreachable; not yet down. */
+  suspected(): string[];
   readonly events$: Observable<ClusterEvent>;
   /**
    * Resolves once this node is up. With `timeoutMs` (default: none, it waits for ever) it rejects
@@ -193,6 +195,7 @@ export async function createNode(options: NodeOptions, internals: SystemInternal
     get self() { return m.selfMember; },
     members: () => m.members(),
     unreachable: () => m.unreachable(),
+    suspected: () => m.suspected(),
     events$: m.events$,
     whenUp: (o?: WhenUpOptions) => m.whenUp(o),
     refFor: <M>(address: string) => remoting.refFor(address) as ActorRef<M>,

@@ -11,6 +11,7 @@ import { planMethod, type PlannedOccurrence } from '../schedule.ts';
 import type { ChaosTarget } from '../target.ts';
 import { evaluate, withTimeout } from './hypothesis.ts';
 import type { InjectOutcome, Injector } from './injector.ts';
+import { tellQuietly } from '../../internal/tell-quietly.ts';
 
 type Purpose = 'before' | 'during' | 'after';
 type Phase = RequestRecord['phase'] | 'finishing';
@@ -83,7 +84,8 @@ export function defineRunner(cfg: RunnerConfig): ActorDefinition<RunnerMsg, unde
     receive: (_s, msg, ctx) => {
       const now = (): number => ctx.now() - t0;
       const pipe = <T>(p: Promise<T>, to: (v: T) => RunnerMsg): void => {
-        p.then((v) => ctx.self.tell(to(v)), (e: unknown) => ctx.self.tell({ type: 'abort', error: `${(e as Error)?.message ?? String(e)}` }));
+        // the run may have ended (and its system terminated) before a probe or fault settles
+        p.then((v) => tellQuietly(ctx.self, to(v)), (e: unknown) => tellQuietly(ctx.self, { type: 'abort', error: `${(e as Error)?.message ?? String(e)}` }));
       };
       const check = (purpose: Purpose): void => {
         const atMs = now();
@@ -168,7 +170,7 @@ export function defineRunner(cfg: RunnerConfig): ActorDefinition<RunnerMsg, unde
           cfg.log(`chaos: run aborted: ${msg.error}`);
           ctx.timers.cancelAll();
           phase = 'finishing';
-          void injector.revertAll().catch(() => undefined).then(() => ctx.self.tell({ type: 'drain-timeout' }));
+          void injector.revertAll().catch(() => undefined).then(() => tellQuietly(ctx.self, { type: 'drain-timeout' }));
           return;
       }
     },
@@ -246,7 +248,7 @@ export function defineRunner(cfg: RunnerConfig): ActorDefinition<RunnerMsg, unde
           results.push({ name: r.name, ok: false, error: (e as Error)?.message ?? String(e), atMs });
         }
       }
-      ctx.self.tell({ type: 'rollbacks-done', results });
+      tellQuietly(ctx.self, { type: 'rollbacks-done', results });
     })();
   }
 
@@ -256,7 +258,7 @@ export function defineRunner(cfg: RunnerConfig): ActorDefinition<RunnerMsg, unde
     const i = requests.length;
     requests.push({ sentAtMs: now(), phase: phase as RequestRecord['phase'], outcome: undefined });
     inFlight++;
-    const settled = (outcome: RequestOutcome): void => ctx.self.tell({ type: 'request-done', i, outcome });
+    const settled = (outcome: RequestOutcome): void => tellQuietly(ctx.self, { type: 'request-done', i, outcome });
     withTimeout<RequestOutcome>(
       Promise.resolve().then(() => load.request(target, i)).then((o) => (o === 'failed' || o === 'lost' ? o : 'ok')),
       load.timeoutMs ?? 5_000, scheduler, () => 'lost',

@@ -26,7 +26,8 @@ const score = (service: string, ordinal: number, node: string): number => murmur
 const rank = (service: string, name: string): number => murmur3(`${service}|${name}`);
 
 /**
- * Plans `desired` instances of `service` over `nodes`. Invariants, for one input:
+ * Plans `desired` instances of `service` over `nodes`; `moves` (default none) names, per ordinal,
+ * nodes recovery moved it away from. Invariants, for one input:
  * - only nodes the rules allow get instances, never more than `maxPerNode` each;
  * - ordinals `0 … placed − 1` are placed, `placed = min(desired, capacity)`: when nodes run short
  *   the highest ordinals (the newest) are the ones left without a node;
@@ -34,9 +35,13 @@ const rank = (service: string, name: string): number => murmur3(`${service}|${na
  *   of each zone (spread `'zones'`), within one instance of each other where caps allow;
  * - each ordinal starts from its rendezvous-hash node (highest `murmur3(service|ordinal|node)`), and
  *   only the instances a node holds beyond its balanced share move, so a node leaving or joining
- *   moves few instances besides its own.
+ *   moves few instances besides its own;
+ * - then an ordinal placed on a node its `moves` entry avoids goes to the eligible node with room
+ *   (under `maxPerNode`) that it does not avoid and that holds the fewest instances (ties: the
+ *   best rendezvous score); with none, it stays where it is (the balance may then be off by the
+ *   moved instances).
  */
-export function planPlacement(service: string, desired: number, rules: ResolvedPlacement, nodes: readonly PlacementNode[]): PlacementPlan {
+export function planPlacement(service: string, desired: number, rules: ResolvedPlacement, nodes: readonly PlacementNode[], moves?: ReadonlyMap<number, readonly string[]>): PlacementPlan {
   const byName = new Map<string, PlacementNode>();
   for (const n of nodes) {
     if (byName.has(n.node)) continue;
@@ -113,6 +118,22 @@ export function planPlacement(service: string, desired: number, rules: ResolvedP
     }
     nodeOf[i] = best!;
     load.set(best!, load.get(best!)! + 1);
+  }
+
+  // 4. Ordinals moved away from their node by recovery.
+  if (moves !== undefined) {
+    for (const [i, avoid] of [...moves].sort((x, y) => x[0] - y[0])) {
+      if (i >= placed || !avoid.includes(nodeOf[i])) continue;
+      let best: string | undefined;
+      for (const n of names) {
+        if (avoid.includes(n) || load.get(n)! >= cap) continue;
+        if (best === undefined || load.get(n)! < load.get(best)! || (load.get(n) === load.get(best) && score(service, i, n) > score(service, i, best))) best = n;
+      }
+      if (best === undefined) continue;
+      load.set(nodeOf[i], load.get(nodeOf[i])! - 1);
+      nodeOf[i] = best;
+      load.set(best, load.get(best)! + 1);
+    }
   }
   return { nodeOf, desired, placed, eligible, capacity };
 }

@@ -11,12 +11,14 @@ import type { Listing } from '../../internal/receptionist-service.ts';
 import { MAX_INSTANCES } from '../define-service.ts';
 import { isInstanceHealth } from '../instance-health.ts';
 import type { DesiredMsg, DrainResult, ServiceMsg } from '../service-protocol.ts';
-import { supersedes, write } from './desired.ts';
+import { mergeMoves, supersedes, write } from './desired.ts';
 import { DRAIN_CHECK, wrapInstance, type DrainChecked } from './instance-wrapper.ts';
 import { failureKindOf } from '../../recovery/internal/recovery-decisions.ts';
 import type { RecoverCommand } from '../../recovery/recovery-coordinator.ts';
 import { probeSeam } from './probe-seam.ts';
-import { routable, startedHealth, startingHealth, type LocalInstance, type PeerMsg, type ServiceCore } from './service-core.ts';
+import { ordinalOf, routable, startedHealth, startingHealth, type LocalInstance, type PeerMsg, type ServiceCore } from './service-core.ts';
+import type { ServiceInstance } from '../../internal/receptionist-service.ts';
+import { tellQuietly as quietly } from '../../internal/tell-quietly.ts';
 
 /** Messages the service actor sends itself or gets from the receptionist and its instances. */
 type InternalMsg =
@@ -29,17 +31,13 @@ type InternalMsg =
   | { readonly type: 'service.deadline'; readonly name: string }
   | { readonly type: 'service.terminated'; readonly name: string }
   | { readonly type: 'service.unbreak'; readonly name: string }
+  | { readonly type: 'service.suspects' }
   | RecoverCommand;
 
 /** Everything the service actor handles. */
 export type ServiceActorMsg = ServiceMsg | DesiredMsg | InternalMsg;
 
 type Ctx = ActorContext<ServiceActorMsg>;
-
-/** Tells without failing the actor: a peer's node may be gone, or its messages undeclared (then they are dead-lettered). */
-function quietly<T>(ref: ActorRef<T>, msg: T): void {
-  try { ref.tell(msg); } catch { /* dead-lettered, or the system terminated */ }
-}
 
 function reject(ctx: Ctx, msg: ServiceActorMsg): void {
   (ctx.system as unknown as SystemCore).deadLetter(ctx.self.proc, msg, 'undeliverable');
@@ -53,7 +51,9 @@ function reject(ctx: Ctx, msg: ServiceActorMsg): void {
 export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<ServiceActorMsg, undefined> {
   const { def, host } = core;
 
-  const desiredMsg = (reply: boolean): DesiredMsg => ({ type: 'service.desired', service: def.name, ...core.desired, from: core.node, reply });
+  const desiredMsg = (reply: boolean): DesiredMsg => ({
+    type: 'service.desired', service: def.name, ...core.desired, from: core.node, reply, ...(core.moves.size === 0 ? {} : { moves: [...core.moves.values()] }),
+  });
 
   /** Sends the desired state to every peer not greeted yet (asking for theirs), and forgets peers that left. */
   const greet = (): void => {
@@ -86,6 +86,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
       weight: def.weight,
       health: state === 'degraded' || state === 'unhealthy' ? state : 'healthy',
       ready: routable(l.phase, l.health) && l.ejected !== true,
+      circuit: l.circuitOpen === true ? 'open' : 'closed',
     });
   };
 
@@ -98,7 +99,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
     l.failure = kind;
     if (kind === null) {
       quietly(coordinator, { type: 'recovery.clear', instance: String(l.ref) });
-      if (l.ejected === true) { l.ejected = false; ctx.timers.cancel(`break:${l.name}`); publish(l); }
+      if (l.ejected === true || l.circuitOpen === true) { l.ejected = false; l.circuitOpen = false; ctx.timers.cancel(`break:${l.name}`); publish(l); }
       return;
     }
     let instances = 0;
@@ -106,7 +107,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
     for (const o of core.local.values()) {
       if (o.phase === 'draining') continue;
       instances++;
-      if (o.ejected === true) ejected++;
+      if (o.ejected === true || o.circuitOpen === true) ejected++;
     }
     const failure = { service: def.name, instance: String(l.ref), kind, detectedAtMs: ctx.now(), reasons: [...l.health.reasons], instances, ejected };
     quietly(coordinator, { type: 'recovery.failure', failure, policy: def.recovery.policy, executor: ctx.self as ActorRef<RecoverCommand> });
@@ -129,7 +130,8 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
         publish(l);
         return;
       case 'circuit-break':
-        l.ejected = true;
+        // the callers' routers open their breaker for it (routing around it), then let one trial through
+        l.circuitOpen = true;
         publish(l);
         ctx.timers.startSingle(`break:${l.name}`, { type: 'service.unbreak', name: l.name }, m.breakMs);
         return;
@@ -215,11 +217,99 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
       if (l.phase === 'moving') moving = true;
     }
     for (let i = 0; i < plan.placed; i++) if (plan.nodeOf[i] === core.node && !active.has(i)) spawnInstance(ctx, i);
-    if (moving !== core.following) {
-      core.following = moving;
-      if (moving) host.receptionist.subscribe(def.key, ctx.self as ActorRef<Listing<M>>);
-      else host.receptionist.unsubscribe(def.key, ctx.self as ActorRef<Listing<M>>);
+    movingHere = moving;
+    follow(ctx);
+  };
+
+  let movingHere = false;
+  /** Follows the instances' listing while it matters: an instance hands over, or instances on suspect nodes are being recovered. */
+  const follow = (ctx: Ctx): void => {
+    const want = movingHere || core.suspectReported.size > 0 || core.remoteMoves.size > 0;
+    if (want === core.following) return;
+    core.following = want;
+    if (want) host.receptionist.subscribe(def.key, ctx.self as ActorRef<Listing<M>>);
+    else host.receptionist.unsubscribe(def.key, ctx.self as ActorRef<Listing<M>>);
+  };
+
+  /**
+   * Reports each instance on a node this node suspects (and whose ordinal is still placed there)
+   * to the recovery coordinator as `node-suspect`, with where a redeploy would put it; clears those
+   * no longer suspect, moved or gone.
+   */
+  const checkSuspects = (ctx: Ctx): void => {
+    const coordinator = host.recovery;
+    const cluster = host.cluster;
+    if (coordinator === undefined || cluster === undefined || !core.settled) return;
+    const suspects = cluster.suspected().filter((n) => n !== core.node);
+    const seen = new Set<string>();
+    if (suspects.length > 0) {
+      const plan = core.plan();
+      const listed = core.listed();
+      for (const i of listed) {
+        if (!suspects.includes(i.node)) continue;
+        const ordinal = ordinalOf(i.ref);
+        if (ordinal === undefined || plan.nodeOf[ordinal] !== i.node) continue; // moving away already
+        const address = String(i.ref);
+        seen.add(address);
+        if (core.suspectReported.has(address)) continue;
+        core.suspectReported.set(address, i.node);
+        const target = core.redeployTarget(ordinal, suspects);
+        const failure = {
+          service: def.name, instance: address, kind: 'node-suspect' as const, detectedAtMs: ctx.now(),
+          reasons: [`node ${i.node} is suspect to the failure detector of node ${core.node}`], instances: listed.length, ejected: 0, node: i.node, ...(target === undefined ? {} : { target }),
+        };
+        quietly(coordinator, { type: 'recovery.failure', failure, policy: def.recovery.policy, executor: ctx.self as ActorRef<RecoverCommand> });
+      }
     }
+    for (const address of [...core.suspectReported.keys()]) {
+      if (seen.has(address)) continue;
+      core.suspectReported.delete(address);
+      quietly(coordinator, { type: 'recovery.clear', instance: address });
+    }
+    follow(ctx);
+  };
+
+  /** A redeploy of an instance on another node is over once its fresh instance is ready where it went, or the old one is gone. */
+  const checkRemoteMoves = (ctx: Ctx): void => {
+    if (core.remoteMoves.size === 0) return;
+    const listed = core.listed();
+    for (const [address, m] of [...core.remoteMoves]) {
+      const old = listed.some((i) => String(i.ref) === address);
+      const fresh = listed.some((i) => i.node === m.to && ordinalOf(i.ref) === m.ordinal && String(i.ref) !== address && i.metadata.ready !== false && i.metadata.health !== 'unhealthy');
+      if (old && !fresh) continue;
+      core.remoteMoves.delete(address);
+      if (host.recovery !== undefined) quietly(host.recovery, { type: 'recovery.done', instance: address });
+    }
+    follow(ctx);
+  };
+
+  /**
+   * Redeploys an instance of another node (its node is suspect): its ordinal is moved away from
+   * that node (and the nodes suspect now) — every node re-plans, a fresh instance starts where the
+   * placement rules allow, and the old one hands over if its node hears of it. When no other node
+   * qualifies, the instance's own node is asked to drain it (a fresh one there takes its place).
+   */
+  const redeployRemote = (ctx: Ctx, i: ServiceInstance<M>): boolean => {
+    const ordinal = ordinalOf(i.ref);
+    if (ordinal === undefined) return false;
+    const avoid = [...new Set([i.node, ...(host.cluster?.suspected() ?? [])])].sort();
+    const target = core.redeployTarget(ordinal, avoid);
+    if (target === undefined) return false;
+    const address = String(i.ref);
+    if (target.fallback === undefined) {
+      const prior = core.moves.get(ordinal);
+      mergeMoves(core.moves, [{ ordinal, avoid, hosts: core.hostsKey(), version: (prior?.version ?? 0) + 1, writer: core.node }]);
+      core.movesVersion++;
+      broadcast();
+      reconcile(ctx);
+    } else {
+      const peer = core.peerOn(i.node);
+      if (peer !== undefined) quietly(peer.ref, { type: 'service.drain', service: def.name, instance: address, forwarded: true });
+    }
+    core.remoteMoves.set(address, { ordinal, from: i.node, to: target.node });
+    checkSuspects(ctx);
+    follow(ctx);
+    return true;
   };
 
   const status = (ctx: Ctx, scope: 'cluster' | 'node' | undefined, replyTo: ActorRef<unknown>): void => {
@@ -243,6 +333,10 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
       r.register(core.peerKey, ctx.self as ActorRef<PeerMsg>, { version: def.version, ...(host.zone === undefined ? {} : { zone: host.zone }) });
       r.subscribe(core.peerKey, ctx.self as ActorRef<Listing<PeerMsg>>);
       if (host.syncIntervalMs > 0) ctx.timers.startPeriodic('sync', { type: 'service.tick' }, host.syncIntervalMs);
+      core.clusterEvents?.unsubscribe();
+      core.clusterEvents = host.recovery === undefined ? undefined : host.cluster?.events$.subscribe((e) => {
+        if (e.type === 'member-suspect' || e.type === 'member-trusted' || e.type === 'member-down' || e.type === 'member-removed') quietly(ctx.self, { type: 'service.suspects' });
+      });
       if (!core.settled) ctx.timers.startSingle('settle', { type: 'service.settle' }, host.settleMs);
       greet();
       checkSettled(ctx);
@@ -289,17 +383,19 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
         }
         case 'service.recover': {
           const l = core.findLocal(msg.instance);
-          if (l === undefined || String(l.ref) !== msg.instance) {
-            if (host.recovery !== undefined) quietly(host.recovery, { type: 'recovery.done', instance: msg.instance }); // gone already
-            return;
-          }
-          recover(ctx, l, msg);
+          if (l !== undefined && String(l.ref) === msg.instance) { recover(ctx, l, msg); return; }
+          const remote = msg.action === 'redeploy' ? core.listed().find((i) => i.node !== core.node && String(i.ref) === msg.instance) : undefined;
+          if (remote !== undefined && redeployRemote(ctx, remote)) return;
+          if (host.recovery !== undefined) quietly(host.recovery, { type: 'recovery.done', instance: msg.instance }); // gone already
           return;
         }
+        case 'service.suspects':
+          checkSuspects(ctx);
+          return;
         case 'service.unbreak': {
           const l = core.local.get(msg.name);
-          if (l === undefined || l.ejected !== true) return;
-          l.ejected = false; // half-open: routed again; a failure that persists is reported again
+          if (l === undefined || l.circuitOpen !== true) return;
+          l.circuitOpen = false; // the routers' breakers are half-open by now; a failure that persists is reported again
           publish(l);
           reportFailure(l, ctx, true);
           return;
@@ -311,12 +407,15 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
             reconcile(ctx);
           } else if (core.following) {
             reconcile(ctx); // an instance handing over may find its replacement ready now
+            checkRemoteMoves(ctx);
+            checkSuspects(ctx);
           }
           return;
         case 'service.desired': {
           if (msg.service !== def.name || msg.from === core.node || !(msg.count <= MAX_INSTANCES)) return;
           core.heard.add(msg.from);
           const theirs = { count: msg.count, version: msg.version, writer: msg.writer };
+          if (Array.isArray(msg.moves) && mergeMoves(core.moves, msg.moves)) core.movesVersion++;
           if (supersedes(theirs, core.desired)) core.desired = theirs;
           else if (msg.reply || supersedes(core.desired, theirs)) {
             const p = core.peerOn(msg.from);
@@ -359,6 +458,8 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
           broadcast();
           checkSettled(ctx);
           reconcile(ctx);
+          checkSuspects(ctx);
+          checkRemoteMoves(ctx);
           return;
         case 'service.settle':
           core.settled = true;
@@ -372,7 +473,10 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
       }
     },
     signal: (_s, signal, ctx) => {
-      if (signal.type === 'stopped') for (const l of core.local.values()) answerDrains(l, ctx.now());
+      if (signal.type === 'stopped') {
+        core.clusterEvents?.unsubscribe();
+        for (const l of core.local.values()) answerDrains(l, ctx.now());
+      }
     },
   });
 }

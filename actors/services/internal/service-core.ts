@@ -11,7 +11,8 @@ import type { ServiceDefinition } from '../define-service.ts';
 import { isInstanceHealth, type InstanceHealth } from '../instance-health.ts';
 import type { DesiredMsg, DrainResult, ServiceCommand } from '../service-protocol.ts';
 import type { InstancePhase, InstanceStatus, NodePlacement, ServiceHealthState, ServiceStatus } from '../service-status.ts';
-import type { Desired } from './desired.ts';
+import type { Subscription } from 'rxjs';
+import type { Desired, MoveEntry } from './desired.ts';
 import { planPlacement, type PlacementNode, type PlacementPlan } from './place.ts';
 
 /** What a service actor hears from its peers on other nodes. */
@@ -52,8 +53,10 @@ export interface LocalInstance {
   drain: DrainState | undefined;
   /** The failure last reported to the recovery coordinator (null: none). */
   failure?: FailureKind | null;
-  /** Taken out of routing by recovery (reroute, circuit-break). */
+  /** Taken out of routing by recovery (reroute). */
   ejected?: boolean;
+  /** Circuit-broken by recovery: listed with `circuit: 'open'`, so the callers' routers open their breaker for it. */
+  circuitOpen?: boolean;
   /** Stopped or drained by recovery: the coordinator hears when it is gone. */
   recovering?: boolean;
 }
@@ -103,8 +106,17 @@ export class ServiceCore<M> {
   /** Whether the actor follows the instances' listing (only while an instance hands over: a listing per registration costs O(n)). */
   following = false;
   readonly local = new Map<string, LocalInstance>();
+  /** Ordinals recovery moved away from nodes (replicated with the desired count); `movesVersion` grows with each change. */
+  readonly moves = new Map<number, MoveEntry>();
+  movesVersion = 0;
+  /** Instances on other nodes reported `node-suspect` to the coordinator (address → node). */
+  readonly suspectReported = new Map<string, string>();
+  /** Redeploys of instances on other nodes this node carries out (address → where the fresh one goes). */
+  readonly remoteMoves = new Map<string, { readonly ordinal: number; readonly from: string; readonly to: string }>();
+  /** This actor's subscription to the cluster's events (suspect members). */
+  clusterEvents: Subscription | undefined;
   private readonly generations = new Map<number, number>();
-  private planned: { readonly hosts: readonly ServiceInstance<PeerMsg>[]; readonly count: number; readonly plan: PlacementPlan } | undefined;
+  private planned: { readonly hosts: readonly ServiceInstance<PeerMsg>[]; readonly count: number; readonly moves: number; readonly plan: PlacementPlan } | undefined;
 
   constructor(readonly def: ServiceDefinition<M>, readonly host: HostSettings) {
     this.peerKey = peerKeyOf(def.name);
@@ -143,15 +155,49 @@ export class ServiceCore<M> {
     return this.host.receptionist.instances(this.def.key);
   }
 
-  /** The placement for the current desired count over the nodes that host the service (kept until either changes). */
+  /** The placement for the current desired count and moves over the nodes that host the service (kept until any changes). */
   plan(): PlacementPlan {
     const hosts = this.host.receptionist.instances(this.peerKey);
     const count = this.desired.count;
-    if (this.planned?.hosts === hosts && this.planned.count === count) return this.planned.plan;
-    const nodes: PlacementNode[] = this.peers().map((p) => (p.metadata.zone === undefined ? { node: p.node } : { node: p.node, zone: p.metadata.zone }));
-    const plan = planPlacement(this.name, count, this.def.placement, nodes);
-    this.planned = { hosts, count, plan };
+    if (this.planned?.hosts === hosts && this.planned.count === count && this.planned.moves === this.movesVersion) return this.planned.plan;
+    const plan = planPlacement(this.name, count, this.def.placement, this.placementNodes(), this.avoided());
+    this.planned = { hosts, count, moves: this.movesVersion, plan };
     return plan;
+  }
+
+  private placementNodes(): PlacementNode[] {
+    return this.peers().map((p) => (p.metadata.zone === undefined ? { node: p.node } : { node: p.node, zone: p.metadata.zone }));
+  }
+
+  /** The nodes hosting the service now, sorted and comma-joined: a move holds while they are the same. */
+  hostsKey(): string {
+    return this.peers().map((p) => p.node).sort().join(',');
+  }
+
+  private avoided(extra?: { readonly ordinal: number; readonly avoid: readonly string[] }): Map<number, readonly string[]> {
+    const hosts = this.hostsKey();
+    const m = new Map<number, readonly string[]>();
+    for (const [o, e] of this.moves) if (e.hosts === hosts) m.set(o, e.avoid);
+    if (extra !== undefined) m.set(extra.ordinal, extra.avoid);
+    return m;
+  }
+
+  /**
+   * Where a redeploy of `ordinal`, now on node `from`, would start its fresh instance when it
+   * avoids `avoid` (`from` and the nodes suspect now): another node the placement rules allow, or
+   * `from` with the reason none qualifies.
+   */
+  redeployTarget(ordinal: number, avoid: readonly string[]): { readonly node: string; readonly fallback?: string } | undefined {
+    const plan = planPlacement(this.name, this.desired.count, this.def.placement, this.placementNodes(), this.avoided({ ordinal, avoid }));
+    const node = plan.nodeOf[ordinal];
+    if (node === undefined) return undefined;
+    if (!avoid.includes(node)) return { node };
+    const rules = this.def.placement;
+    const pins = [rules.nodes && `nodes [${rules.nodes.join(', ')}]`, rules.zones && `zones [${rules.zones.join(', ')}]`, rules.maxPerNode !== Infinity && `maxPerNode ${rules.maxPerNode}`].filter(Boolean).join(', ');
+    const others = plan.eligible.filter((n) => !avoid.includes(n.node)).map((n) => n.node);
+    return { node, fallback: others.length === 0
+      ? `no other node qualifies under the placement rules (eligible: ${plan.eligible.map((n) => n.node).join(', ')}${pins ? `; ${pins}` : ''})`
+      : `the other eligible nodes (${others.join(', ')}) are full (${pins})` };
   }
 
   /** Whether every up member of the cluster hosts this service and this node has heard each one's desired state. */
@@ -200,7 +246,7 @@ export class ServiceCore<M> {
     const plan = this.plan();
     const instances = [...this.local.values()].map((l): InstanceStatus => ({
       id: l.id, ordinal: l.ordinal, node: this.node, ...(this.host.zone === undefined ? {} : { zone: this.host.zone }),
-      ref: l.ref, address: String(l.ref), phase: l.phase, health: l.health, routed: routable(l.phase, l.health) && l.ejected !== true, startedAtMs: l.startedAtMs, source: 'node',
+      ref: l.ref, address: String(l.ref), phase: l.phase, health: l.health, routed: routable(l.phase, l.health) && l.ejected !== true && l.circuitOpen !== true, startedAtMs: l.startedAtMs, source: 'node',
     }));
     return this.summarize('node', plan, instances, []);
   }

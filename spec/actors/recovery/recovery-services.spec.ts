@@ -7,7 +7,9 @@ import { defineActor, type ActorRef } from '../../../runtime/index.ts';
 import { createTestSystem, type TestSystem } from '../../../runtime/testing/test-system.ts';
 import { createReceptionist } from '../../../actors/receptionist.ts';
 import { createServiceHost, defineService, type ServiceSpec } from '../../../actors/services/index.ts';
-import { createRecoveryCoordinator, type RecoveryEvent } from '../../../actors/recovery/index.ts';
+import { createRecoveryCoordinator, type RecoveryCoordinatorOptions, type RecoveryEvent } from '../../../actors/recovery/index.ts';
+import { isTroupeError } from '../../../runtime/errors.ts';
+import { createSimCluster } from '../../../runtime/testing/sim-cluster.ts';
 
 type Work = { type: 'work'; replyTo: ActorRef<string> } | { type: 'hang' } | { type: 'crash' } | { type: 'slow'; ms: number };
 
@@ -30,10 +32,10 @@ function worker(received: Map<string, number>) {
 
 const PROBES = { liveness: { periodMs: 1_000, failureThreshold: 2 }, readiness: { periodMs: 1_000 } } as const;
 
-async function setup(services: Partial<ServiceSpec<Work, { slowMs: number }>>[], budget?: number) {
+async function setup(services: Partial<ServiceSpec<Work, { slowMs: number }>>[], budget?: number, more: RecoveryCoordinatorOptions = {}) {
   const kit = createTestSystem();
   const receptionist = createReceptionist(kit);
-  const recovery = createRecoveryCoordinator(kit, { budget });
+  const recovery = createRecoveryCoordinator(kit, { budget, ...more });
   const events: RecoveryEvent[] = [];
   recovery.events$.subscribe((e) => events.push(e));
   const host = createServiceHost(kit, { receptionist, recovery });
@@ -89,8 +91,9 @@ test('five services failing at once: the budget holds, the rest escalate (an ope
   await stop(kit);
 });
 
-test('a degraded instance is circuit-broken (out of routing for breakMs) but ejection never empties a service', async () => {
+test('a degraded instance is circuit-broken: callers\' routers open their breaker for it (routing around it), then let one trial through; ejection never empties a service', async () => {
   const { kit, services: [svc], events } = await setup([{ instances: 2, recovery: { policy: { maxEjectedFraction: 0.5, breakMs: 2_000 } }, probes: { ...PROBES, signals: { latencyP99Ms: 50, minMessages: 1, failureThreshold: 1 } } }]);
+  const router = svc.router();
   const [i0, i1] = (await svc.status()).instances;
   for (const i of [i0, i1]) (i.ref as ActorRef<Work>).tell({ type: 'slow', ms: 100 });
   for (const i of [i0, i1]) for (let n = 0; n < 3; n++) (i.ref as ActorRef<Work>).tell({ type: 'work', replyTo: kit.createProbe<string>().ref });
@@ -98,7 +101,25 @@ test('a degraded instance is circuit-broken (out of routing for breakMs) but eje
   const degraded = events.filter((e) => e.kind === 'degraded');
   assert.equal(degraded.slice(0, 2).map((e) => e.verdict).sort(), ['skip', 'start']);
   assert.match(degraded.find((e) => e.verdict === 'skip')!.reason, /max ejected fraction 0.5 \(one always stays routed\)/);
-  assert.is(svc.router().routees().length, 1, 'one broken, one still routed');
+  const broken = degraded.find((e) => e.verdict === 'start')!.instance;
+  assert.is(router.routees().length, 1, 'one broken, one still routed');
+  assert.equal(router.stats().routees.map((r) => [r.address === broken, r.breaker]).sort(), [[false, 'closed'], [true, 'open']], 'the caller\'s breaker for it is open');
+  const listed = (await svc.status()).instances.find((i) => i.address === broken)!;
+  assert.is(listed.routed, false, 'status shows it out of routing while its circuit is open');
+  const other = (await svc.status()).instances.find((i) => i.address !== broken)!;
+  const ask = async (): Promise<string> => {
+    let out: string | undefined;
+    router.ask<string>((replyTo) => ({ type: 'work', replyTo }), { timeoutMs: 5_000 }).then((v) => { out = v; }, (e) => { out = String(e); });
+    await kit.runUntil(() => out !== undefined, 6_000);
+    return out!;
+  };
+  const answers: string[] = [];
+  for (let n = 0; n < 4; n++) answers.push(await ask());
+  assert.equal(new Set(answers), new Set([other.ref.path]), 'asks are routed around the open one');
+  await kit.advance(2_000); // breakMs: the breaker is half-open
+  const tried = [await ask(), await ask()];
+  assert.equal(new Set(tried), new Set([listed.ref.path, other.ref.path]), 'one trial went to it (slow but answering)');
+  assert.is(router.stats().routees.find((r) => r.address === broken)!.breaker, 'closed', 'the trial succeeded: closed');
   await stop(kit);
 });
 
@@ -138,6 +159,34 @@ test('flapping health is damped: cooldown and backoff let few recoveries start, 
   for (const e of events) assert.ok(e.reason.length > 0 && (e.verdict !== 'wait' || e.retryAtMs! > e.atMs));
   assert.ok(events.some((e) => e.verdict === 'wait' && /cooling down|backs off/.test(e.reason)));
   await stop(kit);
+});
+
+test('a recovery never reported done does not hold the budget for ever: its permit expires after timeoutMs and the next one starts', async () => {
+  const { kit, services, events } = await setup([{ shutdownMs: 60_000 }, { shutdownMs: 60_000 }], 1, { timeoutMs: 4_000 });
+  for (const s of services) ((await s.status()).instances[0].ref as ActorRef<Work>).tell({ type: 'hang' });
+  assert.ok(await kit.runUntil(() => events.some((e) => e.verdict === 'escalate'), 10_000), 'one started, the other waits');
+  const first = events.find((e) => e.verdict === 'start')!;
+  assert.ok(await kit.runUntil(() => events.filter((e) => e.verdict === 'start').length === 2, 10_000), 'the second started');
+  const expired = events.find((e) => e.verdict === 'done')!;
+  assert.equal([expired.instance, expired.atMs - first.atMs], [first.instance, 4_000]);
+  assert.match(expired.reason, /restart of .* was not reported done within 4000 ms; its permit expires/);
+  assert.is(events.filter((e) => e.verdict === 'start')[1].atMs, expired.atMs, 'the next one started as the permit expired');
+  const stopping = kit.terminate();
+  await kit.advance(70_000);
+  await stopping;
+});
+
+test('options are checked: budget, timeouts, and a receptionist on a cluster node', async () => {
+  const kit = createTestSystem();
+  assert.throws(() => createRecoveryCoordinator(kit, { budget: 0 }), /budget must be an integer ≥ 1 \(default 2\)/);
+  assert.throws(() => createRecoveryCoordinator(kit, { syncMs: 0 }), /syncMs must be a finite number > 0 \(default 1000\)/);
+  assert.throws(() => createRecoveryCoordinator(kit, { timeoutMs: Infinity }), /timeoutMs must be a finite number > 0/);
+  await kit.terminate();
+  const sim = await createSimCluster({ nodes: ['a'] });
+  const e = (() => { try { createRecoveryCoordinator(sim.node('a')); } catch (x) { return x; } })();
+  assert.ok(isTroupeError(e, 'invalid-argument'));
+  assert.match((e as Error).message, /on a cluster node give options.receptionist \(createReceptionist\(node\)\)/);
+  await sim.shutdown();
 });
 
 test.run();

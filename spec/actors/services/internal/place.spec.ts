@@ -5,6 +5,7 @@ import { suite } from '../../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { planPlacement, type PlacementNode } from '../../../../actors/services/internal/place.ts';
+import { mergeMoves, moveSupersedes, type MoveEntry } from '../../../../actors/services/internal/desired.ts';
 import { resolvePlacement, type PlacementSpec } from '../../../../actors/services/placement.ts';
 
 const test = suite('placement');
@@ -102,6 +103,39 @@ test('property: a node leaving moves all of its instances and few others (on ave
   }), { numRuns: 300, seed: 5 });
   // measured: 492 survivor moves besides 1 829 forced ones over 1 181 removals (0.42 per removal)
   assert.ok(extra / removals < 0.5, `${extra} survivor instances moved (besides ${forced} on the leaving nodes) over ${removals} removals`);
+});
+
+test('moves: an ordinal moved away from a node goes to the least loaded node it does not avoid, under the caps; with none it stays; the others stay where they are', () => {
+  const base = planPlacement('orders', 3, rules(), nodes('a', 'b', 'c'));
+  const onC = base.nodeOf.indexOf('c');
+  const moved = planPlacement('orders', 3, rules(), nodes('a', 'b', 'c'), new Map([[onC, ['c']]]));
+  assert.is.not(moved.nodeOf[onC], 'c');
+  assert.equal(moved.nodeOf.filter((n, i) => i !== onC), base.nodeOf.filter((n, i) => i !== onC), 'the other ordinals stay');
+  assert.equal(moved, planPlacement('orders', 3, rules(), nodes('c', 'a', 'b'), new Map([[onC, ['c']]])), 'a function of its input');
+  const both = planPlacement('orders', 3, rules(), nodes('a', 'b', 'c'), new Map([[onC, ['b', 'c']]]));
+  assert.is(both.nodeOf[onC], 'a', 'every avoided node is avoided');
+  const capped = planPlacement('orders', 3, rules({ maxPerNode: 1 }), nodes('a', 'b', 'c'), new Map([[onC, ['c']]]));
+  assert.is(capped.nodeOf[onC], 'c', 'the others are full: it stays');
+  const pinned = planPlacement('orders', 1, rules({ nodes: ['c'] }), nodes('a', 'b', 'c'), new Map([[0, ['c']]]));
+  assert.equal(pinned.nodeOf, ['c'], 'no other eligible node: it stays');
+  const beyond = planPlacement('orders', 2, rules(), nodes('a', 'b', 'c'), new Map([[7, ['a']], [0, ['x']]]));
+  assert.equal(beyond.nodeOf, planPlacement('orders', 2, rules(), nodes('a', 'b', 'c')).nodeOf, 'moves of ordinals not placed, or avoiding another node, change nothing');
+});
+
+test('moves replicate as one last-writer-wins register per ordinal: (version, writer, avoid) orders writes; merging is idempotent and order-free', () => {
+  const m = (ordinal: number, avoid: string[], version: number, writer: string): MoveEntry => ({ ordinal, avoid, hosts: 'a,b,c', version, writer });
+  assert.ok(moveSupersedes(m(0, ['c'], 2, 'a'), m(0, ['b'], 1, 'z')));
+  assert.ok(moveSupersedes(m(0, ['c'], 1, 'b'), m(0, ['c'], 1, 'a')));
+  assert.ok(moveSupersedes(m(0, ['c', 'd'], 1, 'a'), m(0, ['c'], 1, 'a')));
+  assert.not.ok(moveSupersedes(m(0, ['c'], 1, 'a'), m(0, ['c'], 1, 'a')));
+  fc.assert(fc.property(fc.array(fc.record({ ordinal: fc.integer({ min: 0, max: 3 }), avoid: fc.subarray(['a', 'b', 'c'], { minLength: 1 }), version: fc.integer({ min: 0, max: 4 }), writer: fc.constantFrom('a', 'b', 'c'), hosts: fc.constant('a,b,c') })), (writes) => {
+    const one = new Map<number, MoveEntry>();
+    const two = new Map<number, MoveEntry>();
+    mergeMoves(one, writes);
+    for (const w of [...writes].reverse()) mergeMoves(two, [w]);
+    assert.equal([...one].sort(), [...two].sort(), 'the same moves whatever the order');
+    assert.not.ok(mergeMoves(one, writes), 'merging again changes nothing');
+  }));
 });
 
 test.run();
