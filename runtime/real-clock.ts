@@ -90,6 +90,16 @@ export function onNextMacrotask(fn: () => void): void {
   setImmediate(fn);
 }
 
+/**
+ * Runs `fn` once the microtask queue has drained — every microtask queued so far and every one
+ * they queue — without waiting for I/O: a microtask hop, then `process.nextTick` (Node runs the
+ * next-tick callbacks a microtask queued only after the microtask queue is empty). About ten
+ * times cheaper than {@link onNextMacrotask}; the simulation's barrier between its instants.
+ */
+export function afterMicrotasks(fn: () => void): void {
+  queueMicrotask(() => process.nextTick(fn));
+}
+
 /** Resolves after the event loop has run pending I/O and microtasks (test kits use it to settle). */
 export function settleEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

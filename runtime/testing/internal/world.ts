@@ -9,7 +9,7 @@ import type { DispatcherLike, Runnable } from '../../internal/dispatcher.ts';
 import type { Process } from '../../internal/process.ts';
 import type { SimHooks, Tracer } from '../../internal/system-core.ts';
 import { createSeededRandom, type Random } from '../../random.ts';
-import { onNextMacrotask } from '../../real-clock.ts';
+import { afterMicrotasks, onNextMacrotask } from '../../real-clock.ts';
 import { SIM_TRACE_FORMAT, traceLength, stepLabel, type SimTrace } from '../sim-trace.ts';
 import type { SimFault } from '../sim-faults.ts';
 import { describeResource, enterSimulation, unwatchEscapes, watchEscapes, type EscapeListener } from './escape-watch.ts';
@@ -29,8 +29,11 @@ export interface WorldOptions {
   readonly faults: readonly SimFault[];
 }
 
-/** Steps run on microtasks; after this many in a row the world yields a macrotask (real timers, I/O). */
+/** Steps run on microtasks; after this many since the last macrotask the world yields one (real timers, I/O). */
 const BURST = 2_000;
+
+/** Queues `fn` as a microtask: a reaction of this settled promise costs less than `queueMicrotask`. */
+const SETTLED = Promise.resolve();
 
 /** Kinds of deferred work, for labels. */
 type TaskKind = 'soon' | 'yield' | 'timer' | 'resume' | 'fault';
@@ -156,6 +159,8 @@ export class World implements EscapeListener {
   private replay: SimTrace | null;
   private readonly replayLength: number;
   private readonly watch: boolean;
+  /** The next barrier is a macrotask (a driver call gives real I/O a turn, as it always did). */
+  private yieldSoon = false;
   private lastSlot: Slot | null = null;
   private lastRun: Runnable | null = null;
   // recording
@@ -203,16 +208,22 @@ export class World implements EscapeListener {
     if (this.halted !== null) return;
     this.armed = true;
     this.activate();
-    queueMicrotask(this.pump);
+    void SETTLED.then(this.pump);
   }
 
-  /** A macrotask barrier: every microtask the last steps queued has run when it fires. */
+  /**
+   * A barrier: every microtask the last steps queued (and every one those queued) has run when it
+   * fires. Between instants it is the end of the microtask queue. It is the next macrotask, so
+   * real timers and I/O get their turn, once `BURST` steps ran since the last one, at the start
+   * of each driver call, and always when real I/O is allowed (`escapes: 'allow'`).
+   */
   private armBarrier(): void {
     if (this.halted !== null) return;
     this.armed = true;
     this.activate();
+    if (this.watch && !this.yieldSoon && this.burst <= BURST) { afterMicrotasks(this.afterBarrier); return; }
     this.selfScheduling = true;
-    onNextMacrotask(this.afterBarrier);
+    onNextMacrotask(this.afterMacrotask);
     this.selfScheduling = false;
   }
 
@@ -228,14 +239,19 @@ export class World implements EscapeListener {
     if (this.head === this.runs.length) { this.armed = false; this.armBarrier(); return; }
     if (this.watch) enterSimulation(this);
     do {
-      if (++this.burst > BURST) { this.burst = 0; this.armed = false; this.armBarrier(); return; }
+      if (++this.burst > BURST) { this.armed = false; this.armBarrier(); return; }
       if (this.runOne() && this.explore) break;
     } while (this.head < this.runs.length && this.halted === null);
-    queueMicrotask(this.pump);
+    void SETTLED.then(this.pump);
+  };
+
+  private readonly afterMacrotask = (): void => {
+    this.burst = 0;
+    this.yieldSoon = false;
+    this.afterBarrier();
   };
 
   private readonly afterBarrier = (): void => {
-    this.burst = 0;
     if (this.halted !== null) { this.armed = false; return; }
     if (this.head < this.runs.length) { this.pump(); return; }
     this.armed = false;
@@ -441,6 +457,7 @@ export class World implements EscapeListener {
     if (this.halted !== null) return Promise.reject(this.halted);
     return new Promise<boolean>((resolve, reject) => {
       this.drivers.push({ deadline, until, resolve, reject });
+      this.yieldSoon = true;
       if (!this.armed) this.armBarrier();
     });
   }
