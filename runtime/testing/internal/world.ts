@@ -213,15 +213,15 @@ export class World implements EscapeListener {
 
   /**
    * A barrier: every microtask the last steps queued (and every one those queued) has run when it
-   * fires. Between instants it is the end of the microtask queue. It is the next macrotask, so
-   * real timers and I/O get their turn, once `BURST` steps ran since the last one, at the start
-   * of each driver call, and always when real I/O is allowed (`escapes: 'allow'`).
+   * fires. Between instants it is the end of the microtask queue (a macrotask per instant cost
+   * more than the instant's steps); it is the next macrotask, so real timers and I/O get their
+   * turn, at the start of each driver call and once `BURST` steps ran since the last one.
    */
   private armBarrier(): void {
     if (this.halted !== null) return;
     this.armed = true;
     this.activate();
-    if (this.watch && !this.yieldSoon && this.burst <= BURST) { afterMicrotasks(this.afterBarrier); return; }
+    if (!this.yieldSoon && this.burst <= BURST) { afterMicrotasks(this.afterBarrier); return; }
     this.selfScheduling = true;
     onNextMacrotask(this.afterMacrotask);
     this.selfScheduling = false;
