@@ -90,6 +90,20 @@ export function onNextMacrotask(fn: () => void): void {
   setImmediate(fn);
 }
 
+const SETTLED = Promise.resolve();
+
+/**
+ * A barrier at the end of the microtask queue: the function returned runs `fn` once every
+ * microtask queued so far, and every one they queue, has run — without waiting for I/O (a
+ * microtask hop, then `process.nextTick`: Node runs the next-tick callbacks a microtask queued
+ * only after the microtask queue is empty). About ten times cheaper than {@link onNextMacrotask},
+ * and arming it allocates no closure; the simulation's barrier between its instants.
+ */
+export function microtaskBarrier(fn: () => void): () => void {
+  const tick = (): void => { process.nextTick(fn); };
+  return () => { void SETTLED.then(tick); };
+}
+
 /** Resolves after the event loop has run pending I/O and microtasks (test kits use it to settle). */
 export function settleEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

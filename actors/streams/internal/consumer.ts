@@ -167,10 +167,16 @@ export function defineConsumer(setup: ConsumerSetup): ActorDefinition<ConsumerMs
   const allPartitions = Array.from({ length: setup.partitions }, (_, i) => i);
   const lowWater = Math.min(setup.readBatch, Math.ceil(settings.maxBuffered / 2));
 
-  const desired = (s: State): Set<number> => {
-    if (setup.joinGroup === null) return new Set(allPartitions);
-    if (!s.members.includes(s.self)) return new Set();
-    return new Set(assignedTo(s.self, s.members, setup.partitions));
+  const everyPartition: ReadonlySet<number> = new Set(allPartitions);
+  /** The last assignment worked out (a pure function of self and the members, asked for on every claim and read). */
+  let assignment: { readonly self: string; readonly members: readonly string[]; readonly want: ReadonlySet<number> } | null = null;
+  const desired = (s: State): ReadonlySet<number> => {
+    if (setup.joinGroup === null) return everyPartition;
+    if (assignment === null || assignment.members !== s.members || assignment.self !== s.self) {
+      const want = s.members.includes(s.self) ? new Set(assignedTo(s.self, s.members, setup.partitions)) : new Set<number>();
+      assignment = { self: s.self, members: s.members, want };
+    }
+    return assignment.want;
   };
 
   const newPart = (partition: number): Part => ({

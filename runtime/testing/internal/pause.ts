@@ -7,19 +7,28 @@ import type { Slot } from './world.ts';
 
 /** Wraps `inner` so that `slot`'s pause holds its input and its death drops it. */
 export function slotTransport(inner: Transport, slot: Slot): Transport {
-  const input = (fn: () => void): void => {
-    if (slot.dead) return;
-    if (slot.paused) slot.heldInput.push(fn); else fn();
-  };
   return {
     kind: inner.kind,
     start: (ctx) => {
       const e = ctx.events;
+      // input runs at once unless the node is paused (held) or dead (dropped)
       const events: TransportEvents = {
-        frame: (peer, bytes) => input(() => e.frame(peer, bytes)),
-        linkUp: (peer, ep) => input(() => e.linkUp(peer, ep)),
-        linkDown: (peer, ep, reason, detail) => input(() => e.linkDown(peer, ep, reason, detail)),
-        rejected: (remote, reason, detail) => input(() => e.rejected(remote, reason, detail)),
+        frame: (peer, bytes) => {
+          if (slot.dead) return;
+          if (slot.paused) slot.heldInput.push(() => e.frame(peer, bytes)); else e.frame(peer, bytes);
+        },
+        linkUp: (peer, ep) => {
+          if (slot.dead) return;
+          if (slot.paused) slot.heldInput.push(() => e.linkUp(peer, ep)); else e.linkUp(peer, ep);
+        },
+        linkDown: (peer, ep, reason, detail) => {
+          if (slot.dead) return;
+          if (slot.paused) slot.heldInput.push(() => e.linkDown(peer, ep, reason, detail)); else e.linkDown(peer, ep, reason, detail);
+        },
+        rejected: (remote, reason, detail) => {
+          if (slot.dead) return;
+          if (slot.paused) slot.heldInput.push(() => e.rejected(remote, reason, detail)); else e.rejected(remote, reason, detail);
+        },
       };
       return inner.start({ ...ctx, events });
     },

@@ -10,7 +10,7 @@ import type { DispatcherLike, Runnable } from '../../internal/dispatcher.ts';
 import type { Process } from '../../internal/process.ts';
 import type { SimHooks, Tracer } from '../../internal/system-core.ts';
 import { createSeededRandom, type Random } from '../../random.ts';
-import { onNextMacrotask } from '../../real-clock.ts';
+import { microtaskBarrier, onNextMacrotask } from '../../real-clock.ts';
 import { SIM_TRACE_FORMAT, traceLength, stepLabel, type SimTrace } from '../sim-trace.ts';
 import type { SimFault } from '../sim-faults.ts';
 import { describeResource, enterSimulation, unwatchEscapes, watchEscapes, type EscapeListener } from './escape-watch.ts';
@@ -30,8 +30,11 @@ export interface WorldOptions {
   readonly faults: readonly SimFault[];
 }
 
-/** Steps run on microtasks; after this many in a row the world yields a macrotask (real timers, I/O). */
+/** Steps run on microtasks; after this many since the last macrotask the world yields one (real timers, I/O). */
 const BURST = 2_000;
+
+/** Queues `fn` as a microtask: a reaction of this settled promise costs less than `queueMicrotask`. */
+const SETTLED = Promise.resolve();
 
 /** Kinds of deferred work, for labels. */
 type TaskKind = 'soon' | 'yield' | 'timer' | 'resume' | 'fault';
@@ -147,9 +150,11 @@ export class World implements EscapeListener {
   ended = false;
   selfScheduling = false;
 
+  /** Ready steps are runs[head, tail) (with their slots); the arrays keep their capacity between instants. */
   private runs: Runnable[] = [];
   private slotsOf: Slot[] = [];
   private head = 0;
+  private tail = 0;
   private armed = false;
   private burst = 0;
   private active = false;
@@ -162,6 +167,8 @@ export class World implements EscapeListener {
   private replay: SimTrace | null;
   private readonly replayLength: number;
   private readonly watch: boolean;
+  /** The next barrier is a macrotask (a driver call gives real I/O a turn, as it always did). */
+  private yieldSoon = false;
   private lastSlot: Slot | null = null;
   private lastRun: Runnable | null = null;
   // recording
@@ -200,8 +207,9 @@ export class World implements EscapeListener {
   enqueue(slot: Slot, r: Runnable): void {
     if (slot.dead) return;
     if (slot.paused) { slot.held.push(r); return; }
-    this.runs.push(r);
-    this.slotsOf.push(slot);
+    this.runs[this.tail] = r;
+    this.slotsOf[this.tail] = slot;
+    this.tail++;
     if (!this.armed) this.arm();
   }
 
@@ -209,16 +217,22 @@ export class World implements EscapeListener {
     if (this.halted !== null) return;
     this.armed = true;
     this.activate();
-    queueMicrotask(this.pump);
+    void SETTLED.then(this.pump);
   }
 
-  /** A macrotask barrier: every microtask the last steps queued has run when it fires. */
+  /**
+   * A barrier: every microtask the last steps queued (and every one those queued) has run when it
+   * fires. Between instants it is the end of the microtask queue (a macrotask per instant cost
+   * more than the instant's steps); it is the next macrotask, so real timers and I/O get their
+   * turn, at the start of each driver call and once `BURST` steps ran since the last one.
+   */
   private armBarrier(): void {
     if (this.halted !== null) return;
     this.armed = true;
     this.activate();
+    if (!this.yieldSoon && this.burst <= BURST) { this.barrier(); return; }
     this.selfScheduling = true;
-    onNextMacrotask(this.afterBarrier);
+    onNextMacrotask(this.afterMacrotask);
     this.selfScheduling = false;
   }
 
@@ -231,27 +245,34 @@ export class World implements EscapeListener {
   private readonly pump = (): void => {
     // `armed` stays true while it runs: what its steps enqueue waits for it, not for another pump
     if (this.halted !== null) { this.armed = false; return; }
-    if (this.head === this.runs.length) { this.armed = false; this.armBarrier(); return; }
+    if (this.head === this.tail) { this.armed = false; this.armBarrier(); return; }
     if (this.watch) enterSimulation(this);
     do {
-      if (++this.burst > BURST) { this.burst = 0; this.armed = false; this.armBarrier(); return; }
+      if (++this.burst > BURST) { this.armed = false; this.armBarrier(); return; }
       if (this.runOne() && this.explore) break;
-    } while (this.head < this.runs.length && this.halted === null);
-    queueMicrotask(this.pump);
+    } while (this.head < this.tail && this.halted === null);
+    void SETTLED.then(this.pump);
+  };
+
+  private readonly afterMacrotask = (): void => {
+    this.burst = 0;
+    this.yieldSoon = false;
+    this.afterBarrier();
   };
 
   private readonly afterBarrier = (): void => {
-    this.burst = 0;
     if (this.halted !== null) { this.armed = false; return; }
-    if (this.head < this.runs.length) { this.pump(); return; }
+    if (this.head < this.tail) { this.pump(); return; }
     this.armed = false;
     this.idle();
   };
 
+  private readonly barrier = microtaskBarrier(this.afterBarrier);
+
   /** Runs the chosen ready step; true when it was deferred work (it may have resumed awaiting code). */
   private runOne(): boolean {
     const head = this.head;
-    const n = this.runs.length - head;
+    const n = this.tail - head;
     let off = 0;
     if (this.replay !== null) {
       off = this.replayChoice(n);
@@ -263,8 +284,8 @@ export class World implements EscapeListener {
     runs[head] = undefined as unknown as Runnable;
     slots[head] = undefined as unknown as Slot;
     this.head = head + 1;
-    if (this.head === runs.length) { runs.length = 0; slots.length = 0; this.head = 0; }
-    else if (this.head > 4096 && this.head * 2 > runs.length) { this.runs = runs.slice(this.head); this.slotsOf = slots.slice(this.head); this.head = 0; }
+    if (this.head === this.tail) { this.head = 0; this.tail = 0; }
+    else if (this.head > 4096 && this.head * 2 > this.tail) { this.runs = runs.slice(this.head, this.tail); this.slotsOf = slots.slice(this.head, this.tail); this.tail -= this.head; this.head = 0; }
     if (this.record) this.remember(slot.labelOf(r), off);
     this.steps++;
     this.lastSlot = slot;
@@ -320,7 +341,7 @@ export class World implements EscapeListener {
 
   private readyLabels(): string[] {
     const out: string[] = [];
-    for (let i = this.head; i < this.runs.length && out.length < 12; i++) out.push(this.slotsOf[i].labelOf(this.runs[i]));
+    for (let i = this.head; i < this.tail && out.length < 12; i++) out.push(this.slotsOf[i].labelOf(this.runs[i]));
     return out;
   }
 
@@ -426,13 +447,14 @@ export class World implements EscapeListener {
   private removeReady(slot: Slot): Runnable[] {
     const out: Runnable[] = [];
     const runs: Runnable[] = [], slots: Slot[] = [];
-    for (let i = this.head; i < this.runs.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       if (this.slotsOf[i] === slot) out.push(this.runs[i]);
       else { runs.push(this.runs[i]); slots.push(this.slotsOf[i]); }
     }
     this.runs = runs;
     this.slotsOf = slots;
     this.head = 0;
+    this.tail = runs.length;
     return out;
   }
 
@@ -447,6 +469,7 @@ export class World implements EscapeListener {
     if (this.halted !== null) return Promise.reject(this.halted);
     return new Promise<boolean>((resolve, reject) => {
       this.drivers.push({ deadline, until, resolve, reject });
+      this.yieldSoon = true;
       if (!this.armed) this.armBarrier();
     });
   }
