@@ -1,7 +1,8 @@
-// A binary min-heap of timers ordered by (deadline, start sequence), with lazy cancellation and
-// compaction. Shared by the real and the virtual scheduler, so both fire timers in the same order.
+// The timers of a scheduler in a binary min-heap ordered by (deadline, start sequence), with lazy
+// cancellation and compaction. Shared by the real and the virtual scheduler, so both fire timers in the same order.
 
 import type { TimerId } from '../clock.ts';
+import { heapPop, heapPush } from './timer-heap.ts';
 
 interface Entry extends TimerId { at: number; seq: number; fn: (() => void) | null }
 
@@ -57,37 +58,10 @@ export class TimerQueue {
   }
 
   private insert(e: Entry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (less(h[p], e)) break;
-      h[i] = h[p];
-      i = p;
-    }
-    h[i] = e;
+    heapPush(this.heap, e);
   }
 
   private pop(): void {
-    const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
-    let i = 0;
-    const n = h.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && less(h[r], h[l]) ? r : l;
-      if (less(last, h[c])) break;
-      h[i] = h[c];
-      i = c;
-    }
-    h[i] = last;
+    heapPop(this.heap);
   }
-}
-
-function less(a: Entry, b: Entry): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }

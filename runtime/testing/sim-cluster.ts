@@ -14,9 +14,9 @@ import type { Journal } from '../../actors/journal/journal.ts';
 import { resolveSimDiskOptions, SimDiskState, type SimDisk, type SimDiskOptions } from '../../actors/journal/sim-disk.ts';
 import { createSimJournal } from '../../actors/journal/sim-journal.ts';
 import { slotTransport } from './internal/pause.ts';
-import { World, type Slot } from './internal/world.ts';
+import { worldFor, type Slot } from './internal/world.ts';
 import { checkFaults, describeFault, type SimFault } from './sim-faults.ts';
-import { parseSimTrace, type SimTrace } from './sim-trace.ts';
+import type { SimTrace } from './sim-trace.ts';
 import { driverOf, type VirtualDriver } from './virtual-driver.ts';
 
 /** What `boot` receives at each start of a node: the node, and its journal on its disk. */
@@ -146,21 +146,7 @@ const DAY_MS = 24 * 3_600_000;
  * await sim.advance(2_000);
  */
 export async function createSimCluster(options: SimClusterOptions): Promise<SimCluster> {
-  const replay = options.replay === undefined ? undefined : parseSimTrace(options.replay);
-  if (replay && options.seed !== undefined && options.seed !== replay.seed) {
-    throw new TroupeError('invalid-argument', `A replay runs with its trace's seed (${replay.seed}), not ${options.seed}: leave seed out.`);
-  }
-  const faults = replay?.faults ?? options.faults ?? [];
-  checkFaults(faults);
-  const world = new World({
-    seed: replay?.seed ?? options.seed ?? 1,
-    explore: replay?.explore ?? options.explore ?? false,
-    replay,
-    record: options.record ?? true,
-    escapes: options.escapes ?? 'fail',
-    startMs: 0,
-    faults,
-  });
+  const world = worldFor({ ...options, startMs: 0 }, checkFaults);
   const driver = driverOf(world);
   const outside = world.slot('ext');
   const netSlot = world.slot('net');
@@ -308,7 +294,7 @@ export async function createSimCluster(options: SimClusterOptions): Promise<SimC
 
   for (const n of options.nodes) await start(n);
   await driver.runUntil(() => [...nodes.values()].every((n) => n.cluster.members().filter((m) => m.status === 'up').length === nodes.size), 10_000);
-  for (const f of faults) faultSlot.scheduler.startTimer(f.atMs, () => apply(f));
+  for (const f of world.faults) faultSlot.scheduler.startTimer(f.atMs, () => apply(f));
 
   return {
     ...driver,

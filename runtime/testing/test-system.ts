@@ -7,8 +7,8 @@ import type { SystemTerminationReason } from '../events.ts';
 import { createProbe, type TestProbe } from './probe.ts';
 import { TraceRecorder, type TraceEntry } from './trace.ts';
 import { tracingOptionsOf, type TracingOptions } from '../observe/tracing.ts';
-import { parseSimTrace, type SimTrace } from './sim-trace.ts';
-import { World } from './internal/world.ts';
+import type { SimTrace } from './sim-trace.ts';
+import { worldFor } from './internal/world.ts';
 import { driverOf } from './virtual-driver.ts';
 
 /** How long `terminate()` lets virtual time run for the actors to stop (shutdown timeouts included). */
@@ -69,19 +69,7 @@ export interface TestSystem extends ActorSystem {
  * await probe.expectMessage(0);
  */
 export function createTestSystem(options: TestSystemOptions = {}): TestSystem {
-  const replay = options.replay === undefined ? undefined : parseSimTrace(options.replay);
-  if (replay && options.seed !== undefined && options.seed !== replay.seed) {
-    throw new TroupeError('invalid-argument', `A replay runs with its trace's seed (${replay.seed}), not ${options.seed}: leave seed out.`);
-  }
-  const world = new World({
-    seed: replay?.seed ?? options.seed ?? 1,
-    explore: replay?.explore ?? options.explore ?? false,
-    replay,
-    record: options.record ?? true,
-    escapes: options.escapes ?? 'fail',
-    startMs: options.startMs ?? 0,
-    faults: [],
-  });
+  const world = worldFor({ ...options, faults: [] });
   const slot = world.slot(options.node ?? 'local');
   const recorder = new TraceRecorder();
   recorder.clock = world.clock;

@@ -5,13 +5,14 @@
 
 import type { Clock, Scheduler, TimerId } from '../../clock.ts';
 import type { ClockSkew } from '../../clock-skew.ts';
+import { heapPop, heapPush } from '../../internal/timer-heap.ts';
 import { TroupeError } from '../../errors.ts';
 import type { DispatcherLike, Runnable } from '../../internal/dispatcher.ts';
 import type { Process } from '../../internal/process.ts';
 import type { SimHooks, Tracer } from '../../internal/system-core.ts';
 import { createSeededRandom, type Random } from '../../random.ts';
 import { microtaskBarrier, onNextMacrotask } from '../../real-clock.ts';
-import { SIM_TRACE_FORMAT, traceLength, stepLabel, type SimTrace } from '../sim-trace.ts';
+import { parseSimTrace, SIM_TRACE_FORMAT, traceLength, stepLabel, type SimTrace } from '../sim-trace.ts';
 import type { SimFault } from '../sim-faults.ts';
 import { describeResource, enterSimulation, unwatchEscapes, watchEscapes, type EscapeListener } from './escape-watch.ts';
 
@@ -131,6 +132,39 @@ function counted(inner: Random, world: World): Random {
     int: (max) => { world.draws++; return inner.int(max); },
     bytes: (n) => { world.draws++; return inner.bytes(n); },
   };
+}
+
+/** What a test system or a simulated cluster says about its world (defaults: seed 1, no exploration, record, escapes fail, start 0, no faults). */
+export interface WorldChoices {
+  readonly seed?: number;
+  readonly explore?: boolean;
+  readonly replay?: SimTrace;
+  readonly record?: boolean;
+  readonly escapes?: 'fail' | 'allow';
+  readonly startMs?: number;
+  readonly faults?: readonly SimFault[];
+}
+
+/**
+ * The world for `o`: a replay brings its own seed, exploration and faults (a different `seed`
+ * given with it is `invalid-argument`; a malformed trace too). `check` sees the faults first.
+ */
+export function worldFor(o: WorldChoices, check: (faults: readonly SimFault[]) => void = () => {}): World {
+  const replay = o.replay === undefined ? undefined : parseSimTrace(o.replay);
+  if (replay && o.seed !== undefined && o.seed !== replay.seed) {
+    throw new TroupeError('invalid-argument', `A replay runs with its trace's seed (${replay.seed}), not ${o.seed}: leave seed out.`);
+  }
+  const faults = replay?.faults ?? o.faults ?? [];
+  check(faults);
+  return new World({
+    seed: replay?.seed ?? o.seed ?? 1,
+    explore: replay?.explore ?? o.explore ?? false,
+    replay,
+    record: o.record ?? true,
+    escapes: o.escapes ?? 'fail',
+    startMs: o.startMs ?? 0,
+    faults,
+  });
 }
 
 export class World implements EscapeListener {
@@ -552,41 +586,4 @@ function diverged(step: number, expected: string, got: string, ready: readonly s
   return new TroupeError('replay-diverged',
     `Replay diverged at step ${step}: expected ${expected}, got ${got}${ready.length > 1 ? ` (ready: ${ready.join(', ')})` : ''}. ` +
     'The code, the scenario or the trace changed since it was recorded.', { step, expected, got, ready });
-}
-
-// ---- a binary min-heap of timers by (deadline, start order) -----------------------------------
-
-function earlier(a: TimerTask, b: TimerTask): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
-function heapPush(h: TimerTask[], t: TimerTask): void {
-  h.push(t);
-  let i = h.length - 1;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (earlier(h[p], t)) break;
-    h[i] = h[p];
-    i = p;
-  }
-  h[i] = t;
-}
-
-function heapPop(h: TimerTask[]): TimerTask | undefined {
-  const top = h[0];
-  const last = h.pop();
-  if (h.length === 0 || last === undefined) return top;
-  let i = 0;
-  const n = h.length;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= n) break;
-    const r = l + 1;
-    const c = r < n && earlier(h[r], h[l]) ? r : l;
-    if (earlier(last, h[c])) break;
-    h[i] = h[c];
-    i = c;
-  }
-  h[i] = last;
-  return top;
 }
