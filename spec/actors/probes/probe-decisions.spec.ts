@@ -7,8 +7,9 @@ import { TroupeError } from '../../../runtime/errors.ts';
 import { resolveProbeConfig, type ProbeConfig } from '../../../actors/probes/probe-config.ts';
 import {
   activeProbes, applyProbeResult, applySignalSample, deriveHealth, describeAskFailure, evaluateSignals, firstProbeDelay,
-  initialCounter, initialStates, isStarted, isTransition, markStopped, nextHealth, recordResult, signalSampleKind,
-  type ProbeCounter, type ProbeStates,
+  initialCounter, initialStates, initialTiming, isStarted, isTimingStale, isTransition, markStopped, nextHealth, nextTiming,
+  recordResult, signalSampleKind, MAX_TIMING_PERIOD, STALE_TIMING_MS, TIMED_EVERY_MS, TIMING_BURST,
+  type ProbeCounter, type ProbeStates, type TimingState,
 } from '../../../actors/probes/internal/probe-decisions.ts';
 
 const cfgOf = (c: ProbeConfig) => resolveProbeConfig(c, 'spec');
@@ -253,7 +254,44 @@ health('a transition is a change of state, live, ready or started; sinceMs moves
   assert.is(nextHealth(h0, { ...base, state: 'degraded' }, 30).sinceMs, 30);
 });
 
+const timing = suite('probe decisions: which messages are timed');
+
+/** `n` timed messages `stepMs` apart from `s`. */
+function timedRun(s: TimingState, n: number, stepMs: number): TimingState {
+  for (let i = 0; i < n; i++) s = nextTiming(s, s.lastTimedMs + stepMs);
+  return s;
+}
+
+timing('every message at first; a burst of 64 timed within 64 ms doubles the period, up to the cap', () => {
+  assert.equal(initialTiming(5), { period: 1, burst: 0, burstStartMs: 5, lastTimedMs: 5 });
+  const fast = timedRun(initialTiming(0), TIMING_BURST - 1, 0.5);
+  assert.equal([fast.period, fast.burst], [1, TIMING_BURST - 1], 'the burst is not over');
+  assert.equal(nextTiming(fast, fast.lastTimedMs + 0.5), { period: 2, burst: 0, burstStartMs: 32, lastTimedMs: 32 });
+  const atCap = nextTiming({ ...fast, period: MAX_TIMING_PERIOD }, fast.lastTimedMs);
+  assert.is(atCap.period, MAX_TIMING_PERIOD);
+});
+
+timing('a burst that took 64 ms or more keeps the period (about one timed message per ms)', () => {
+  const s = timedRun({ ...initialTiming(0), period: 8 }, TIMING_BURST, TIMED_EVERY_MS);
+  assert.equal([s.period, s.burst, s.burstStartMs], [8, 0, TIMING_BURST * TIMED_EVERY_MS]);
+});
+
+timing('a gap over 2 ms means the rate fell: the period becomes the messages of 1 ms at that rate, a burst begins', () => {
+  const s = { period: 1_000, burst: 10, burstStartMs: 0, lastTimedMs: 10 };
+  assert.equal(nextTiming(s, 20), { period: 100, burst: 0, burstStartMs: 20, lastTimedMs: 20 }, '1 000 messages in 10 ms');
+  assert.is(nextTiming(s, 10 + 2 * TIMED_EVERY_MS).period, 1_000, 'a gap of exactly 2 ms is not one');
+  assert.is(nextTiming(s, 10_010).period, 1, 'never below 1');
+});
+
+timing('a period above 1 is stale a second after the last timed message', () => {
+  assert.is(isTimingStale({ ...initialTiming(0), period: 1 }, 10_000), false, 'period 1 times every message anyway');
+  const busy = { ...initialTiming(0), period: 64 };
+  assert.is(isTimingStale(busy, STALE_TIMING_MS - 1), false);
+  assert.is(isTimingStale(busy, STALE_TIMING_MS), true);
+});
+
 counting.run();
+timing.run();
 gating.run();
 signals.run();
 health.run();
