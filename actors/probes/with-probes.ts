@@ -9,6 +9,7 @@ import { TroupeError } from '../../runtime/errors.ts';
 import { mailboxStatsOf } from '../../runtime/mailbox-stats.ts';
 import type { CheckFn, CheckOutcome, HealthCheck } from './health-check.ts';
 import { SignalWindow } from './internal/signal-window.ts';
+import { TimingLog } from './internal/timing-log.ts';
 import { TimingSampler } from './internal/timing-sampler.ts';
 import { isProbeRequest, PROBE_KINDS, type CheckResult, type CheckStatus, type InstanceSignals, type ProbeAnswer, type ProbeKind, type ProbeRequest } from './probe-request.ts';
 
@@ -71,13 +72,13 @@ function combine(kind: ProbeKind, names: readonly string[], results: readonly Ch
  * async), restarts, and the processing time of messages including async handlers, on the system
  * clock. Every message is timed while the definition's traffic (all its instances) is slower
  * than about one message a millisecond; busier, about one message per millisecond is (one in a
- * period that follows the rate, checked every 64 timed messages; a burst's first 64 are always
- * timed; a probe answer over a second after the last timed message times the next one again), so
- * timing costs at most about a thousand timed messages a second whatever the rate. Every answer
- * carries these signals and the mailbox depth (unless the request says `signals: false`); the
- * probe actor judges them. The per-message cost is a type test, a countdown, a try and a thenable
- * test: no clock read, no allocation. A malformed probe request (no `replyTo`
- * ref, unknown kind) is dropped. Throws `invalid-spec` on bad options.
+ * period that follows the rate, set every 64 timed messages; a burst's first 64 are timed; a probe
+ * answer over a second after the last timed message times the next one again), so timing costs at
+ * most about a thousand timed messages a second whatever the rate. Every answer carries these
+ * signals and the mailbox depth (unless the request says `signals: false`); the probe actor
+ * judges them. The per-message cost is a type test, a countdown, a try and a thenable test: no
+ * clock read, no allocation. A malformed probe request (no `replyTo` ref, unknown kind) is
+ * dropped. Throws `invalid-spec` on bad options.
  *
  * @example
  * const orders = withProbes(ordersDef, {
@@ -110,9 +111,8 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
   const windows = new WeakMap<object, InstanceWindow>();
   let lastSelf: object | null = null;
   let lastWindow: InstanceWindow | null = null;
-  /** The instance's window, kept across restarts (keyed by its ref; cached for the runs of one actor's turn). */
-  const windowOf = (ctx: ActorContext<M | ProbeRequest>): InstanceWindow => {
-    const self = ctx.self;
+  /** The window of the instance behind `self`, kept across restarts (keyed by its ref; cached for consecutive uses). */
+  const windowFor = (self: object): InstanceWindow => {
     if (self === lastSelf) return lastWindow as InstanceWindow;
     let w = windows.get(self);
     if (w === undefined) { w = new InstanceWindow(windowMs); windows.set(self, w); }
@@ -120,10 +120,19 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     lastWindow = w;
     return w;
   };
+  const windowOf = (ctx: ActorContext<M | ProbeRequest>): InstanceWindow => windowFor(ctx.self);
   const sampler = new TimingSampler();
+  const log = new TimingLog<object>();
+  const addToWindow = (self: object, durationMs: number, endMs: number): void => windowFor(self).record(durationMs, endMs);
+  /** Adds the logged timings to their windows (at every probe answer, or when the log is full). */
+  const drainLog = (): void => log.drain(addToWindow);
+  const logTiming = (self: object, durationMs: number, endMs: number): void => {
+    if (log.add(self, durationMs, endMs)) drainLog();
+  };
 
   const answer = (state: S, req: ProbeRequest, ctx: ActorContext<M | ProbeRequest>): void => {
     if (!(req.replyTo instanceof ActorRef) || !PROBE_KINDS.includes(req.kind)) return; // malformed (e.g. from a peer): nobody to answer
+    drainLog();
     const w = windowOf(ctx);
     const now = ctx.now();
     sampler.expire(now);
@@ -150,28 +159,27 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     r.then(undefined, () => onError(ctx));
   };
   /** Times an async handler to its settlement. */
-  const timeAsync = (r: PromiseLike<S | void>, w: InstanceWindow, clock: Clock, t0: number): PromiseLike<S | void> => r.then(
-    (v) => { const t1 = clock.now(); w.record(t1 - t0, t1); return v; },
-    (e: unknown) => { const t1 = clock.now(); w.record(t1 - t0, t1); w.recordError(t1); throw e; },
+  const timeAsync = (r: PromiseLike<S | void>, self: object, clock: Clock, t0: number): PromiseLike<S | void> => r.then(
+    (v) => { const t1 = clock.now(); logTiming(self, t1 - t0, t1); return v; },
+    (e: unknown) => { const t1 = clock.now(); logTiming(self, t1 - t0, t1); windowFor(self).recordError(t1); throw e; },
   );
-  /** Runs one message, timed; the sampler learns the definition's rate from the start times. */
+  /** Runs one message, timed (logged: its window gets it at the next drain); the sampler learns the definition's rate from the start times. */
   const timed = (state: S, msg: M, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
     const clock = ctx.system.clock;
     const t0 = clock.now();
     sampler.timed(clock, t0);
-    const w = windowOf(ctx);
     let r: Next<S>;
     try {
       r = userReceive(state, msg, ctx as unknown as ActorContext<M>);
     } catch (e) {
       const t1 = clock.now();
-      w.record(t1 - t0, t1);
-      w.recordError(t1);
+      logTiming(ctx.self, t1 - t0, t1);
+      windowOf(ctx).recordError(t1);
       throw e;
     }
-    if (isThenable(r)) return timeAsync(r as PromiseLike<S | void>, w, clock, t0) as Next<S>;
+    if (isThenable(r)) return timeAsync(r as PromiseLike<S | void>, ctx.self, clock, t0) as Next<S>;
     const t1 = clock.now();
-    w.record(t1 - t0, t1);
+    logTiming(ctx.self, t1 - t0, t1);
     return r;
   };
   // The hot path: a type test, a countdown, a try and the thenable test the cell makes too. No

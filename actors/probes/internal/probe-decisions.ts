@@ -241,42 +241,36 @@ export const MAX_TIMING_PERIOD = 1 << 16;
 /** A timing period not refreshed by a timed message for this long is stale (a probe answer resets it to 1). */
 export const STALE_TIMING_MS = 1_000;
 
-/** Which messages of a probed definition are timed: one in `period`; the rate is checked per burst of timed messages. */
-export interface TimingState {
-  /** Messages from one timed message to the next (1: every message). */
-  readonly period: number;
-  /** Timed messages since the burst began. */
-  readonly burst: number;
-  readonly burstStartMs: number;
-  readonly lastTimedMs: number;
-}
-
-/** Every message timed, a burst beginning at `nowMs`. */
-export function initialTiming(nowMs: number): TimingState {
-  return { period: 1, burst: 0, burstStartMs: nowMs, lastTimedMs: nowMs };
+/**
+ * The timing period after a burst of {@link TIMING_BURST} (64) timed messages that took
+ * `elapsedMs` (`period` messages between two of them): the messages of about
+ * {@link TIMED_EVERY_MS} (1 ms) at the burst's rate — at most double (a burst at one instant
+ * doubles it), at least 1, at most {@link MAX_TIMING_PERIOD}. So every message is timed while the
+ * traffic is slower than about one a millisecond, and a busy definition times about one message
+ * per millisecond whatever its rate; a pause inside a burst (a GC, the process descheduled) only
+ * lowers the next period in proportion.
+ */
+export function periodAfterBurst(period: number, elapsedMs: number): number {
+  const cap = Math.min(MAX_TIMING_PERIOD, period * 2);
+  const budget = period * TIMING_BURST * TIMED_EVERY_MS; // period × messages per ms, × elapsed
+  return elapsedMs * cap <= budget ? cap : Math.max(1, Math.round(budget / elapsedMs));
 }
 
 /**
- * The timing after a message timed at `nowMs`. A gap of more than 2 × {@link TIMED_EVERY_MS}
- * since the previous timed message (`period` messages ago) means the rate fell: the period becomes
- * the messages of 1 ms at that rate (at least 1) and a burst begins. Otherwise the message joins
- * the burst; after {@link TIMING_BURST} (64) timed messages in less than 64 ms the period doubles
- * (up to {@link MAX_TIMING_PERIOD}). So every message is timed while the traffic is slower than
- * about one a millisecond, a burst's first 64 messages are always timed, and a busy definition
- * times about one message per millisecond (to a factor of 2) whatever its rate.
+ * The timing period after a gap of `gapMs` — at least a whole burst's time (64 ms) — since the
+ * previous timed message, `period` messages earlier: the rate fell a lot, the period follows at
+ * once (the messages of 1 ms at that rate, at least 1).
  */
-export function nextTiming(s: TimingState, nowMs: number): TimingState {
-  const gap = nowMs - s.lastTimedMs;
-  if (gap > 2 * TIMED_EVERY_MS) {
-    return { ...initialTiming(nowMs), period: Math.max(1, Math.floor((s.period * TIMED_EVERY_MS) / gap)) };
-  }
-  const burst = s.burst + 1;
-  if (burst < TIMING_BURST) return { period: s.period, burst, burstStartMs: s.burstStartMs, lastTimedMs: nowMs };
-  const busy = nowMs - s.burstStartMs < TIMING_BURST * TIMED_EVERY_MS;
-  return { ...initialTiming(nowMs), period: busy ? Math.min(MAX_TIMING_PERIOD, s.period * 2) : s.period };
+export function periodAfterGap(period: number, gapMs: number): number {
+  return Math.max(1, Math.round((period * TIMED_EVERY_MS) / gapMs));
 }
 
-/** Whether a timing period above 1 is stale at `nowMs`: no timed message for {@link STALE_TIMING_MS} (1 s). */
-export function isTimingStale(s: TimingState, nowMs: number): boolean {
-  return s.period > 1 && nowMs - s.lastTimedMs >= STALE_TIMING_MS;
+/** Whether a timed message `gapMs` after the previous one ends the burst early (the rate fell a lot). */
+export function isTimingGap(gapMs: number): boolean {
+  return gapMs >= TIMING_BURST * TIMED_EVERY_MS;
+}
+
+/** Whether a timing period above 1 is stale at `nowMs`: no timed message since `lastTimedMs` for {@link STALE_TIMING_MS} (1 s). */
+export function isTimingStale(period: number, lastTimedMs: number, nowMs: number): boolean {
+  return period > 1 && nowMs - lastTimedMs >= STALE_TIMING_MS;
 }

@@ -7,9 +7,9 @@ import { TroupeError } from '../../../runtime/errors.ts';
 import { resolveProbeConfig, type ProbeConfig } from '../../../actors/probes/probe-config.ts';
 import {
   activeProbes, applyProbeResult, applySignalSample, deriveHealth, describeAskFailure, evaluateSignals, firstProbeDelay,
-  initialCounter, initialStates, initialTiming, isStarted, isTimingStale, isTransition, markStopped, nextHealth, nextTiming,
-  recordResult, signalSampleKind, MAX_TIMING_PERIOD, STALE_TIMING_MS, TIMED_EVERY_MS, TIMING_BURST,
-  type ProbeCounter, type ProbeStates, type TimingState,
+  initialCounter, initialStates, isStarted, isTimingGap, isTimingStale, isTransition, markStopped, nextHealth, periodAfterBurst,
+  periodAfterGap, recordResult, signalSampleKind, MAX_TIMING_PERIOD, STALE_TIMING_MS, TIMED_EVERY_MS, TIMING_BURST,
+  type ProbeCounter, type ProbeStates,
 } from '../../../actors/probes/internal/probe-decisions.ts';
 
 const cfgOf = (c: ProbeConfig) => resolveProbeConfig(c, 'spec');
@@ -256,38 +256,28 @@ health('a transition is a change of state, live, ready or started; sinceMs moves
 
 const timing = suite('probe decisions: which messages are timed');
 
-/** `n` timed messages `stepMs` apart from `s`. */
-function timedRun(s: TimingState, n: number, stepMs: number): TimingState {
-  for (let i = 0; i < n; i++) s = nextTiming(s, s.lastTimedMs + stepMs);
-  return s;
-}
-
-timing('every message at first; a burst of 64 timed within 64 ms doubles the period, up to the cap', () => {
-  assert.equal(initialTiming(5), { period: 1, burst: 0, burstStartMs: 5, lastTimedMs: 5 });
-  const fast = timedRun(initialTiming(0), TIMING_BURST - 1, 0.5);
-  assert.equal([fast.period, fast.burst], [1, TIMING_BURST - 1], 'the burst is not over');
-  assert.equal(nextTiming(fast, fast.lastTimedMs + 0.5), { period: 2, burst: 0, burstStartMs: 32, lastTimedMs: 32 });
-  const atCap = nextTiming({ ...fast, period: MAX_TIMING_PERIOD }, fast.lastTimedMs);
-  assert.is(atCap.period, MAX_TIMING_PERIOD);
+timing('after a burst of 64 timed messages: the messages of about 1 ms at its rate, at most double, at least 1, at most the cap', () => {
+  const burstMs = TIMING_BURST * TIMED_EVERY_MS; // a burst of exactly one timed message per ms
+  assert.is(periodAfterBurst(100, burstMs), 100, 'on target: the same period');
+  assert.is(periodAfterBurst(100, burstMs / 2), 200, 'twice the rate: double');
+  assert.is(periodAfterBurst(100, burstMs / 3), 200, 'three times: still double');
+  assert.is(periodAfterBurst(100, 3 * burstMs), 33, 'a third of the rate');
+  assert.is(periodAfterBurst(100, 0), 200, 'a burst at one instant doubles');
+  assert.is(periodAfterBurst(1, 100 * burstMs), 1, 'never below 1');
+  assert.is(periodAfterBurst(MAX_TIMING_PERIOD, 0), MAX_TIMING_PERIOD, 'never above the cap');
 });
 
-timing('a burst that took 64 ms or more keeps the period (about one timed message per ms)', () => {
-  const s = timedRun({ ...initialTiming(0), period: 8 }, TIMING_BURST, TIMED_EVERY_MS);
-  assert.equal([s.period, s.burst, s.burstStartMs], [8, 0, TIMING_BURST * TIMED_EVERY_MS]);
-});
-
-timing('a gap over 2 ms means the rate fell: the period becomes the messages of 1 ms at that rate, a burst begins', () => {
-  const s = { period: 1_000, burst: 10, burstStartMs: 0, lastTimedMs: 10 };
-  assert.equal(nextTiming(s, 20), { period: 100, burst: 0, burstStartMs: 20, lastTimedMs: 20 }, '1 000 messages in 10 ms');
-  assert.is(nextTiming(s, 10 + 2 * TIMED_EVERY_MS).period, 1_000, 'a gap of exactly 2 ms is not one');
-  assert.is(nextTiming(s, 10_010).period, 1, 'never below 1');
+timing('a gap of a whole burst\'s time: the rate fell, the period follows at once', () => {
+  assert.is(isTimingGap(TIMING_BURST * TIMED_EVERY_MS - 1), false);
+  assert.is(isTimingGap(TIMING_BURST * TIMED_EVERY_MS), true);
+  assert.is(periodAfterGap(10_000, 100), 100, '10 000 messages in 100 ms');
+  assert.is(periodAfterGap(10_000, 100_000), 1, 'never below 1');
 });
 
 timing('a period above 1 is stale a second after the last timed message', () => {
-  assert.is(isTimingStale({ ...initialTiming(0), period: 1 }, 10_000), false, 'period 1 times every message anyway');
-  const busy = { ...initialTiming(0), period: 64 };
-  assert.is(isTimingStale(busy, STALE_TIMING_MS - 1), false);
-  assert.is(isTimingStale(busy, STALE_TIMING_MS), true);
+  assert.is(isTimingStale(1, 0, 10_000), false, 'period 1 times every message anyway');
+  assert.is(isTimingStale(64, 0, STALE_TIMING_MS - 1), false);
+  assert.is(isTimingStale(64, 0, STALE_TIMING_MS), true);
 });
 
 counting.run();
