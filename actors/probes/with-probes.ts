@@ -37,11 +37,23 @@ type NamedCheck<S, M> = readonly [name: string, fn: CheckFn<S, M>];
 /** One instance's window, and how many probe requests it answered (they are not user messages). */
 class InstanceWindow extends SignalWindow {
   probes = 0;
+
+  /** What an answer carries: the window's reading at `nowMs` and the mailbox depth (spelled out: one shape). */
+  signals(nowMs: number, mailboxDepth: number): InstanceSignals {
+    const r = this.read(nowMs);
+    return {
+      messages: r.messages, errors: r.errors, errorRate: r.errorRate, latencyP99Ms: r.latencyP99Ms, latencySamples: r.latencySamples,
+      restarts: r.restarts, mailboxDepth, windowMs: this.windowMs,
+    };
+  }
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof x === 'object' && x !== null && typeof (x as PromiseLike<unknown>).then === 'function';
 }
+
+/** The checks of an answer with none (shared: answers are plain data nobody mutates). */
+const NO_CHECKS: readonly CheckStatus[] = Object.freeze([]);
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -139,8 +151,12 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     const mailbox = mailboxStatsOf(ctx.self as never);
     w.probes++;
     if (mailbox !== undefined) w.countMessages(mailbox.processed - w.probes, now);
-    const signals: InstanceSignals | undefined = req.signals === false ? undefined : { ...w.read(now), mailboxDepth: mailbox?.size ?? 0, windowMs };
+    const signals: InstanceSignals | undefined = req.signals === false ? undefined : w.signals(now, mailbox?.size ?? 0);
     const checks = byKind[req.kind];
+    if (checks.length === 0) { // no check of this kind (a liveness answer, usually): ok, nothing to combine
+      req.replyTo.tell(signals === undefined ? { kind: req.kind, ok: true, checks: NO_CHECKS } : { kind: req.kind, ok: true, checks: NO_CHECKS, signals });
+      return;
+    }
     const names = checks.map((c) => c[0]);
     const outcomes: unknown[] = checks.map(([, fn]) => {
       try { return fn(state, ctx); } catch (e) { return { ok: false, reason: `threw: ${errorText(e)}` }; }

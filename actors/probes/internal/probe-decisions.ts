@@ -151,7 +151,16 @@ export function applyProbeResult(p: ProbeStates, cfg: ResolvedProbeConfig, kind:
   const s = cfg[kind];
   if (c === null || s === null || p.stopped !== null) return p;
   if (kind === 'startup' && c.ok) return p; // the startup probe is done once it succeeded
-  return { ...p, [kind]: recordResult(c, ok, reason, s) };
+  const next = recordResult(c, ok, reason, s);
+  // spelled out, not spread: one shape for every kind (this runs on every probe result)
+  return {
+    startup: kind === 'startup' ? next : p.startup,
+    liveness: kind === 'liveness' ? next : p.liveness,
+    readiness: kind === 'readiness' ? next : p.readiness,
+    signals: p.signals,
+    impaired: p.impaired,
+    stopped: p.stopped,
+  };
 }
 
 /** Records one signal sample: impaired when any threshold is exceeded; damped by the signal thresholds. */
@@ -160,15 +169,18 @@ export function applySignalSample(p: ProbeStates, cfg: ResolvedProbeConfig, r: S
   const v = evaluateSignals(r, cfg.signals);
   const impaired = v.degraded.length > 0 || v.crashLoop !== null;
   return {
-    ...p,
+    startup: p.startup,
+    liveness: p.liveness,
+    readiness: p.readiness,
     signals: recordResult(p.signals, !impaired, impaired ? 'impaired' : null, cfg.signals),
     impaired: impaired ? v : p.impaired,
+    stopped: p.stopped,
   };
 }
 
 /** Marks the instance stopped (its probes end; it is unhealthy from now on). */
 export function markStopped(p: ProbeStates, reason: string): ProbeStates {
-  return p.stopped !== null ? p : { ...p, stopped: reason };
+  return p.stopped !== null ? p : { startup: p.startup, liveness: p.liveness, readiness: p.readiness, signals: p.signals, impaired: p.impaired, stopped: reason };
 }
 
 /** An instance's health without its `sinceMs`. */
@@ -229,7 +241,8 @@ export function isTransition(prev: HealthVerdict | undefined, next: HealthVerdic
 
 /** The next instance health: `verdict`, with `sinceMs` moved to `nowMs` on a transition. */
 export function nextHealth(prev: InstanceHealth | undefined, verdict: HealthVerdict, nowMs: number): InstanceHealth {
-  return { ...verdict, sinceMs: prev !== undefined && !isTransition(prev, verdict) ? prev.sinceMs : nowMs };
+  const sinceMs = prev !== undefined && !isTransition(prev, verdict) ? prev.sinceMs : nowMs;
+  return { state: verdict.state, live: verdict.live, ready: verdict.ready, started: verdict.started, reasons: verdict.reasons, sinceMs };
 }
 
 /** Target time between two timed messages of a busy probed definition (so about 1 000 timed a second at most). */
