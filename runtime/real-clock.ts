@@ -125,8 +125,15 @@ export function createEventLoopDelayMonitor(options: { resolutionMs?: number; in
   const histogram = monitorEventLoopDelay({ resolution: options.resolutionMs ?? 20 });
   histogram.enable();
   let previousMs = 0;
-  const p99Ms = (): number => (histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0);
-  const rotate = setInterval(() => { previousMs = p99Ms(); histogram.reset(); }, options.intervalMs ?? 5_000);
+  // the p99 is recomputed only when the histogram took a sample since (every resolutionMs at most)
+  let countAt = -1;
+  let p99At = 0;
+  const p99Ms = (): number => {
+    const n = histogram.count;
+    if (n !== countAt) { countAt = n; p99At = n > 0 ? histogram.percentile(99) / 1e6 : 0; }
+    return p99At;
+  };
+  const rotate = setInterval(() => { previousMs = p99Ms(); histogram.reset(); countAt = -1; }, options.intervalMs ?? 5_000);
   rotate.unref();
   return {
     delayMs: () => Math.max(previousMs, p99Ms()),

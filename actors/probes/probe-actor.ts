@@ -183,7 +183,11 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     if (a?.signals !== undefined && m.kind === sampleKind) {
       // the deeper of: behind the probe when the instance read it, and now (a local instance only)
       const depth = Math.max(a.signals.mailboxDepth, mailboxStatsOf(target as ActorRef<never>)?.size ?? 0);
-      s.probes = applySignalSample(s.probes, cfg, { ...a.signals, mailboxDepth: depth, eventLoopDelayMs: eventLoop?.delayMs() });
+      const g = a.signals;
+      s.probes = applySignalSample(s.probes, cfg, {
+        mailboxDepth: depth, latencyP99Ms: g.latencyP99Ms, latencySamples: g.latencySamples, errorRate: g.errorRate,
+        messages: g.messages, restarts: g.restarts, eventLoopDelayMs: eventLoop?.delayMs(),
+      });
     }
     if (!wasStarted && s.probes.startup!.ok) {
       ctx.timers.cancel('startup');

@@ -2,12 +2,14 @@
 // their own mailbox (without calling the user's receive) and measure their own signals.
 
 import { ActorRef } from '../../runtime/actor-ref.ts';
+import type { Clock } from '../../runtime/clock.ts';
 import type { ActorContext } from '../../runtime/context.ts';
 import type { ActorDefinition, Next, Signal } from '../../runtime/behavior.ts';
 import { TroupeError } from '../../runtime/errors.ts';
 import { mailboxStatsOf } from '../../runtime/mailbox-stats.ts';
 import type { CheckFn, CheckOutcome, HealthCheck } from './health-check.ts';
 import { SignalWindow } from './internal/signal-window.ts';
+import { TimingLog } from './internal/timing-log.ts';
 import { TimingSampler } from './internal/timing-sampler.ts';
 import { isProbeRequest, PROBE_KINDS, type CheckResult, type CheckStatus, type InstanceSignals, type ProbeAnswer, type ProbeKind, type ProbeRequest } from './probe-request.ts';
 
@@ -35,11 +37,23 @@ type NamedCheck<S, M> = readonly [name: string, fn: CheckFn<S, M>];
 /** One instance's window, and how many probe requests it answered (they are not user messages). */
 class InstanceWindow extends SignalWindow {
   probes = 0;
+
+  /** What an answer carries: the window's reading at `nowMs` and the mailbox depth (spelled out: one shape). */
+  signals(nowMs: number, mailboxDepth: number): InstanceSignals {
+    const r = this.read(nowMs);
+    return {
+      messages: r.messages, errors: r.errors, errorRate: r.errorRate, latencyP99Ms: r.latencyP99Ms, latencySamples: r.latencySamples,
+      restarts: r.restarts, mailboxDepth, windowMs: this.windowMs,
+    };
+  }
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof x === 'object' && x !== null && typeof (x as PromiseLike<unknown>).then === 'function';
 }
+
+/** The checks of an answer with none (shared: answers are plain data nobody mutates). */
+const NO_CHECKS: readonly CheckStatus[] = Object.freeze([]);
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -68,12 +82,15 @@ function combine(kind: ProbeKind, names: readonly string[], results: readonly Ch
  * without calling the user's `receive`, and measure their own signals over `signalWindowMs`
  * (default 30 000): user messages handled (from the mailbox's counter), errors thrown (sync or
  * async), restarts, and the processing time of messages including async handlers, on the system
- * clock. Every message is timed while the definition's instances are not busy; once 256 timed
- * messages took less than 10 ms, one in 1 024 is, for a second (until the next timed message or
- * probe answer after it; then it checks again). Every answer carries these signals and the
- * mailbox depth (unless the request says `signals: false`); the probe actor judges them. The
- * per-message cost is a type test, a counter and a try. A malformed probe request (no `replyTo`
- * ref, unknown kind) is dropped. Throws `invalid-spec` on bad options.
+ * clock. Every message is timed while the definition's traffic (all its instances) is slower
+ * than about one message a millisecond; busier, about one message per millisecond is (one in a
+ * period that follows the rate, set every 64 timed messages; a burst's first 64 are timed; a probe
+ * answer over a second after the last timed message times the next one again), so timing costs at
+ * most about a thousand timed messages a second whatever the rate. Every answer carries these
+ * signals and the mailbox depth (unless the request says `signals: false`); the probe actor
+ * judges them. The per-message cost is a type test, a countdown, a try and a thenable test: no
+ * clock read, no allocation. A malformed probe request (no `replyTo` ref, unknown kind) is
+ * dropped. Throws `invalid-spec` on bad options.
  *
  * @example
  * const orders = withProbes(ordersDef, {
@@ -106,9 +123,8 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
   const windows = new WeakMap<object, InstanceWindow>();
   let lastSelf: object | null = null;
   let lastWindow: InstanceWindow | null = null;
-  /** The instance's window, kept across restarts (keyed by its ref; cached for the runs of one actor's turn). */
-  const windowOf = (ctx: ActorContext<M | ProbeRequest>): InstanceWindow => {
-    const self = ctx.self;
+  /** The window of the instance behind `self`, kept across restarts (keyed by its ref; cached for consecutive uses). */
+  const windowFor = (self: object): InstanceWindow => {
     if (self === lastSelf) return lastWindow as InstanceWindow;
     let w = windows.get(self);
     if (w === undefined) { w = new InstanceWindow(windowMs); windows.set(self, w); }
@@ -116,18 +132,31 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     lastWindow = w;
     return w;
   };
+  const windowOf = (ctx: ActorContext<M | ProbeRequest>): InstanceWindow => windowFor(ctx.self);
   const sampler = new TimingSampler();
+  const log = new TimingLog<object>();
+  const addToWindow = (self: object, durationMs: number, endMs: number): void => windowFor(self).record(durationMs, endMs);
+  /** Adds the logged timings to their windows (at every probe answer, or when the log is full). */
+  const drainLog = (): void => log.drain(addToWindow);
+  const logTiming = (self: object, durationMs: number, endMs: number): void => {
+    if (log.add(self, durationMs, endMs)) drainLog();
+  };
 
   const answer = (state: S, req: ProbeRequest, ctx: ActorContext<M | ProbeRequest>): void => {
     if (!(req.replyTo instanceof ActorRef) || !PROBE_KINDS.includes(req.kind)) return; // malformed (e.g. from a peer): nobody to answer
+    drainLog();
     const w = windowOf(ctx);
     const now = ctx.now();
     sampler.expire(now);
     const mailbox = mailboxStatsOf(ctx.self as never);
     w.probes++;
     if (mailbox !== undefined) w.countMessages(mailbox.processed - w.probes, now);
-    const signals: InstanceSignals | undefined = req.signals === false ? undefined : { ...w.read(now), mailboxDepth: mailbox?.size ?? 0, windowMs };
+    const signals: InstanceSignals | undefined = req.signals === false ? undefined : w.signals(now, mailbox?.size ?? 0);
     const checks = byKind[req.kind];
+    if (checks.length === 0) { // no check of this kind (a liveness answer, usually): ok, nothing to combine
+      req.replyTo.tell(signals === undefined ? { kind: req.kind, ok: true, checks: NO_CHECKS } : { kind: req.kind, ok: true, checks: NO_CHECKS, signals });
+      return;
+    }
     const names = checks.map((c) => c[0]);
     const outcomes: unknown[] = checks.map(([, fn]) => {
       try { return fn(state, ctx); } catch (e) { return { ok: false, reason: `threw: ${errorText(e)}` }; }
@@ -141,33 +170,42 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
   const userReceive = def.receive;
   const userSignal = def.signal;
   const onError = (ctx: ActorContext<M | ProbeRequest>): void => windowOf(ctx).recordError(ctx.now());
-  /** Runs one message, timed; the sampler learns the definition's rate from the start times. */
+  /** Counts the rejection of an untimed async handler (the closure lives here, off the hot path). */
+  const watchRejection = (r: PromiseLike<unknown>, ctx: ActorContext<M | ProbeRequest>): void => {
+    r.then(undefined, () => onError(ctx));
+  };
+  /** Times an async handler to its settlement. */
+  const timeAsync = (r: PromiseLike<S | void>, self: object, clock: Clock, t0: number): PromiseLike<S | void> => r.then(
+    (v) => { const t1 = clock.now(); logTiming(self, t1 - t0, t1); return v; },
+    (e: unknown) => { const t1 = clock.now(); logTiming(self, t1 - t0, t1); windowFor(self).recordError(t1); throw e; },
+  );
+  /** Runs one message, timed (logged: its window gets it at the next drain); the sampler learns the definition's rate from the start times. */
   const timed = (state: S, msg: M, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
     const clock = ctx.system.clock;
     const t0 = clock.now();
     sampler.timed(clock, t0);
-    const w = windowOf(ctx);
     let r: Next<S>;
     try {
       r = userReceive(state, msg, ctx as unknown as ActorContext<M>);
     } catch (e) {
       const t1 = clock.now();
-      w.record(t1 - t0, t1);
-      w.recordError(t1);
+      logTiming(ctx.self, t1 - t0, t1);
+      windowOf(ctx).recordError(t1);
       throw e;
     }
-    if (!isThenable(r)) { const t1 = clock.now(); w.record(t1 - t0, t1); return r; }
-    return (r as Promise<S | void>).then(
-      (v) => { const t1 = clock.now(); w.record(t1 - t0, t1); return v; },
-      (e: unknown) => { const t1 = clock.now(); w.record(t1 - t0, t1); w.recordError(t1); throw e; },
-    );
+    if (isThenable(r)) return timeAsync(r as PromiseLike<S | void>, ctx.self, clock, t0) as Next<S>;
+    const t1 = clock.now();
+    logTiming(ctx.self, t1 - t0, t1);
+    return r;
   };
+  // The hot path: a type test, a countdown, a try and the thenable test the cell makes too. No
+  // clock read, no allocation (closures are made in the helpers above, only when needed).
   const receive = (state: S, msg: M | ProbeRequest, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
     if (isProbeRequest(msg)) { answer(state, msg, ctx); return undefined; }
-    if (!sampler.sparse || !sampler.skip()) return timed(state, msg, ctx);
+    if (--sampler.countdown === 0) return timed(state, msg, ctx);
     let r: Next<S>;
     try { r = userReceive(state, msg, ctx as unknown as ActorContext<M>); } catch (e) { onError(ctx); throw e; }
-    if (isThenable(r)) r.then(undefined, () => onError(ctx));
+    if (isThenable(r)) watchRejection(r, ctx);
     return r;
   };
   const signal = (state: S, sig: Signal, ctx: ActorContext<M | ProbeRequest>): S | void => {

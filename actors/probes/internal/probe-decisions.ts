@@ -151,7 +151,16 @@ export function applyProbeResult(p: ProbeStates, cfg: ResolvedProbeConfig, kind:
   const s = cfg[kind];
   if (c === null || s === null || p.stopped !== null) return p;
   if (kind === 'startup' && c.ok) return p; // the startup probe is done once it succeeded
-  return { ...p, [kind]: recordResult(c, ok, reason, s) };
+  const next = recordResult(c, ok, reason, s);
+  // spelled out, not spread: one shape for every kind (this runs on every probe result)
+  return {
+    startup: kind === 'startup' ? next : p.startup,
+    liveness: kind === 'liveness' ? next : p.liveness,
+    readiness: kind === 'readiness' ? next : p.readiness,
+    signals: p.signals,
+    impaired: p.impaired,
+    stopped: p.stopped,
+  };
 }
 
 /** Records one signal sample: impaired when any threshold is exceeded; damped by the signal thresholds. */
@@ -160,15 +169,18 @@ export function applySignalSample(p: ProbeStates, cfg: ResolvedProbeConfig, r: S
   const v = evaluateSignals(r, cfg.signals);
   const impaired = v.degraded.length > 0 || v.crashLoop !== null;
   return {
-    ...p,
+    startup: p.startup,
+    liveness: p.liveness,
+    readiness: p.readiness,
     signals: recordResult(p.signals, !impaired, impaired ? 'impaired' : null, cfg.signals),
     impaired: impaired ? v : p.impaired,
+    stopped: p.stopped,
   };
 }
 
 /** Marks the instance stopped (its probes end; it is unhealthy from now on). */
 export function markStopped(p: ProbeStates, reason: string): ProbeStates {
-  return p.stopped !== null ? p : { ...p, stopped: reason };
+  return p.stopped !== null ? p : { startup: p.startup, liveness: p.liveness, readiness: p.readiness, signals: p.signals, impaired: p.impaired, stopped: reason };
 }
 
 /** An instance's health without its `sinceMs`. */
@@ -229,5 +241,49 @@ export function isTransition(prev: HealthVerdict | undefined, next: HealthVerdic
 
 /** The next instance health: `verdict`, with `sinceMs` moved to `nowMs` on a transition. */
 export function nextHealth(prev: InstanceHealth | undefined, verdict: HealthVerdict, nowMs: number): InstanceHealth {
-  return { ...verdict, sinceMs: prev !== undefined && !isTransition(prev, verdict) ? prev.sinceMs : nowMs };
+  const sinceMs = prev !== undefined && !isTransition(prev, verdict) ? prev.sinceMs : nowMs;
+  return { state: verdict.state, live: verdict.live, ready: verdict.ready, started: verdict.started, reasons: verdict.reasons, sinceMs };
+}
+
+/** Target time between two timed messages of a busy probed definition (so about 1 000 timed a second at most). */
+export const TIMED_EVERY_MS = 1;
+/** Timed messages per burst: the rate is checked at the end of each. */
+export const TIMING_BURST = 64;
+/** Most messages between two timed ones. */
+export const MAX_TIMING_PERIOD = 1 << 16;
+/** A timing period not refreshed by a timed message for this long is stale (a probe answer resets it to 1). */
+export const STALE_TIMING_MS = 1_000;
+
+/**
+ * The timing period after a burst of {@link TIMING_BURST} (64) timed messages that took
+ * `elapsedMs` (`period` messages between two of them): the messages of about
+ * {@link TIMED_EVERY_MS} (1 ms) at the burst's rate — at most double (a burst at one instant
+ * doubles it), at least 1, at most {@link MAX_TIMING_PERIOD}. So every message is timed while the
+ * traffic is slower than about one a millisecond, and a busy definition times about one message
+ * per millisecond whatever its rate; a pause inside a burst (a GC, the process descheduled) only
+ * lowers the next period in proportion.
+ */
+export function periodAfterBurst(period: number, elapsedMs: number): number {
+  const cap = Math.min(MAX_TIMING_PERIOD, period * 2);
+  const budget = period * TIMING_BURST * TIMED_EVERY_MS; // period × messages per ms, × elapsed
+  return elapsedMs * cap <= budget ? cap : Math.max(1, Math.round(budget / elapsedMs));
+}
+
+/**
+ * The timing period after a gap of `gapMs` — at least a whole burst's time (64 ms) — since the
+ * previous timed message, `period` messages earlier: the rate fell a lot, the period follows at
+ * once (the messages of 1 ms at that rate, at least 1).
+ */
+export function periodAfterGap(period: number, gapMs: number): number {
+  return Math.max(1, Math.round((period * TIMED_EVERY_MS) / gapMs));
+}
+
+/** Whether a timed message `gapMs` after the previous one ends the burst early (the rate fell a lot). */
+export function isTimingGap(gapMs: number): boolean {
+  return gapMs >= TIMING_BURST * TIMED_EVERY_MS;
+}
+
+/** Whether a timing period above 1 is stale at `nowMs`: no timed message since `lastTimedMs` for {@link STALE_TIMING_MS} (1 s). */
+export function isTimingStale(period: number, lastTimedMs: number, nowMs: number): boolean {
+  return period > 1 && nowMs - lastTimedMs >= STALE_TIMING_MS;
 }

@@ -72,9 +72,13 @@ export class SignalWindow {
     this.bucketMs = windowMs / BUCKETS;
   }
 
-  /** Records a message's processing time, ending at `nowMs`. */
+  /**
+   * Records a message's processing time, ending at `nowMs`: in the bucket of that time, also when
+   * it comes late (timings are added in batches); one already out of the window is dropped.
+   */
   record(durationMs: number, nowMs: number): void {
-    const i = this.rotate(nowMs);
+    const i = this.bucketAt(nowMs);
+    if (i < 0) return;
     const xs = this.samples ??= new Array<number>(BUCKETS * SAMPLES_PER_BUCKET).fill(0);
     xs[i * SAMPLES_PER_BUCKET + (this.timed[i]++ % SAMPLES_PER_BUCKET)] = durationMs;
   }
@@ -119,21 +123,34 @@ export class SignalWindow {
     };
   }
 
+  /** The bucket of `nowMs`, a time no later than the newest seen inside the window (-1: already out of it); else as {@link rotate}. */
+  private bucketAt(nowMs: number): number {
+    const epoch = Math.floor(nowMs / this.bucketMs);
+    if (epoch >= this.curEpoch) return this.rotate(nowMs);
+    if (epoch <= this.curEpoch - BUCKETS) return -1;
+    const i = epoch % BUCKETS;
+    if (this.epochs[i] !== epoch) this.clear(i, epoch); // it held a bucket out of the window
+    return i;
+  }
+
   /** Moves to the bucket of `nowMs`, clearing it if it held an older epoch. */
   private rotate(nowMs: number): number {
     const epoch = Math.floor(nowMs / this.bucketMs);
     if (epoch > this.curEpoch) {
       const i = epoch % BUCKETS;
-      if (this.epochs[i] !== epoch) {
-        this.epochs[i] = epoch;
-        this.messages[i] = 0;
-        this.errors[i] = 0;
-        this.restarts[i] = 0;
-        this.timed[i] = 0;
-      }
+      if (this.epochs[i] !== epoch) this.clear(i, epoch);
       this.cur = i;
       this.curEpoch = epoch;
     }
     return this.cur;
+  }
+
+  /** Empties bucket `i` for `epoch`. */
+  private clear(i: number, epoch: number): void {
+    this.epochs[i] = epoch;
+    this.messages[i] = 0;
+    this.errors[i] = 0;
+    this.restarts[i] = 0;
+    this.timed[i] = 0;
   }
 }

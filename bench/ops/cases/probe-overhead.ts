@@ -92,7 +92,7 @@ export async function run({ size, options }: CaseParams): Promise<Metrics> {
   const n = Number(options.instances ?? 1_000);
   const periodMs = Number(options.periodMs ?? 1_000);
   const system = createSystem({ name: 'bench' });
-  const def = (mode === 'none' ? instance : probed) as ActorDefinition<TellMsg, { i: number }>;
+  const def = (mode === 'none' || mode === 'asked' ? instance : probed) as ActorDefinition<TellMsg, { i: number }>;
   const refs: ActorRef<TellMsg>[] = [];
   for (let i = 0; i < n; i++) refs.push(system.spawn(def, `i-${i}`));
   const monitor = mode === 'probed' ? createEventLoopDelayMonitor() : undefined;

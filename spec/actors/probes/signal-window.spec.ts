@@ -1,10 +1,12 @@
-// Specs of the signal window and the timing sampler: counts and p99 over a sliding window of time
-// buckets, and which messages a busy definition times.
+// Specs of the signal window, the timing log and the timing sampler: counts and p99 over a sliding
+// window of time buckets, timings kept until drained, and which messages a busy definition times.
 
 import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { p99, SAMPLES_PER_BUCKET, SignalWindow } from '../../../actors/probes/internal/signal-window.ts';
-import { BUSY_BURST_MS, DENSE_BURST, SPARSE_FOR_MS, SPARSE_MASK, TimingSampler } from '../../../actors/probes/internal/timing-sampler.ts';
+import { TimingSampler } from '../../../actors/probes/internal/timing-sampler.ts';
+import { TIMING_LOG_CAPACITY, TimingLog } from '../../../actors/probes/internal/timing-log.ts';
+import { MAX_TIMING_PERIOD, STALE_TIMING_MS, TIMED_EVERY_MS, TIMING_BURST } from '../../../actors/probes/internal/probe-decisions.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import fc from 'fast-check';
 
@@ -78,6 +80,36 @@ window('a bucket keeps its newest samples; the p99 spans every bucket of the win
   assert.equal([w.read(6_000).latencySamples, w.read(6_000).latencyP99Ms], [SAMPLES_PER_BUCKET + 10, 700]);
 });
 
+window('a timing added late joins the bucket of its time, or is dropped once out of the window', () => {
+  const w = new SignalWindow(6_000); // buckets of 1 s
+  w.recordError(4_500); // the window is at 4–5 s
+  w.record(300, 2_500); // late: the 2–3 s bucket, still in the window
+  w.record(100, 3_500); // the 3–4 s bucket, a bucket not used before
+  w.record(900, -1_500); // before the window: dropped
+  assert.equal([w.read(4_500).latencySamples, w.read(4_500).latencyP99Ms], [2, 300]);
+  assert.equal([w.read(8_500).latencySamples, w.read(8_500).latencyP99Ms], [1, 100], 'each slides out with its own bucket');
+  assert.is(w.read(9_500).latencySamples, 0);
+});
+
+const log = suite('timing log');
+
+log('keeps timings in order until drained; says when it is full', () => {
+  const l = new TimingLog<{ id: number }>();
+  const a = { id: 1 }, b = { id: 2 };
+  assert.is(l.add(a, 5, 100), false);
+  assert.is(l.add(b, 7, 101), false);
+  const got: [number, number, number][] = [];
+  l.drain((k, d, t) => got.push([k.id, d, t]));
+  assert.equal(got, [[1, 5, 100], [2, 7, 101]]);
+  assert.is(l.size, 0);
+  l.drain(() => assert.unreachable('empty'));
+  for (let i = 1; i < TIMING_LOG_CAPACITY; i++) assert.is(l.add(a, i, i), false);
+  assert.is(l.add(a, 0, 0), true, 'the add that fills it');
+  let n = 0;
+  l.drain(() => { n++; });
+  assert.is(n, TIMING_LOG_CAPACITY);
+});
+
 const sampler = suite('timing sampler');
 
 /** A clock that reads `t.now`. */
@@ -86,65 +118,80 @@ function clockAt(): Clock & { t: number } {
   return c;
 }
 
-/** Counts how many of `n` messages at the clock's current time the sampler times. */
-function timedOf(s: TimingSampler, clock: Clock, n: number): number {
+/** Counts how many of `n` messages, `stepMs` apart on the clock, the sampler times (the clock read only for those, as withProbes does). */
+function timedOf(s: TimingSampler, clock: Clock & { t: number }, n: number, stepMs = 0): number {
   let timed = 0;
   for (let i = 0; i < n; i++) {
-    if (s.sparse && s.skip()) continue;
+    clock.t += stepMs;
+    if (--s.countdown !== 0) continue; // withProbes' hot path
     s.timed(clock, clock.now());
     timed++;
   }
   return timed;
 }
 
-sampler('times every message while not busy', () => {
+sampler('times every message while traffic is slow (about one a millisecond or less)', () => {
   const s = new TimingSampler();
   const c = clockAt();
-  for (let i = 0; i < 1_000; i++) { c.t += BUSY_BURST_MS; assert.is(timedOf(s, c, 1), 1); }
-  assert.is(s.sparse, false);
+  assert.is(timedOf(s, c, 1_000, TIMED_EVERY_MS), 1_000);
+  assert.is(timedOf(s, c, 1_000, 1.1 * TIMED_EVERY_MS), 1_000);
+  assert.is(timedOf(s, c, 1_000, 10 * TIMED_EVERY_MS), 1_000);
+  assert.is(s.period, 1);
 });
 
-sampler('a fast burst goes sparse (one in 1 024) for a second, then times a burst again', () => {
+sampler('a burst at one instant: its first 64 messages are timed, then the period doubles every 64 timed, up to the cap', () => {
   const s = new TimingSampler();
   const c = clockAt();
-  assert.is(timedOf(s, c, DENSE_BURST), DENSE_BURST);
-  assert.is(s.sparse, true);
-  assert.is(timedOf(s, c, (SPARSE_MASK + 1) * 10), 10);
-  c.t += SPARSE_FOR_MS;
-  timedOf(s, c, SPARSE_MASK + 1);
-  assert.is(s.sparse, false, 'after a second the next timed message ends the sparse spell');
-  c.t += 1;
-  assert.is(timedOf(s, c, 100), 100);
+  assert.is(timedOf(s, c, 1 + TIMING_BURST), 1 + TIMING_BURST);
+  assert.is(s.period, 2);
+  assert.is(timedOf(s, c, 2 * TIMING_BURST), TIMING_BURST);
+  assert.is(s.period, 4);
+  timedOf(s, c, MAX_TIMING_PERIOD * TIMING_BURST * 2);
+  assert.is(s.period, MAX_TIMING_PERIOD);
 });
 
-sampler('a probe answer after the second ends the sparse spell', () => {
+sampler('busy traffic is timed about once per millisecond, whatever its rate', () => {
+  for (const perMs of [5, 1_000, 20_000]) {
+    const s = new TimingSampler();
+    const c = clockAt();
+    timedOf(s, c, perMs * 1_000, 1 / perMs); // a second to settle
+    const ms = 2_000;
+    const timed = timedOf(s, c, perMs * ms, 1 / perMs);
+    assert.ok(timed >= (ms / TIMED_EVERY_MS) / 2 && timed <= (ms / TIMED_EVERY_MS) * 1.1, `${perMs}/ms: ${timed} timed in ${ms} ms`);
+  }
+});
+
+sampler('when the rate drops, the next timed message brings the period down', () => {
   const s = new TimingSampler();
   const c = clockAt();
-  timedOf(s, c, DENSE_BURST);
-  s.expire(SPARSE_FOR_MS - 1);
-  assert.is(s.sparse, true);
-  s.expire(SPARSE_FOR_MS);
-  assert.is(s.sparse, false);
+  timedOf(s, c, 100_000, 0.001);
+  assert.ok(s.period > 100, String(s.period));
+  assert.is(timedOf(s, c, s.countdown, 10), 1, 'the rest of the old period runs out');
+  assert.is(s.period, 1, 'a message per 10 ms: every message is timed again');
+  assert.is(timedOf(s, c, 10, 10), 10);
 });
 
-sampler('a slow burst stays dense', () => {
+sampler('a probe answer a second after the last timed message starts over at 1', () => {
   const s = new TimingSampler();
   const c = clockAt();
-  timedOf(s, c, DENSE_BURST - 1);
-  c.t += BUSY_BURST_MS;
-  timedOf(s, c, 1);
-  assert.is(s.sparse, false);
+  timedOf(s, c, 1 + TIMING_BURST);
+  s.expire(STALE_TIMING_MS - 1);
+  assert.is(s.period, 2);
+  s.expire(STALE_TIMING_MS);
+  assert.equal([s.period, s.countdown], [1, 1]);
+  c.t = STALE_TIMING_MS;
+  assert.is(timedOf(s, c, 1, 2), 1, 'the next message is timed');
 });
 
-sampler('another clock (the definition used by another system) starts over, dense', () => {
+sampler('another clock (the definition used by another system) starts over at 1', () => {
   const s = new TimingSampler();
   const a = clockAt();
-  timedOf(s, a, DENSE_BURST);
-  assert.is(s.sparse, true);
+  timedOf(s, a, 1 + TIMING_BURST);
   const b = clockAt();
   s.timed(b, 0);
-  assert.is(s.sparse, false);
+  assert.equal([s.period, s.countdown], [1, 1]);
 });
 
 window.run();
+log.run();
 sampler.run();

@@ -181,23 +181,23 @@ signals('errors thrown, sync or async, and restarts are counted across restarts'
   await kit.terminate();
 });
 
-signals('a busy definition times one message in 1 024; errors are counted on untimed messages too', async () => {
+signals('a busy definition times about one message per ms (a burst at one instant: its first 64, then fewer and fewer); errors are counted on untimed messages too', async () => {
   const kit = createTestSystem();
   const w = kit.spawn(probedWorker(workerHooks()), 'w');
-  for (let i = 0; i < 256 + 300; i++) w.tell({ type: 'work' }); // 256 at one instant: busy, then sparse
+  for (let i = 0; i < 556; i++) w.tell({ type: 'work' }); // at one instant: busy, the period doubles every 64 timed
   w.tell({ type: 'boom' });
   await kit.runUntilIdle();
   w.tell({ type: 'boom-async' });
   await kit.runUntilIdle();
   const s = (await probe(kit, w, 'liveness')).signals!;
-  assert.equal([s.messages, s.errors], [256 + 302, 2], 'the two failing messages (untimed) are counted');
+  assert.equal([s.messages, s.errors], [556 + 2, 2], 'the two failing messages (untimed) are counted');
   assert.is(s.latencySamples, 64, 'the newest 64 samples of the bucket');
   await kit.advance(31_000); // the busy samples leave the window
-  await probe(kit, w, 'liveness'); // and this answer ends the sparse spell
+  await probe(kit, w, 'liveness'); // and this answer, over a second after the last timed message, starts the timing over
   w.tell({ type: 'slow', ms: 50 });
   await kit.advance(100);
   const later = (await probe(kit, w, 'liveness')).signals!;
-  assert.equal([later.latencySamples, later.latencyP99Ms], [1, 50], 'once not busy it times every message again');
+  assert.equal([later.latencySamples, later.latencyP99Ms], [1, 50], 'the next message is timed again');
   await kit.terminate();
 });
 
