@@ -479,8 +479,12 @@ export class TraceHost implements Tracing, SpanSink {
 
   // ---- delivery paths (the runtime calls these only when tracing is on) ----------------------
 
-  /** A message sent now: wrapped with the active context when there is one. */
+  /** A message sent now: wrapped with the active context when there is one (small: inlined where messages are sent). */
   outgoing(msg: unknown): unknown {
+    return this.quiet && this.active === undefined ? msg : this.outgoingInContext(msg);
+  }
+
+  private outgoingInContext(msg: unknown): unknown {
     const c = this.activeContext();
     return c === null || msg instanceof TracedMessage ? msg : new TracedMessage(msg, c, this.clock.now(), false);
   }
