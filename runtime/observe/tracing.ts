@@ -12,7 +12,7 @@ import type { Clock } from '../clock.ts';
 import { TroupeError } from '../errors.ts';
 import { messageTypeOf, type DeadLetterReason } from '../events.ts';
 import { createSeededRandom, type Random } from '../random.ts';
-import { wallClockMs } from '../real-clock.ts';
+import { realClock, realClockEpochMs, wallClockMs } from '../real-clock.ts';
 import * as A from './internal/attributes.ts';
 import { cleanAttributes, KIND_NAMES, KIND_OF, RecordedSpan, toHrTime, toMs, type SharedAttributes, type SpanSink } from './internal/recorded-span.ts';
 import { SpanIds } from './internal/span-ids.ts';
@@ -37,6 +37,7 @@ import {
  *   OpenTelemetry SDK's provider (or `trace.getTracerProvider()` after registering one) and
  *   every span is also created there, with that SDK's ids, and exported by its processors;
  * - `epochMs`: wall-clock milliseconds at clock time 0, to stamp spans — default: for the real
+ *   clock the process's `performance.timeOrigin` (one time line for all its systems); for another
  *   clock `Date.now() − clock.now()` at start; for test systems and simulated clusters 0.
  */
 export interface TracingOptions {
@@ -229,7 +230,8 @@ export class TraceHost implements Tracing, SpanSink {
     this.decide = createSampleDecision(this.sampler, random, sys.clock);
     this.ring = this.collector instanceof RingCollector ? this.collector.ring : null;
     this.nodeBase = Object.freeze({ [A.NODE]: sys.node });
-    this.epochMs = options.epochMs ?? Math.round(wallClockMs() - sys.clock.now());
+    // on the real clock, its own epoch: every system of a process stamps spans on one time line
+    this.epochMs = options.epochMs ?? (sys.clock === realClock ? realClockEpochMs() : Math.round(wallClockMs() - sys.clock.now()));
     this.external = p === undefined ? null : p.getTracer('troupe');
     this.tracer = this.createTracer();
     this.otelContextOn = otelContextManagerRegistered();
