@@ -15,7 +15,7 @@ import { createSeededRandom, type Random } from '../random.ts';
 import { realClock, realClockEpochMs, wallClockMs } from '../real-clock.ts';
 import * as A from './internal/attributes.ts';
 import { cleanAttributes, KIND_NAMES, KIND_OF, RecordedSpan, toHrTime, toMs, type SharedAttributes, type SpanSink } from './internal/recorded-span.ts';
-import { SpanIds } from './internal/span-ids.ts';
+import { SpanIds, traceparentWords } from './internal/span-ids.ts';
 import type { SpanRing } from './internal/span-ring.ts';
 import { anonymousClass } from './internal/anonymous-class.ts';
 import { TracedMessage } from './internal/traced-message.ts';
@@ -126,6 +126,11 @@ interface SpanTemplate {
 
 /** Message types remembered per actor or target; beyond that, templates are made per span. */
 const MAX_TEMPLATES_PER_KEY = 64;
+/** Targets (paths, nodes) remembered; beyond that the cache starts over. */
+const MAX_TEMPLATE_KEYS = 10_000;
+
+/** A template cache: by actor (weak) or by a path or node name (bounded). */
+type TemplateCache<K> = K extends object ? WeakMap<K, Map<string, SpanTemplate>> : Map<K, Map<string, SpanTemplate>>;
 
 /**
  * The context of code running in an unsampled trace whose ids nobody has asked for: one shared
@@ -183,9 +188,9 @@ export class TraceHost implements Tracing, SpanSink {
   private viaTimer = false;
   /** `process <type>` templates by actor (cell) and message type. */
   private readonly processTemplates = new WeakMap<object, Map<string, SpanTemplate>>();
-  /** `ask <type>` and `send <type>` templates by target address and message type. */
-  private readonly askTemplates = new WeakMap<object, Map<string, SpanTemplate>>();
-  private readonly sendTemplates = new WeakMap<object, Map<string, SpanTemplate>>();
+  /** `ask <type>` templates by target path; `send <type>` templates by target node (each bounded: cleared when full). */
+  private readonly askTemplates = new Map<string, Map<string, SpanTemplate>>();
+  private readonly sendTemplates = new Map<string, Map<string, SpanTemplate>>();
   /** What every span of this system carries at least: `troupe.node`. */
   private readonly nodeBase: SharedAttributes;
   readonly als = new AsyncLocalStorage<SpanContext | null>();
@@ -292,9 +297,13 @@ export class TraceHost implements Tracing, SpanSink {
   }
 
   /** The template of spans named `prefix <type>` for `key` (an actor, a target address), made by `make` on first use. */
-  private template(cache: WeakMap<object, Map<string, SpanTemplate>>, key: object, type: string, make: () => SharedAttributes, prefix: string): SpanTemplate {
-    let byType = cache.get(key);
-    if (byType === undefined) cache.set(key, byType = new Map());
+  private template<K extends object | string>(cache: TemplateCache<K>, key: K, type: string, make: () => SharedAttributes, prefix: string): SpanTemplate {
+    const c = cache as Map<K, Map<string, SpanTemplate>>; // both kinds answer get and set alike
+    let byType = c.get(key);
+    if (byType === undefined) {
+      if (cache instanceof Map && cache.size >= MAX_TEMPLATE_KEYS) cache.clear();
+      c.set(key, byType = new Map());
+    }
     let t = byType.get(type);
     if (t === undefined) {
       t = { name: `${prefix} ${type}`, base: Object.freeze(make()) };
@@ -552,8 +561,7 @@ export class TraceHost implements Tracing, SpanSink {
     if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
       // until it settles, what the handler sends through its ctx continues its span
       if (live !== null) this.pending.set(cell, live);
-      const done = (): void => { this.pending.delete(cell); span.end(); };
-      (r as PromiseLike<unknown>).then(done, (e: unknown) => { failSpan(span, e); done(); });
+      (r as PromiseLike<unknown>).then(() => { this.pending.delete(cell); span.end(); }, (e: unknown) => { failSpan(span, e); this.pending.delete(cell); span.end(); });
       return;
     }
     span.end();
@@ -597,7 +605,7 @@ export class TraceHost implements Tracing, SpanSink {
     const c = this.activeContext();
     if (c === null) return msg;
     const type = messageTypeOf(msg) ?? '(untyped)';
-    const t = this.template(this.askTemplates, target, type, () => ({
+    const t = this.template(this.askTemplates, target.path, type, () => ({
       [A.MESSAGING_SYSTEM]: A.TROUPE, [A.NODE]: this.sys.node, [A.MESSAGING_OPERATION_TYPE]: 'send', [A.MESSAGING_OPERATION_NAME]: 'ask',
       [A.MESSAGING_DESTINATION_NAME]: target.path, [A.MESSAGE_TYPE]: type,
     }), 'ask');
@@ -625,17 +633,20 @@ export class TraceHost implements Tracing, SpanSink {
 
   /** A traced message leaves for another node: a `send <type>` producer span; returns the envelope's trace slot. */
   sendRemote(m: TracedMessage, target: Address, type: string, id: string): string {
-    const t = this.template(this.sendTemplates, target, type, () => ({
+    const t = this.template(this.sendTemplates, target.node, type, () => ({
       [A.MESSAGING_SYSTEM]: A.TROUPE, [A.NODE]: this.sys.node, [A.MESSAGING_OPERATION_TYPE]: 'send', [A.MESSAGING_OPERATION_NAME]: 'send',
-      [A.MESSAGING_DESTINATION_NAME]: target.path, [A.MESSAGE_TYPE]: type, 'troupe.destination.node': target.node,
+      [A.MESSAGE_TYPE]: type, 'troupe.destination.node': target.node,
     }), 'send');
-    const span = this.openWith(t.name, 'producer', m.parent, t.base, { [A.MESSAGING_MESSAGE_ID]: id }, undefined, this.nowMs());
+    // the path and id are this message's (a reply's path is its ask's own)
+    const span = this.openWith(t.name, 'producer', m.parent, t.base, { [A.MESSAGING_DESTINATION_NAME]: target.path, [A.MESSAGING_MESSAGE_ID]: id }, undefined, this.nowMs());
     span.end();
     return encodeTraceSlot(span.context);
   }
 
   /** A message from another node with a trace slot: wrapped when it is readable and sampled; else counted and delivered untraced. */
   receiveRemote(slot: unknown, payload: unknown): unknown {
+    const fast = typeof slot === 'string' ? traceparentWords(slot) : null; // the usual slot: a version-00 traceparent alone
+    if (fast !== null) return sampled(fast) ? new TracedMessage(payload, fast, this.clock.now(), false) : payload;
     const d = decodeTraceSlot(slot);
     if (!d.ok) { this.reject(d.reason); return payload; }
     if (!isSampled(d.context)) return payload;

@@ -10,6 +10,8 @@ import { anonymousClass } from './anonymous-class.ts';
 export interface WordContext extends SpanContext {
   readonly t0: number; readonly t1: number; readonly t2: number; readonly t3: number;
   readonly s0: number; readonly s1: number;
+  /** The trace id's hex, once made (children of a context share it). */
+  tid: string | undefined;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface WordContext extends SpanContext {
 export const WordContext: new (
   t0: number, t1: number, t2: number, t3: number, s0: number, s1: number, traceFlags: number, traceState: TraceState | undefined,
 ) => WordContext = anonymousClass(() => class {
-  private tid: string | undefined = undefined;
+  tid: string | undefined = undefined;
   private sid: string | undefined = undefined;
   constructor(
     readonly t0: number, readonly t1: number, readonly t2: number, readonly t3: number,
@@ -39,15 +41,24 @@ export const WordContext: new (
 export function spanWords(c: SpanContext): readonly [number, number] {
   if (c instanceof WordContext) return [c.s0, c.s1];
   const s = c.spanId;
-  return [parseInt(s.slice(0, 8), 16) | 0, parseInt(s.slice(8, 16), 16) | 0];
+  return [word(s, 0), word(s, 8)];
 }
 
 /** @internal Any context as a WordContext (the same object when it is one already). */
 export function toWordContext(c: SpanContext): WordContext {
   if (c instanceof WordContext) return c;
   const t = c.traceId, [s0, s1] = spanWords(c);
-  const w = (k: number): number => parseInt(t.slice(k, k + 8), 16) | 0;
-  return new WordContext(w(0), w(8), w(16), w(24), s0, s1, c.traceFlags, c.traceState);
+  return new WordContext(word(t, 0), word(t, 8), word(t, 16), word(t, 24), s0, s1, c.traceFlags, c.traceState);
+}
+
+/** The 32-bit word of the 8 hex digits at `k` of `hex` (either case), signed. */
+function word(hex: string, k: number): number {
+  let v = 0;
+  for (let i = k; i < k + 8; i++) {
+    const c = hex.charCodeAt(i);
+    v = (v << 4) | (c <= 57 ? c - 48 : (c | 32) - 87);
+  }
+  return v;
 }
 
 /** @internal Ids of one system's spans (a stream of its own, derived from the system's seed). */
@@ -73,8 +84,27 @@ export class SpanIds {
     const p = toWordContext(parent);
     let s0 = 0, s1 = 0;
     do { s0 = this.word(); s1 = this.word(); } while ((s0 | s1) === 0);
-    return new WordContext(p.t0, p.t1, p.t2, p.t3, s0, s1, traceFlags, parent.traceState);
+    const c = new WordContext(p.t0, p.t1, p.t2, p.t3, s0, s1, traceFlags, parent.traceState);
+    c.tid = p.tid;
+    return c;
   }
+}
+
+/**
+ * @internal A version-00 `traceparent` of exactly 55 characters (lower-case hex, ids not all
+ * zero) as a context, without a regular expression; null for anything else (read it with
+ * decodeTraceContext then, which says why).
+ */
+export function traceparentWords(tp: string): WordContext | null {
+  if (tp.length !== 55 || tp.charCodeAt(0) !== 48 || tp.charCodeAt(1) !== 48 || tp.charCodeAt(2) !== 45 || tp.charCodeAt(35) !== 45 || tp.charCodeAt(52) !== 45) return null;
+  for (let i = 3; i < 55; i++) {
+    if (i === 35 || i === 52) continue;
+    const c = tp.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return null;
+  }
+  const t0 = word(tp, 3), t1 = word(tp, 11), t2 = word(tp, 19), t3 = word(tp, 27), s0 = word(tp, 36), s1 = word(tp, 44);
+  if ((t0 | t1 | t2 | t3) === 0 || (s0 | s1) === 0) return null;
+  return new WordContext(t0, t1, t2, t3, s0, s1, parseInt(tp.slice(53, 55), 16), undefined);
 }
 
 const HEX: number[] = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));

@@ -32,12 +32,14 @@ export class SpanRing {
   private ends = new Float64Array(0);
   /** Shared attribute templates (never changed once given). */
   private bases: Attrs[] = [];
+  /** Attributes set on the span alone (`RecordedSpan.own`), or null. */
+  private owns: (Readonly<Record<string, SpanAttributeValue>> | null)[] = [];
   /** One numeric attribute kept without an object (e.g. the mailbox wait), or null. */
   private numKeys: (string | null)[] = [];
   private nums = new Float64Array(0);
   /**
-   * The span as an object, when it has more than the columns hold (own attributes, links, events,
-   * a status message) or came in as one (then its ids, which need not be hex, are read from it).
+   * The span as an object, when it has more than the columns hold (links, events, a status
+   * message) or came in as one (then its ids, which need not be hex, are read from it).
    */
   private objects: (CollectedSpan | RecordedSpan | undefined)[] = [];
 
@@ -88,7 +90,8 @@ export class SpanRing {
     this.bases[i] = s.base;
     this.numKeys[i] = s.numKey;
     this.nums[i] = s.num;
-    this.objects[i] = s.own !== null || s.links !== null || s.events !== null || code === SpanStatusCode.ERROR ? s : undefined;
+    this.owns[i] = s.own;
+    this.objects[i] = s.links !== null || s.events !== null || code === SpanStatusCode.ERROR ? s : undefined;
   }
 
   /** Records a span given as data (kept as it is). */
@@ -102,13 +105,14 @@ export class SpanRing {
     this.bases[i] = s.attributes;
     this.numKeys[i] = null;
     this.nums[i] = 0;
+    this.owns[i] = null;
     this.objects[i] = s;
   }
 
   clear(): void {
     this.size = this.head = this.dropped = 0;
     this.cap = 0;
-    this.names = []; this.kinds = []; this.bases = []; this.numKeys = []; this.objects = [];
+    this.names = []; this.kinds = []; this.bases = []; this.numKeys = []; this.owns = []; this.objects = [];
     this.tw = new Int32Array(0); this.sw = new Int32Array(0); this.pw = new Int32Array(0);
     this.flags = new Uint8Array(0);
     this.starts = new Float64Array(0); this.ends = new Float64Array(0); this.nums = new Float64Array(0);
@@ -155,7 +159,7 @@ export class SpanRing {
   attributeAt(i: number, key: string): SpanAttributeValue | undefined {
     const o = this.objects[i];
     if (o !== undefined && !isRecorded(o)) return o.attributes[key];
-    const own = o === undefined ? null : o.own;
+    const own = this.owns[i];
     if (own !== null && own[key] !== undefined) return own[key];
     if (this.numKeys[i] === key) return this.nums[i];
     return this.bases[i][key];
@@ -170,9 +174,13 @@ export class SpanRing {
       this.objects[i] = s; // later reads give the same object
       return s;
     }
-    const numKey = this.numKeys[i];
+    const numKey = this.numKeys[i], own = this.owns[i];
     let attributes = this.bases[i];
-    if (numKey !== null) attributes = { ...attributes, [numKey]: this.nums[i] };
+    if (numKey !== null || own !== null) {
+      const a: Record<string, SpanAttributeValue> = { ...attributes };
+      if (numKey !== null) a[numKey] = this.nums[i];
+      attributes = own === null ? a : Object.assign(a, own);
+    }
     const start = this.starts[i], end = this.ends[i];
     const s: { -readonly [K in keyof CollectedSpan]: CollectedSpan[K] } = {
       traceId: this.traceIdAt(i), spanId: this.spanIdAt(i), name: this.names[i], kind: this.kinds[i], startMs: start, endMs: end,

@@ -7,7 +7,9 @@ import { test } from '../../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, createSpanCollector, type ActorRef, type CollectedSpan } from '../../../../runtime/index.ts';
 import { createTestSystem } from '../../../../runtime/testing.ts';
-import { hex128, hex64, SpanIds, toWordContext, WordContext } from '../../../../runtime/observe/internal/span-ids.ts';
+import fc from 'fast-check';
+import { hex128, hex64, SpanIds, toWordContext, traceparentWords, WordContext } from '../../../../runtime/observe/internal/span-ids.ts';
+import { decodeTraceContext } from '../../../../runtime/observe/trace-context.ts';
 import { createSeededRandom } from '../../../../runtime/random.ts';
 
 type Msg = { type: 'hop'; left: number; to: ActorRef<Msg> } | { type: 'fail' };
@@ -96,6 +98,20 @@ test('span contexts hold their ids as words: hex on read, the same draws as befo
   assert.ok(w instanceof WordContext);
   assert.equal([w.traceId, w.spanId, toWordContext(w) === w], [foreign.traceId, foreign.spanId, true]);
   assert.is(hex64(-1, 0), 'ffffffff00000000');
+});
+
+test('the fast traceparent reader agrees with the full one on everything it accepts, and accepts the usual form', () => {
+  const hex = (n: number) => fc.stringOf(fc.constantFrom(...'0123456789abcdef'), { minLength: n, maxLength: n });
+  const near = fc.tuple(fc.constantFrom('00', '01', 'ff', '0g', 'AB'), hex(32), hex(16), fc.constantFrom('00', '01', 'ff', 'zz'), fc.constantFrom('-', '_'))
+    .map(([v, t, s, f, dash]) => `${v}-${t}${dash}${s}-${f}`);
+  const zeroes = fc.constantFrom(`00-${'0'.repeat(32)}-${'1'.repeat(16)}-01`, `00-${'1'.repeat(32)}-${'0'.repeat(16)}-01`, `00-${'A'.repeat(32)}-${'1'.repeat(16)}-01`);
+  fc.assert(fc.property(fc.oneof(near, zeroes, fc.string({ maxLength: 60 })), (tp) => {
+    const fast = traceparentWords(tp);
+    const full = decodeTraceContext(tp);
+    if (fast === null) return !(full.ok && tp.length === 55 && tp.startsWith('00-') && tp === tp.toLowerCase() && !/\s/.test(tp));
+    return full.ok && fast.traceId === full.context.traceId && fast.spanId === full.context.spanId && fast.traceFlags === full.context.traceFlags;
+  }), { seed: 11, numRuns: 2_000 });
+  assert.ok(traceparentWords('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'));
 });
 
 test.run();
