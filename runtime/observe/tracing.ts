@@ -430,6 +430,10 @@ export class TraceHost implements Tracing, SpanSink {
 
   inSpan<T>(name: string, fn: (span: Span) => T, options?: InSpanOptions): T {
     if (typeof fn !== 'function') throw new TroupeError('invalid-argument', `tracing.inSpan("${String(name)}"): give the function to run in the span.`);
+    if (options === undefined && this.active === undefined && this.quiet) {
+      // nothing around it (the usual request root): the sampler alone decides
+      return this.decide(undefined) ? this.runIn(this.open(name, 'internal', null), fn) : this.runUnsampled(fn);
+    }
     let span: RecordedSpan | null;
     let at: SpanContext | null | undefined;
     if (options === undefined) {
@@ -492,7 +496,8 @@ export class TraceHost implements Tracing, SpanSink {
 
   /** A message sent now: wrapped with the active context when there is one (small: inlined where messages are sent). */
   outgoing(msg: unknown): unknown {
-    return this.quiet && this.active === undefined ? msg : this.outgoingInContext(msg);
+    const a = this.active;
+    return (a === undefined ? this.quiet : a === null || (a.traceFlags & TraceFlags.SAMPLED) === 0) ? msg : this.outgoingInContext(msg);
   }
 
   private outgoingInContext(msg: unknown): unknown {
