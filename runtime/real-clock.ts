@@ -14,6 +14,9 @@ export const realClock: Clock = { now: () => performance.now() };
 /** Milliseconds since the Unix epoch, for log records and journal timestamps only. */
 export function wallClockMs(): number { return Date.now(); }
 
+/** The Unix-epoch milliseconds at which {@link realClock} read 0 (fractional; the same for every system of the process). */
+export function realClockEpochMs(): number { return performance.timeOrigin; }
+
 /**
  * The production scheduler: work `soon` on a microtask, `yieldThen` on setImmediate, timers in
  * one heap driven by a single Node timeout (so thousands of ask timeouts cost one OS timer).

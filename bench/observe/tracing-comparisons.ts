@@ -14,13 +14,14 @@ const askP99Us: MetricSpec = { name: 'askP99Us', unit: 'µs', better: 'lower' };
 const asksPerSec: MetricSpec = { name: 'asksPerSec', unit: 'ask/s', better: 'higher' };
 
 // Sizes: rates do not depend on the count once warm; the 100 % cases do less work so that each
-// timed pass stays within seconds (a sampled request costs microseconds, a tell ~0.1 µs).
+// timed pass stays within seconds (a sampled request costs microseconds, a tell ~0.1 µs). Pipelined
+// asks: 200 000 per pass (2 s), since half a second of them swung ±40 % on this shared machine.
 const local = (id: string, label: string, tracing: string, role: BenchCase['role'] = 'subject'): BenchCase =>
   ({ id, label, role, module: caseUrl('traced-tell.ts'), size: tracing === '100%' ? 200_000 : 5_000_000, options: { tracing } });
 const remoteTell = (id: string, label: string, tracing: string, role: BenchCase['role'] = 'subject'): BenchCase =>
   ({ id, label, role, module: caseUrl('traced-remote-tell.ts'), size: tracing === '100%' ? 50_000 : 500_000, options: { tracing } });
 const remoteAsk = (id: string, label: string, tracing: string, role: BenchCase['role'] = 'subject'): BenchCase =>
-  ({ id, label, role, module: caseUrl('traced-remote-ask.ts'), size: 10_000, options: { tracing, inFlight: 1000, pipelinedFactor: 5 } });
+  ({ id, label, role, module: caseUrl('traced-remote-ask.ts'), size: 10_000, options: { tracing, inFlight: 1000, pipelinedFactor: 20 } });
 
 /** Comparisons of the tracing cost; each ratio is to the same workload with tracing off, same run. */
 export const tracingComparisons: readonly Comparison[] = [

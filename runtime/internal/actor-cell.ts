@@ -231,7 +231,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     // On, a message sent in a sampled trace runs in its `process` span (runtime/observe/tracing.ts),
     // which calls handle(); off, this is one null check.
     const tracing = this.host.traceHost;
-    if (tracing !== null) { tracing.invoke(this, msg, now); return; }
+    if (tracing !== null && tracing.concerns(msg)) { tracing.invoke(this, msg, now); return; }
     // ------------------------------------------------------------------------------------------
     this.handle(msg, now);
   }

@@ -63,5 +63,5 @@ export function traceHttpRequest<T>(system: ActorSystem, req: HttpRequestLike, f
   if (typeof ua === 'string') attributes[A.USER_AGENT_ORIGINAL] = ua.slice(0, 512);
   Object.assign(attributes, options.attributes);
   const span = tracing.startTrace(options.route === undefined ? method : `${method} ${options.route}`, 'server', parent, attributes);
-  return span === null ? tracing.runUnsampled(fn) : tracing.runIn(span, fn);
+  return span === null ? tracing.runUnsampled(fn, parent) : tracing.runIn(span, fn);
 }

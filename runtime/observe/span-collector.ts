@@ -2,6 +2,7 @@
 // with the queries an operator asks first (a trace by id, by actor, with errors, the slowest).
 
 import { TroupeError } from '../errors.ts';
+import { SpanRing } from './internal/span-ring.ts';
 
 /** What a span is to the reader: OpenTelemetry's five kinds. */
 export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
@@ -91,60 +92,79 @@ export function createSpanCollector(options: SpanCollectorOptions = {}): SpanCol
   if (!Number.isSafeInteger(maxSpans) || maxSpans < 1) {
     throw new TroupeError('invalid-argument', `createSpanCollector: maxSpans must be an integer ≥ 1 (default ${DEFAULT_MAX_SPANS}), got ${String(maxSpans)}.`, { field: 'maxSpans' });
   }
-  // Recording is the hot path (one ring write); queries are rare and scan what is held.
-  const ring: CollectedSpan[] = [];
-  let head = 0; // index of the oldest span once the ring is full
-  let dropped = 0;
+  return new RingCollector(new SpanRing(maxSpans));
+}
 
-  const inOrder = (): CollectedSpan[] => (ring.length < maxSpans || head === 0 ? ring.slice() : [...ring.slice(head), ...ring.slice(0, head)]);
-  const grouped = (): Map<string, CollectedSpan[]> => {
-    const by = new Map<string, CollectedSpan[]>();
-    for (const s of inOrder()) {
-      const list = by.get(s.traceId);
-      if (list === undefined) by.set(s.traceId, [s]);
-      else list.push(s);
+/**
+ * @internal The collector createSpanCollector makes. Recording is the hot path (a few column
+ * writes, see SpanRing); queries are rare and scan what is held, building spans only for what
+ * they return.
+ */
+export class RingCollector implements SpanCollector {
+  constructor(readonly ring: SpanRing) {}
+
+  get maxSpans(): number { return this.ring.maxSpans; }
+  get size(): number { return this.ring.size; }
+  get dropped(): number { return this.ring.dropped; }
+
+  spans(): CollectedSpan[] {
+    return this.ring.order().map((i) => this.ring.spanAt(i));
+  }
+
+  trace(traceId: string): CollectedSpan[] {
+    const r = this.ring;
+    const at = r.order().filter((i) => r.traceIdAt(i) === traceId);
+    return at.sort((a, b) => r.startAt(a) - r.startAt(b)).map((i) => r.spanAt(i)); // stable: ties keep finish order
+  }
+
+  traces(): TraceSummary[] { return this.where(() => true); }
+
+  byActor(path: string): TraceSummary[] {
+    const prefix = path.endsWith('/*') ? path.slice(0, -1) : undefined;
+    return this.where((i) => {
+      const p = this.ring.attributeAt(i, 'troupe.actor.path');
+      return typeof p === 'string' && (prefix === undefined ? p === path : p.startsWith(prefix));
+    });
+  }
+
+  withErrors(): TraceSummary[] { return this.where((i) => this.ring.isErrorAt(i)); }
+
+  slowest(n: number): TraceSummary[] {
+    return this.traces().sort((a, b) => b.durationMs - a.durationMs || a.startMs - b.startMs).slice(0, Math.max(0, n));
+  }
+
+  record(span: CollectedSpan): void { this.ring.record(span); }
+
+  clear(): void { this.ring.clear(); }
+
+  /** Summaries of the traces with a span in a slot that passes `keep`, oldest first. */
+  private where(keep: (slot: number) => boolean): TraceSummary[] {
+    const r = this.ring;
+    const by = new Map<string, number[]>();
+    for (const i of r.order()) {
+      const id = r.traceIdAt(i);
+      const list = by.get(id);
+      if (list === undefined) by.set(id, [i]);
+      else list.push(i);
     }
-    return by;
-  };
-  const summarize = (traceId: string, spans: readonly CollectedSpan[]): TraceSummary => {
+    const out: TraceSummary[] = [];
+    for (const [id, slots] of by) if (slots.some(keep)) out.push(this.summarize(id, slots));
+    return out.sort((a, b) => a.startMs - b.startMs);
+  }
+
+  private summarize(traceId: string, slots: readonly number[]): TraceSummary {
+    const r = this.ring;
     let start = Infinity, end = -Infinity, errors = 0;
-    let root: CollectedSpan | undefined;
-    const ids = new Set(spans.map((s) => s.spanId));
-    for (const s of spans) {
-      if (s.startMs < start) start = s.startMs;
-      if (s.endMs > end) end = s.endMs;
-      if (s.status === 'error') errors++;
-      const parentless = s.parentSpanId === undefined || !ids.has(s.parentSpanId);
-      if (parentless && (root === undefined || s.startMs < root.startMs)) root = s;
+    let root = -1;
+    const ids = new Set(slots.map((i) => r.spanIdAt(i)));
+    for (const i of slots) {
+      if (r.startAt(i) < start) start = r.startAt(i);
+      if (r.endAt(i) > end) end = r.endAt(i);
+      if (r.isErrorAt(i)) errors++;
+      const parent = r.parentIdAt(i);
+      const parentless = parent === undefined || !ids.has(parent);
+      if (parentless && (root < 0 || r.startAt(i) < r.startAt(root))) root = i;
     }
-    return { traceId, root: (root ?? spans[0]).name, startMs: start, durationMs: end - start, spanCount: spans.length, errorCount: errors };
-  };
-  const where = (keep: (s: CollectedSpan) => boolean): TraceSummary[] =>
-    [...grouped()].filter(([, spans]) => spans.some(keep)).map(([id, spans]) => summarize(id, spans)).sort((a, b) => a.startMs - b.startMs);
-  const all = (): TraceSummary[] => where(() => true);
-
-  return {
-    maxSpans,
-    get size() { return ring.length; },
-    get dropped() { return dropped; },
-    spans: inOrder,
-    trace: (traceId) => inOrder().filter((s) => s.traceId === traceId).sort((a, b) => a.startMs - b.startMs),
-    traces: all,
-    byActor: (path) => {
-      const prefix = path.endsWith('/*') ? path.slice(0, -1) : undefined;
-      return where((s) => {
-        const p = s.attributes['troupe.actor.path'];
-        return typeof p === 'string' && (prefix === undefined ? p === path : p.startsWith(prefix));
-      });
-    },
-    withErrors: () => where((s) => s.status === 'error'),
-    slowest: (n) => all().sort((a, b) => b.durationMs - a.durationMs || a.startMs - b.startMs).slice(0, Math.max(0, n)),
-    record: (span) => {
-      if (ring.length < maxSpans) { ring.push(span); return; }
-      ring[head] = span;
-      head = head + 1 === maxSpans ? 0 : head + 1;
-      dropped++;
-    },
-    clear: () => { ring.length = 0; head = 0; dropped = 0; },
-  };
+    return { traceId, root: r.nameAt(root < 0 ? slots[0] : root), startMs: start, durationMs: end - start, spanCount: slots.length, errorCount: errors };
+  }
 }

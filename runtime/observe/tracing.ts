@@ -12,13 +12,16 @@ import type { Clock } from '../clock.ts';
 import { TroupeError } from '../errors.ts';
 import { messageTypeOf, type DeadLetterReason } from '../events.ts';
 import { createSeededRandom, type Random } from '../random.ts';
-import { wallClockMs } from '../real-clock.ts';
+import { realClock, realClockEpochMs, wallClockMs } from '../real-clock.ts';
 import * as A from './internal/attributes.ts';
-import { KIND_NAMES, KIND_OF, RecordedSpan, toHrTime, toMs, type SpanSink } from './internal/recorded-span.ts';
+import { cleanAttributes, KIND_NAMES, KIND_OF, RecordedSpan, toHrTime, toMs, type SharedAttributes, type SpanSink } from './internal/recorded-span.ts';
+import { SpanIds, traceparentWords } from './internal/span-ids.ts';
+import type { SpanRing } from './internal/span-ring.ts';
+import { anonymousClass } from './internal/anonymous-class.ts';
 import { TracedMessage } from './internal/traced-message.ts';
 import { isUntracedActor } from './internal/untraced-actors.ts';
 import { checkSampler, createSampleDecision, DEFAULT_SAMPLER, type SampleDecision, type SamplerSpec } from './sampler.ts';
-import { createSpanCollector, type SpanAttributeValue, type SpanCollector, type SpanKindName } from './span-collector.ts';
+import { createSpanCollector, RingCollector, type SpanAttributeValue, type SpanCollector, type SpanKindName } from './span-collector.ts';
 import {
   decodeTraceContext, encodeTraceSlot, decodeTraceSlot, formatTraceparent, isSampled, type TraceContextRejection, type TraceIds,
 } from './trace-context.ts';
@@ -34,6 +37,7 @@ import {
  *   OpenTelemetry SDK's provider (or `trace.getTracerProvider()` after registering one) and
  *   every span is also created there, with that SDK's ids, and exported by its processors;
  * - `epochMs`: wall-clock milliseconds at clock time 0, to stamp spans — default: for the real
+ *   clock the process's `performance.timeOrigin` (one time line for all its systems); for another
  *   clock `Date.now() − clock.now()` at start; for test systems and simulated clusters 0.
  */
 export interface TracingOptions {
@@ -105,26 +109,36 @@ export interface TracedCell {
 export interface MessageHolder { msg: unknown }
 
 /** @internal The value `ActorCell.handle` returns when the behavior threw. */
-export class HandlerThrew {
-  constructor(readonly error: unknown) {}
-}
+export interface HandlerThrew { readonly error: unknown }
+/** @internal (anonymous: see internal/anonymous-class.ts) */
+export const HandlerThrew: new (error: unknown) => HandlerThrew = anonymousClass(() => class { constructor(readonly error: unknown) {} });
 
 /** @internal An ask that carries a client span. */
 export interface TracedAsk {
   span: RecordedSpan | null;
 }
 
-const HEX_CODE: number[] = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
-
-/** Two 32-bit words as 16 lower-case hex digits, built as one string (no intermediate pieces). */
-function hex64(p: number, q: number): string {
-  const h = HEX_CODE;
-  return String.fromCharCode(
-    h[p >>> 28], h[(p >>> 24) & 15], h[(p >>> 20) & 15], h[(p >>> 16) & 15], h[(p >>> 12) & 15], h[(p >>> 8) & 15], h[(p >>> 4) & 15], h[p & 15],
-    h[q >>> 28], h[(q >>> 24) & 15], h[(q >>> 20) & 15], h[(q >>> 16) & 15], h[(q >>> 12) & 15], h[(q >>> 8) & 15], h[(q >>> 4) & 15], h[q & 15],
-  );
+/** The shared part of a span's attributes and its name, made once per actor and message type (or target and type). */
+interface SpanTemplate {
+  readonly name: string;
+  readonly base: SharedAttributes;
 }
-const NOWHERE = Object.freeze({ parent: null, external: undefined });
+
+/** Message types remembered per actor or target; beyond that, templates are made per span. */
+const MAX_TEMPLATES_PER_KEY = 64;
+/** Targets (paths, nodes) remembered; beyond that the cache starts over. */
+const MAX_TEMPLATE_KEYS = 10_000;
+
+/** A template cache: by actor (weak) or by a path or node name (bounded). */
+type TemplateCache<K> = K extends object ? WeakMap<K, Map<string, SpanTemplate>> : Map<K, Map<string, SpanTemplate>>;
+
+/**
+ * The context of code running in an unsampled trace whose ids nobody has asked for: one shared
+ * object, so an unsampled request allocates nothing; `headers()` gives it ids on first use.
+ */
+const UNSAMPLED: SpanContext = Object.freeze({ traceId: INVALID_SPAN_CONTEXT.traceId, spanId: INVALID_SPAN_CONTEXT.spanId, traceFlags: TraceFlags.NONE });
+
+const sampled = (c: SpanContext): boolean => (c.traceFlags & TraceFlags.SAMPLED) !== 0;
 
 /**
  * True when an OpenTelemetry context manager is registered globally: `context.with` then makes a
@@ -165,23 +179,33 @@ export function failSpan(span: Span, error: unknown): void {
 export class TraceHost implements Tracing, SpanSink {
   /**
    * The context of the code running now, set synchronously: inside an actor's turn the span of
-   * its message (null: an untraced message), inside `inSpan` its span. undefined: not set here —
-   * then the async context (`als`) or the caller's OpenTelemetry context tells.
+   * its message (null: an untraced message), inside `inSpan` its span, or an unsampled context
+   * (flags 00: sends carry nothing; `headers()` still gives it). undefined: not set here — then
+   * the async context (`als`) or the caller's OpenTelemetry context tells.
    */
   active: SpanContext | null | undefined = undefined;
   /** The turn running now handles a message sent by a timer. */
   private viaTimer = false;
-  /** Span names of process spans by message type (bounded), so a span does not build its name. */
-  private readonly processNames = new Map<string, string>();
+  /** `process <type>` templates by actor (cell) and message type. */
+  private readonly processTemplates = new WeakMap<object, Map<string, SpanTemplate>>();
+  /** `ask <type>` templates by target path; `send <type>` templates by target node (each bounded: cleared when full). */
+  private readonly askTemplates = new Map<string, Map<string, SpanTemplate>>();
+  private readonly sendTemplates = new Map<string, Map<string, SpanTemplate>>();
+  /** What every span of this system carries at least: `troupe.node`. */
+  private readonly nodeBase: SharedAttributes;
   readonly als = new AsyncLocalStorage<SpanContext | null>();
   /** A sampled context was put in `als` at least once (until then no async context can hold one: reading it is skipped). */
   private alsUsed = false;
+  /** No async or OpenTelemetry context can hold a sampled context (`!alsUsed && !otelContextOn`). */
+  private quiet = true;
   readonly collector: SpanCollector | undefined;
   readonly sampler: SamplerSpec;
   readonly tracer: Tracer;
   readonly rejected: Partial<Record<TraceContextRejection, number>> = {};
   private readonly decide: SampleDecision;
-  private readonly ids: Random;
+  private readonly ids: SpanIds;
+  /** The collector's store, when the collector is one createSpanCollector made (spans then go in without a copy). */
+  private readonly ring: SpanRing | null;
   private readonly epochMs: number;
   private readonly clock: Clock;
   private readonly external: Tracer | null;
@@ -206,12 +230,17 @@ export class TraceHost implements Tracing, SpanSink {
     this.collector = c === false ? undefined : (c ?? createSpanCollector());
     // A stream of its own from the system's seed: turning tracing on does not change the ids,
     // jitter or choices the rest of the system draws.
-    this.ids = createSeededRandom((sys.random.seed ^ 0x7ace5eed) >>> 0);
-    this.decide = createSampleDecision(this.sampler, this.ids, sys.clock);
-    this.epochMs = options.epochMs ?? Math.round(wallClockMs() - sys.clock.now());
+    const random = createSeededRandom((sys.random.seed ^ 0x7ace5eed) >>> 0);
+    this.ids = new SpanIds(random);
+    this.decide = createSampleDecision(this.sampler, random, sys.clock);
+    this.ring = this.collector instanceof RingCollector ? this.collector.ring : null;
+    this.nodeBase = Object.freeze({ [A.NODE]: sys.node });
+    // on the real clock, its own epoch: every system of a process stamps spans on one time line
+    this.epochMs = options.epochMs ?? (sys.clock === realClock ? realClockEpochMs() : Math.round(wallClockMs() - sys.clock.now()));
     this.external = p === undefined ? null : p.getTracer('troupe');
     this.tracer = this.createTracer();
     this.otelContextOn = otelContextManagerRegistered();
+    this.quiet = !this.otelContextOn;
   }
 
   /** An OpenTelemetry context manager was registered (before this system started): the caller's spans are read from it. */
@@ -224,59 +253,63 @@ export class TraceHost implements Tracing, SpanSink {
   /** The node name spans are stamped with. */
   get node(): string { return this.sys.node; }
 
-  /** The generator's next 32-bit output, exactly. */
-  private word(): number {
-    return (this.ids.next() * 4294967296) >>> 0;
-  }
-
-  /** A span id: 16 hex digits from the seeded random, never all zero (W3C reserves it). */
-  private spanId(): string {
-    for (;;) {
-      const p = this.word(), q = this.word();
-      if ((p | q) !== 0) return hex64(p, q);
-    }
-  }
-
-  /** A trace id: 32 hex digits from the seeded random, never all zero. */
-  private traceId(): string {
-    for (;;) {
-      const a = this.word(), b = this.word(), c = this.word(), d = this.word();
-      if ((a | b | c | d) !== 0) return hex64(a, b) + hex64(c, d);
-    }
-  }
-
   finished(span: RecordedSpan): void {
-    if (this.collector !== undefined && (span.context.traceFlags & TraceFlags.SAMPLED) !== 0) this.collector.record(span.collected());
+    if (!sampled(span.context)) return;
+    if (this.ring !== null) this.ring.push(span);
+    else if (this.collector !== undefined) this.collector.record(span.collected());
   }
 
-  /** Opens a span under `parent` (null: the root of a new trace, already sampled). */
-  open(name: string, kind: SpanKindName, parent: SpanContext | null, attributes?: Attributes, links?: Link[], startMs = this.nowMs(), adopt = false): RecordedSpan {
-    if (attributes === undefined || attributes[A.NODE] === undefined) { attributes = { [A.NODE]: this.sys.node, ...attributes }; adopt = true; } // every span says where it ran
+  /**
+   * Opens a span under `parent` (null: the root of a new trace, already sampled). `attributes`
+   * are this span's own (copied; undefined and null values dropped); every span has `troupe.node`.
+   */
+  open(name: string, kind: SpanKindName, parent: SpanContext | null, attributes?: Attributes, links?: Link[], startMs = this.nowMs()): RecordedSpan {
+    return this.openWith(name, kind, parent, this.nodeBase, attributes === undefined ? null : cleanAttributes(attributes, {}), links, startMs);
+  }
+
+  /** Opens a span whose attributes are the template `base` (with `troupe.node`), `own` and the numeric `numKey` (see RecordedSpan). */
+  private openWith(
+    name: string, kind: SpanKindName, parent: SpanContext | null, base: SharedAttributes, own: Record<string, SpanAttributeValue> | null,
+    links: Link[] | undefined, startMs: number, numKey: string | null = null, num = 0,
+  ): RecordedSpan {
     let ctx: SpanContext;
     let delegate: Span | null = null;
     if (this.external !== null) {
+      const attributes = { ...base, ...own } as Attributes;
+      if (numKey !== null) attributes[numKey] = num;
       const opts: SpanOptions = { kind: KIND_OF[kind], attributes, links, startTime: toHrTime(startMs), root: parent === null };
       delegate = this.external.startSpan(name, opts, parent === null ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, parent));
       ctx = delegate.spanContext();
     } else {
-      const c: { -readonly [K in keyof SpanContext]: SpanContext[K] } = {
-        traceId: parent === null ? this.traceId() : parent.traceId, spanId: this.spanId(), traceFlags: TraceFlags.SAMPLED,
-      };
-      if (parent?.traceState !== undefined) c.traceState = parent.traceState;
-      ctx = c;
+      ctx = parent === null ? this.ids.root(TraceFlags.SAMPLED) : this.ids.child(parent, TraceFlags.SAMPLED);
     }
-    return new RecordedSpan(this, name, kind, ctx, parent === null ? undefined : parent.spanId, startMs, attributes, links, delegate, adopt && delegate === null);
+    return new RecordedSpan(this, name, kind, ctx, parent, startMs, base, own, links, delegate, numKey, num);
   }
 
-  /** Starts a trace here: the sampler decides, given a context from outside (`external`). Null when not sampled. */
+  /**
+   * Starts a trace here: the sampler decides, given a context from outside or an unsampled one
+   * around (`external`). Null when not sampled.
+   */
   startTrace(name: string, kind: SpanKindName, external: SpanContext | undefined, attributes?: Attributes, links?: Link[]): RecordedSpan | null {
-    const parent = external !== undefined && isSpanContextValid(external) ? external : undefined;
+    const parent = external === undefined || external === UNSAMPLED || isSpanContextValid(external) ? external : undefined;
     if (!this.decide(parent)) return null;
-    return this.open(name, kind, parent ?? null, attributes, links);
+    return this.open(name, kind, parent === undefined ? null : parent === UNSAMPLED ? this.unsampledIds() : parent, attributes, links);
   }
 
-  private attrs(extra: Attributes): Attributes {
-    return { [A.MESSAGING_SYSTEM]: A.TROUPE, [A.NODE]: this.sys.node, ...extra };
+  /** The template of spans named `prefix <type>` for `key` (an actor, a target address), made by `make` on first use. */
+  private template<K extends object | string>(cache: TemplateCache<K>, key: K, type: string, make: () => SharedAttributes, prefix: string): SpanTemplate {
+    const c = cache as Map<K, Map<string, SpanTemplate>>; // both kinds answer get and set alike
+    let byType = c.get(key);
+    if (byType === undefined) {
+      if (cache instanceof Map && cache.size >= MAX_TEMPLATE_KEYS) cache.clear();
+      c.set(key, byType = new Map());
+    }
+    let t = byType.get(type);
+    if (t === undefined) {
+      t = { name: `${prefix} ${type}`, base: Object.freeze(make()) };
+      if (byType.size < MAX_TEMPLATES_PER_KEY) byType.set(type, t);
+    }
+    return t;
   }
 
   // ---- the active context ----------------------------------------------------------------------
@@ -284,7 +317,7 @@ export class TraceHost implements Tracing, SpanSink {
   /** The active sampled context: this turn's or inSpan's, else the async context's, else the caller's OpenTelemetry span. */
   activeContext(): SpanContext | null {
     const a = this.active;
-    if (a !== undefined) return a;
+    if (a !== undefined) return a !== null && sampled(a) ? a : null;
     if (this.alsUsed) {
       const s = this.als.getStore();
       if (s !== undefined) return s;
@@ -295,18 +328,20 @@ export class TraceHost implements Tracing, SpanSink {
   }
 
   /**
-   * Where a new span hangs: `parent` (the active sampled context) or, with none, `external` — the
-   * caller's OpenTelemetry context, sampled or not, for the root's parent-based decision.
+   * Where a new span hangs: the active context (sampled: its parent; unsampled: the context the
+   * root's decision is given), else the async context's, else the caller's OpenTelemetry span;
+   * null or undefined: nowhere (a root).
    */
-  private placement(): { parent: SpanContext | null; external: SpanContext | undefined } {
+  private placement(): SpanContext | null | undefined {
     const a = this.active;
-    if (a !== undefined) return { parent: a, external: undefined };
-    const s = this.alsUsed ? this.als.getStore() : undefined;
-    if (s !== undefined) return { parent: s, external: undefined };
-    if (!this.otelContextOn) return NOWHERE;
+    if (a !== undefined) return a;
+    if (this.alsUsed) {
+      const s = this.als.getStore();
+      if (s !== undefined) return s;
+    }
+    if (!this.otelContextOn) return undefined;
     const sc = trace.getSpanContext(otelContext.active());
-    if (sc === undefined || !isSpanContextValid(sc)) return NOWHERE;
-    return (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? { parent: sc, external: undefined } : { parent: null, external: sc };
+    return sc === undefined || !isSpanContextValid(sc) ? undefined : sc;
   }
 
   current(): TraceIds | undefined {
@@ -314,12 +349,25 @@ export class TraceHost implements Tracing, SpanSink {
   }
 
   headers(): Record<string, string> {
-    const c = this.activeContext();
-    if (c === null) return {};
+    let c = this.activeContext();
+    if (c === null) {
+      const a = this.active;
+      if (a === undefined || a === null) return {};
+      c = a === UNSAMPLED ? this.unsampledIds() : a; // an unsampled request: its traceparent says so (flags 00), for the services it calls
+    }
     const h: Record<string, string> = { traceparent: formatTraceparent(c) };
     const ts = c.traceState?.serialize();
     if (ts) h.tracestate = ts;
     return h;
+  }
+
+  /** Gives the unsampled context running now ids (made once, on first use; see UNSAMPLED). */
+  private unsampledIds(): SpanContext {
+    const a = this.active;
+    if (a !== UNSAMPLED && a !== undefined && a !== null) return a;
+    const c = this.ids.root(TraceFlags.NONE);
+    if (a === UNSAMPLED) this.active = c;
+    return c;
   }
 
   /** The active context as a traceparent (for journal metadata), if any. */
@@ -361,7 +409,7 @@ export class TraceHost implements Tracing, SpanSink {
     this.active = live;
     let r: T;
     try {
-      if (live !== null && asyncContext) { this.alsUsed = true; r = this.als.run(live, fn, span); }
+      if (live !== null && asyncContext) { this.alsUsed = true; this.quiet = false; r = this.als.run(live, fn, span); }
       else r = fn(span);
     } catch (e) {
       if (autoEnd) { failSpan(span, e); span.end(); }
@@ -382,24 +430,34 @@ export class TraceHost implements Tracing, SpanSink {
 
   inSpan<T>(name: string, fn: (span: Span) => T, options?: InSpanOptions): T {
     if (typeof fn !== 'function') throw new TroupeError('invalid-argument', `tracing.inSpan("${String(name)}"): give the function to run in the span.`);
+    if (options === undefined && this.active === undefined && this.quiet) {
+      // nothing around it (the usual request root): the sampler alone decides
+      return this.decide(undefined) ? this.runIn(this.open(name, 'internal', null), fn) : this.runUnsampled(fn);
+    }
     let span: RecordedSpan | null;
+    let at: SpanContext | null | undefined;
     if (options === undefined) {
-      const at = this.placement();
-      span = at.parent !== null ? this.open(name, 'internal', at.parent) : this.startTrace(name, 'internal', at.external);
+      at = this.placement();
+      span = at !== undefined && at !== null && sampled(at) ? this.open(name, 'internal', at) : this.startTrace(name, 'internal', at ?? undefined);
     } else {
       const kind = options.kind ?? 'internal';
       if (!KIND_NAMES.includes(kind)) throw new TroupeError('invalid-argument', `tracing.inSpan: kind must be one of ${KIND_NAMES.join(', ')}, got "${String(kind)}".`, { field: 'kind' });
       const explicit = options.traceparent === undefined ? undefined : this.readTraceparent(options.traceparent, options.tracestate);
-      const at = explicit !== undefined ? { parent: null, external: explicit } : this.placement();
-      span = at.parent !== null ? this.open(name, kind, at.parent, options.attributes, options.links) : this.startTrace(name, kind, at.external, options.attributes, options.links);
+      at = explicit ?? this.placement();
+      span = explicit === undefined && at !== undefined && at !== null && sampled(at)
+        ? this.open(name, kind, at, options.attributes, options.links)
+        : this.startTrace(name, kind, at ?? undefined, options.attributes, options.links);
     }
-    return span !== null ? this.runIn(span, fn) : this.runUnsampled(fn);
+    return span !== null ? this.runIn(span, fn) : this.runUnsampled(fn, at ?? undefined);
   }
 
-  /** Runs `fn` outside any trace (an unsampled root): sends in it carry nothing. */
-  runUnsampled<T>(fn: (span: Span) => T): T {
+  /**
+   * Runs `fn` in an unsampled trace — continuing `context` (its ids, as unsampled) when given, else
+   * a new one whose ids are made only if asked for: sends in it carry nothing.
+   */
+  runUnsampled<T>(fn: (span: Span) => T, context?: SpanContext): T {
     const prev = this.active;
-    this.active = null;
+    this.active = context === undefined ? UNSAMPLED : sampled(context) ? { traceId: context.traceId, spanId: context.spanId, traceFlags: TraceFlags.NONE, traceState: context.traceState } : context;
     try { return fn(NON_RECORDING); } finally { this.active = prev; }
   }
 
@@ -410,7 +468,7 @@ export class TraceHost implements Tracing, SpanSink {
       let parent: SpanContext | undefined;
       if (!options.root) {
         if (ctx !== undefined) parent = trace.getSpanContext(ctx);
-        else { const at = this.placement(); parent = at.parent ?? at.external; }
+        else parent = this.placement() ?? undefined;
       }
       let span: RecordedSpan | null;
       if (parent !== undefined && isSpanContextValid(parent) && (parent.traceFlags & TraceFlags.SAMPLED) !== 0 && !parent.isRemote) {
@@ -418,7 +476,7 @@ export class TraceHost implements Tracing, SpanSink {
       } else {
         span = this.startTrace(name, kind, parent, options.attributes, options.links);
       }
-      return span ?? (parent !== undefined && isSpanContextValid(parent) ? trace.wrapSpanContext({ ...parent, traceFlags: TraceFlags.NONE }) : NON_RECORDING);
+      return span ?? (parent !== undefined && isSpanContextValid(parent) ? trace.wrapSpanContext({ traceId: parent.traceId, spanId: parent.spanId, traceFlags: TraceFlags.NONE, traceState: parent.traceState }) : NON_RECORDING);
     };
     const host = this;
     return {
@@ -436,8 +494,13 @@ export class TraceHost implements Tracing, SpanSink {
 
   // ---- delivery paths (the runtime calls these only when tracing is on) ----------------------
 
-  /** A message sent now: wrapped with the active context when there is one. */
+  /** A message sent now: wrapped with the active context when there is one (small: inlined where messages are sent). */
   outgoing(msg: unknown): unknown {
+    const a = this.active;
+    return (a === undefined ? this.quiet : a === null || (a.traceFlags & TraceFlags.SAMPLED) === 0) ? msg : this.outgoingInContext(msg);
+  }
+
+  private outgoingInContext(msg: unknown): unknown {
     const c = this.activeContext();
     return c === null || msg instanceof TracedMessage ? msg : new TracedMessage(msg, c, this.clock.now(), false);
   }
@@ -457,13 +520,17 @@ export class TraceHost implements Tracing, SpanSink {
     return new TracedMessage(msg, parent, this.clock.now(), true);
   }
 
-  /** One message of `cell`'s turn: a traced message runs in its `process <type>` span (`holder`: see MessageHolder). */
+  /**
+   * Whether handling `msg` involves tracing: false for an untraced message while no context can
+   * be active anywhere (then the cell handles it directly; nothing to set or shield).
+   */
+  concerns(msg: unknown): boolean {
+    return !this.quiet || this.active !== undefined || msg instanceof TracedMessage;
+  }
+
+  /** One message of `cell`'s turn that {@link concerns} tracing: a traced message runs in its `process <type>` span (`holder`: see MessageHolder). */
   invoke(cell: TracedCell, msg: unknown, holder: MessageHolder | null): void {
     const prev = this.active;
-    if (!(msg instanceof TracedMessage) && prev === undefined && !this.alsUsed && !this.otelContextOn) {
-      cell.handle(msg, holder); // no context can be active anywhere: nothing to set or shield
-      return;
-    }
     const prevTimer = this.viaTimer;
     if (!(msg instanceof TracedMessage) || isUntracedActor(cell.def)) {
       this.active = null;
@@ -473,22 +540,23 @@ export class TraceHost implements Tracing, SpanSink {
     }
     const m = msg.msg;
     const type = messageTypeOf(m) ?? '(untyped)';
+    const t = this.template(this.processTemplates, cell, type, () => {
+      const path = cell.path;
+      return {
+        [A.MESSAGING_SYSTEM]: A.TROUPE, [A.NODE]: this.sys.node, [A.MESSAGING_OPERATION_TYPE]: 'process', [A.MESSAGING_OPERATION_NAME]: 'process',
+        [A.MESSAGING_DESTINATION_NAME]: path, [A.ACTOR_PATH]: path, [A.MESSAGE_TYPE]: type,
+      };
+    }, 'process');
     const now = this.clock.now();
-    const path = cell.path;
-    let name = this.processNames.get(type);
-    if (name === undefined) { name = `process ${type}`; if (this.processNames.size < 1_000) this.processNames.set(type, name); }
-    const span = this.open(name, 'consumer', msg.parent, {
-      [A.MESSAGING_SYSTEM]: A.TROUPE, [A.NODE]: this.sys.node, [A.MESSAGING_OPERATION_TYPE]: 'process', [A.MESSAGING_OPERATION_NAME]: 'process',
-      [A.MESSAGING_DESTINATION_NAME]: path, [A.ACTOR_PATH]: path, [A.MESSAGE_TYPE]: type, [A.MAILBOX_WAIT_MS]: Math.max(0, now - msg.sentAt),
-    }, undefined, this.epochMs + now, true);
+    const span = this.openWith(t.name, 'consumer', msg.parent, t.base, null, undefined, this.epochMs + now, A.MAILBOX_WAIT_MS, Math.max(0, now - msg.sentAt));
     const sc = span.context;
-    const live = (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? sc : null;
+    const live = sampled(sc) ? sc : null;
     this.active = live;
     this.viaTimer = msg.viaTimer;
     let r: unknown;
     try {
       // only an `async` handler needs the async context (its code after an await); see isAsyncFunction
-      if (live !== null && isAsyncFunction((cell.def as { receive?: unknown }).receive)) { this.alsUsed = true; r = this.als.run(live, handleIn, cell, m, holder); }
+      if (live !== null && isAsyncFunction((cell.def as { receive?: unknown }).receive)) { this.alsUsed = true; this.quiet = false; r = this.als.run(live, handleIn, cell, m, holder); }
       else r = cell.handle(m, holder);
     } finally {
       this.active = prev;
@@ -498,8 +566,7 @@ export class TraceHost implements Tracing, SpanSink {
     if (typeof r === 'object' && r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
       // until it settles, what the handler sends through its ctx continues its span
       if (live !== null) this.pending.set(cell, live);
-      const done = (): void => { this.pending.delete(cell); span.end(); };
-      (r as PromiseLike<unknown>).then(done, (e: unknown) => { failSpan(span, e); done(); });
+      (r as PromiseLike<unknown>).then(() => { this.pending.delete(cell); span.end(); }, (e: unknown) => { failSpan(span, e); this.pending.delete(cell); span.end(); });
       return;
     }
     span.end();
@@ -514,7 +581,7 @@ export class TraceHost implements Tracing, SpanSink {
    */
   contextFor(cell: object): SpanContext | null {
     const a = this.active;
-    if (a !== undefined) return a;
+    if (a !== undefined) return a !== null && sampled(a) ? a : null;
     return this.pending.get(cell) ?? this.activeContext();
   }
 
@@ -543,12 +610,14 @@ export class TraceHost implements Tracing, SpanSink {
     const c = this.activeContext();
     if (c === null) return msg;
     const type = messageTypeOf(msg) ?? '(untyped)';
-    const span = this.open(`ask ${type}`, 'client', c, this.attrs({
-      [A.MESSAGING_OPERATION_TYPE]: 'send', [A.MESSAGING_OPERATION_NAME]: 'ask', [A.MESSAGING_DESTINATION_NAME]: target.path,
-      [A.MESSAGE_TYPE]: type,
-    }), undefined, undefined, true);
+    const t = this.template(this.askTemplates, target.path, type, () => ({
+      [A.MESSAGING_SYSTEM]: A.TROUPE, [A.NODE]: this.sys.node, [A.MESSAGING_OPERATION_TYPE]: 'send', [A.MESSAGING_OPERATION_NAME]: 'ask',
+      [A.MESSAGING_DESTINATION_NAME]: target.path, [A.MESSAGE_TYPE]: type,
+    }), 'ask');
+    const now = this.clock.now();
+    const span = this.openWith(t.name, 'client', c, t.base, null, undefined, this.epochMs + now);
     ask.span = span;
-    return new TracedMessage(msg, span.context, this.clock.now(), false);
+    return new TracedMessage(msg, span.context, now, false);
   }
 
   /** The ask's reply arrived (no error) or it failed. */
@@ -560,25 +629,29 @@ export class TraceHost implements Tracing, SpanSink {
   /** A traced message became a dead letter: a failed zero-length span in its trace says where and why. */
   deadLettered(m: TracedMessage, recipient: string, reason: DeadLetterReason): void {
     const type = messageTypeOf(m.msg) ?? '(untyped)';
-    const span = this.open(`dead-letter ${type}`, 'internal', m.parent, this.attrs({
-      [A.MESSAGING_DESTINATION_NAME]: recipient, [A.MESSAGE_TYPE]: type, [A.DEAD_LETTER_REASON]: reason, [A.ERROR_TYPE]: reason,
-    }), undefined, undefined, true);
+    const span = this.open(`dead-letter ${type}`, 'internal', m.parent, {
+      [A.MESSAGING_SYSTEM]: A.TROUPE, [A.MESSAGING_DESTINATION_NAME]: recipient, [A.MESSAGE_TYPE]: type, [A.DEAD_LETTER_REASON]: reason, [A.ERROR_TYPE]: reason,
+    });
     span.setStatus({ code: SpanStatusCode.ERROR, message: `dead letter: ${reason}` });
     span.end();
   }
 
   /** A traced message leaves for another node: a `send <type>` producer span; returns the envelope's trace slot. */
   sendRemote(m: TracedMessage, target: Address, type: string, id: string): string {
-    const span = this.open(`send ${type}`, 'producer', m.parent, this.attrs({
-      [A.MESSAGING_OPERATION_TYPE]: 'send', [A.MESSAGING_OPERATION_NAME]: 'send', [A.MESSAGING_DESTINATION_NAME]: target.path,
-      [A.MESSAGING_MESSAGE_ID]: id, [A.MESSAGE_TYPE]: type, 'troupe.destination.node': target.node,
-    }), undefined, undefined, true);
+    const t = this.template(this.sendTemplates, target.node, type, () => ({
+      [A.MESSAGING_SYSTEM]: A.TROUPE, [A.NODE]: this.sys.node, [A.MESSAGING_OPERATION_TYPE]: 'send', [A.MESSAGING_OPERATION_NAME]: 'send',
+      [A.MESSAGE_TYPE]: type, 'troupe.destination.node': target.node,
+    }), 'send');
+    // the path and id are this message's (a reply's path is its ask's own)
+    const span = this.openWith(t.name, 'producer', m.parent, t.base, { [A.MESSAGING_DESTINATION_NAME]: target.path, [A.MESSAGING_MESSAGE_ID]: id }, undefined, this.nowMs());
     span.end();
     return encodeTraceSlot(span.context);
   }
 
   /** A message from another node with a trace slot: wrapped when it is readable and sampled; else counted and delivered untraced. */
   receiveRemote(slot: unknown, payload: unknown): unknown {
+    const fast = typeof slot === 'string' ? traceparentWords(slot) : null; // the usual slot: a version-00 traceparent alone
+    if (fast !== null) return sampled(fast) ? new TracedMessage(payload, fast, this.clock.now(), false) : payload;
     const d = decodeTraceSlot(slot);
     if (!d.ok) { this.reject(d.reason); return payload; }
     if (!isSampled(d.context)) return payload;

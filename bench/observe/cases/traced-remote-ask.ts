@@ -9,7 +9,11 @@ import { sendAs, tracingChoiceOf } from '../tracing-choice.ts';
 
 let pair: KeptResource<TroupePair> | undefined;
 
-/** `size` sequential asks, then `size × pipelinedFactor` with `inFlight` outstanding, each its own request. */
+/**
+ * `size` sequential asks, then `size × pipelinedFactor` with `inFlight` outstanding, each its own
+ * request. Reports asks per second and latencies (no `msgPerSec`); a figure that is not finite
+ * fails the run.
+ */
 export async function run({ size, warmup, options }: CaseParams): Promise<Metrics> {
   const choice = tracingChoiceOf(options);
   pair ??= keptAcrossPasses(() => startTroupePair('tcp', choice), (p) => p.close());
@@ -19,6 +23,8 @@ export async function run({ size, warmup, options }: CaseParams): Promise<Metric
     const ask = sendAs(p.client.system, choice, (): Promise<number> => p.counter.ask<number>((replyTo) => ({ type: 'get', replyTo }), { timeoutMs: 10_000 }));
     const figures = await measureAsks(sizes, p.served, () => ask(undefined));
     p.served += sizes.sequential + sizes.pipelined;
+    const bad = Object.entries(figures).filter(([, v]) => !Number.isFinite(v));
+    if (bad.length > 0) throw new Error(`not a figure: ${bad.map(([k, v]) => `${k}=${v}`).join(', ')}`); // fail the run rather than write NaN
     return figures;
   } finally {
     await pair.release(warmup);

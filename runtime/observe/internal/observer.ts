@@ -77,9 +77,11 @@ export class Observer implements HandlingContext {
    */
   turnStarted(cell: ObservedCell): { msg: unknown } | null {
     this.cell = cell;
-    this.asyncNow = null;
     const m = this.metrics;
-    this.t0 = m !== null && m.handlers.tick() ? this.clock.now() : -1;
+    if (m !== null) {
+      this.asyncNow = null;
+      this.t0 = m.handlers.tick() ? this.clock.now() : -1;
+    }
     return this.logsContext ? (this.now = { msg: undefined }) : null;
   }
 
@@ -87,7 +89,7 @@ export class Observer implements HandlingContext {
   wentAsync(cell: ObservedCell, msg: unknown): void {
     const f: InFlight = { msg, epoch: cell.epoch, t0: -1, weight: 0 };
     (this.inFlight ??= new Map()).set(cell, f);
-    this.asyncNow = f;
+    if (this.metrics !== null) this.asyncNow = f;
   }
 
   /**
@@ -96,6 +98,7 @@ export class Observer implements HandlingContext {
    */
   turnEnded(cell: ObservedCell, n: number): void {
     this.cell = null;
+    if (this.metrics === null) return; // the rest times the turn
     const t0 = this.t0;
     if (t0 < 0 || n === 0) return;
     const m = this.metrics!;

@@ -31,59 +31,77 @@ export function toMs(t: TimeInput): number {
   return t[0] * 1_000 + t[1] / 1e6;
 }
 
-function cleanAttributes(a: Attributes | undefined, into: Record<string, SpanAttributeValue>): void {
-  if (a === undefined) return;
+/** Copies `a` into `into`, dropping undefined and null values. */
+export function cleanAttributes(a: Attributes | undefined, into: Record<string, SpanAttributeValue>): Record<string, SpanAttributeValue> {
+  if (a === undefined) return into;
   for (const k of Object.keys(a)) {
     const v = a[k];
     if (v !== undefined && v !== null) into[k] = v as SpanAttributeValue;
   }
+  return into;
 }
 
 const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 const NO_LINKS: readonly never[] = Object.freeze([]);
 
+/** @internal Attributes shared by many spans (a template: never changed once made). */
+export type SharedAttributes = Readonly<Record<string, SpanAttributeValue>>;
+
+/**
+ * A span as Troupe records it. Its attributes are a shared template (`base`, e.g. the same for
+ * every message of one type to one actor), at most one numeric attribute held as a number
+ * (`numKey`/`num`: the mailbox wait), and the attributes set on this span alone (`own`, made on
+ * first use) — so the common span allocates no attribute object (see span-ring.ts).
+ */
 export class RecordedSpan implements Span {
   private ended = false;
   endMs = 0;
   status: SpanStatus = UNSET;
-  readonly attributes: Record<string, SpanAttributeValue>;
   links: Link[] | null;
   events: { name: string; timeMs: number; attributes?: Record<string, SpanAttributeValue> }[] | null = null;
 
-  /**
-   * `attributes` are copied (undefined and null values dropped), unless `adopt` says the caller
-   * built them for this span alone (clean, and not kept): then they are used as they are.
-   */
   constructor(
     private readonly sink: SpanSink,
     public name: string,
     readonly kind: SpanKindName,
     readonly context: SpanContext,
-    readonly parentSpanId: string | undefined,
+    /** The context this span is a child of (null: a root). */
+    readonly parent: SpanContext | null,
     readonly startMs: number,
-    attributes: Attributes | undefined,
+    readonly base: SharedAttributes,
+    /** This span's own attributes (later ones win over `base`), or null. */
+    public own: Record<string, SpanAttributeValue> | null,
     links: readonly Link[] | undefined,
     /** The user's SDK span this one mirrors (its ids are this span's), or null. */
     readonly delegate: Span | null,
-    adopt = false,
+    readonly numKey: string | null = null,
+    readonly num: number = 0,
   ) {
-    if (adopt && attributes !== undefined) this.attributes = attributes as Record<string, SpanAttributeValue>;
-    else { this.attributes = {}; cleanAttributes(attributes, this.attributes); }
     this.links = links === undefined || links.length === 0 ? null : [...links];
+  }
+
+  /** Every attribute, as one object. */
+  get attributes(): Record<string, SpanAttributeValue> {
+    const a: Record<string, SpanAttributeValue> = { ...this.base };
+    if (this.numKey !== null) a[this.numKey] = this.num;
+    if (this.own !== null) Object.assign(a, this.own);
+    return a;
   }
 
   spanContext(): SpanContext { return this.context; }
 
+  get parentSpanId(): string | undefined { return this.parent === null ? undefined : this.parent.spanId; }
+
   setAttribute(key: string, value: AttributeValue): this {
     if (!this.ended && value !== undefined && value !== null) {
-      this.attributes[key] = value as SpanAttributeValue;
+      (this.own ??= {})[key] = value as SpanAttributeValue;
       this.delegate?.setAttribute(key, value);
     }
     return this;
   }
 
   setAttributes(attributes: Attributes): this {
-    if (!this.ended) { cleanAttributes(attributes, this.attributes); this.delegate?.setAttributes(attributes); }
+    if (!this.ended) { cleanAttributes(attributes, this.own ??= {}); this.delegate?.setAttributes(attributes); }
     return this;
   }
 
@@ -142,7 +160,7 @@ export class RecordedSpan implements Span {
     this.addEvent('exception', attributes, time);
   }
 
-  /** The finished span as plain data (it shares this span's attribute object: nothing changes it after the end). */
+  /** The finished span as plain data (attributes shared with the template when the span has no others: nothing changes either). */
   collected(): CollectedSpan {
     const c = this.context;
     const code = this.status.code;
@@ -150,7 +168,7 @@ export class RecordedSpan implements Span {
       traceId: c.traceId, spanId: c.spanId, name: this.name, kind: this.kind, startMs: this.startMs, endMs: this.endMs,
       durationMs: this.endMs - this.startMs,
       status: code === SpanStatusCode.ERROR ? 'error' : code === SpanStatusCode.OK ? 'ok' : 'unset',
-      attributes: this.attributes,
+      attributes: this.numKey === null && this.own === null ? this.base : this.attributes,
       links: this.links === null ? NO_LINKS : this.links.map((l) => {
         const out: { traceId: string; spanId: string; attributes?: Record<string, SpanAttributeValue> } = { traceId: l.context.traceId, spanId: l.context.spanId };
         if (l.attributes !== undefined) { out.attributes = {}; cleanAttributes(l.attributes, out.attributes); }
@@ -158,7 +176,7 @@ export class RecordedSpan implements Span {
       }),
       events: this.events ?? NO_LINKS,
     };
-    if (this.parentSpanId !== undefined) s.parentSpanId = this.parentSpanId;
+    if (this.parent !== null) s.parentSpanId = this.parent.spanId;
     if (code === SpanStatusCode.ERROR && this.status.message !== undefined) s.statusMessage = this.status.message;
     return s;
   }
