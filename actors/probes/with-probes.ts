@@ -198,16 +198,24 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     logTiming(ctx.self, t1 - t0, t1);
     return r;
   };
-  // The hot path: a type test, a countdown, a try and the thenable test the cell makes too. No
-  // clock read, no allocation (closures are made in the helpers above, only when needed).
-  const receive = (state: S, msg: M | ProbeRequest, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
-    if (isProbeRequest(msg)) { answer(state, msg, ctx); return undefined; }
-    if (--sampler.countdown === 0) return timed(state, msg, ctx);
+  /** A probe request, or the message the countdown chose to time. */
+  const special = (state: S, msg: M | ProbeRequest, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
+    if (!isProbeRequest(msg)) return timed(state, msg, ctx);
+    if (sampler.countdown === 0) sampler.countdown = 1; // the count fell on the probe: time the next message
+    answer(state, msg, ctx);
+    return undefined;
+  };
+  // The hot path, kept small (it is inlined into the actor cell's turn loop, whose inlining budget
+  // it shares): a countdown, a type test, a try and the thenable test the cell makes too. No clock
+  // read, no allocation (closures are made in the helpers above, only when needed).
+  function probedReceive(state: S, msg: M | ProbeRequest, ctx: ActorContext<M | ProbeRequest>): Next<S> {
+    if (--sampler.countdown === 0 || isProbeRequest(msg)) return special(state, msg, ctx);
     let r: Next<S>;
     try { r = userReceive(state, msg, ctx as unknown as ActorContext<M>); } catch (e) { onError(ctx); throw e; }
     if (isThenable(r)) watchRejection(r, ctx);
     return r;
-  };
+  }
+  const receive = probedReceive;
   const signal = (state: S, sig: Signal, ctx: ActorContext<M | ProbeRequest>): S | void => {
     if (sig.type === 'restarted') windowOf(ctx).recordRestart(ctx.now());
     return userSignal === undefined ? undefined : userSignal(state, sig, ctx as unknown as ActorContext<M>);

@@ -201,6 +201,17 @@ signals('a busy definition times about one message per ms (a burst at one instan
   await kit.terminate();
 });
 
+signals('a probe that falls on the message due to be timed hands the timing to the next message', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w'); // a fresh definition times its first message: here a probe
+  assert.is((await probe(kit, w, 'liveness')).signals!.latencySamples, 0);
+  w.tell({ type: 'slow', ms: 40 });
+  await kit.advance(100);
+  const s = (await probe(kit, w, 'liveness')).signals!;
+  assert.equal([s.latencySamples, s.latencyP99Ms], [1, 40]);
+  await kit.terminate();
+});
+
 signals('a request with signals: false gets an answer without them', async () => {
   const kit = createTestSystem();
   const w = kit.spawn(probedWorker(workerHooks()), 'w');
