@@ -56,6 +56,8 @@ export interface Mailbox {
   drain(): unknown[];
   readonly size: number;
   readonly capacity: number;
+  /** Messages taken so far (as in {@link MailboxStats}); read without building the stats. */
+  readonly processed: number;
   stats(): MailboxStats;
   /** Receives a message evicted by `drop-oldest`. */
   onEvict: ((msg: unknown) => void) | null;

@@ -43,6 +43,8 @@ export class PriorityMailbox implements Mailbox {
     return Offer.Accepted;
   }
 
+  get processed(): number { return this.done; }
+
   take(): unknown {
     const h = this.heap;
     if (h.length === 0) return undefined;

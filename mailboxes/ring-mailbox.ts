@@ -20,6 +20,7 @@ export class RingMailbox implements Mailbox {
   constructor(readonly capacity: number = Infinity, private readonly overflow: OverflowPolicy = 'reject') {}
 
   get size(): number { return this.count; }
+  get processed(): number { return this.done; }
 
   offer(msg: unknown): Offer {
     if (this.count >= this.capacity) {

@@ -6,6 +6,7 @@ import type { TimerId } from './clock.ts';
 import { TroupeError, isTroupeError } from './errors.ts';
 import { DELIVERED_DEAD, type DeliveryResult, type Process, type SystemMessage } from './internal/process.ts';
 import type { SystemCore } from './internal/system-core.ts';
+import { deliverProbe } from './internal/probe-lane.ts';
 import type { PendingAsk } from './internal/ask-registry.ts';
 import { TracedMessage } from './observe/internal/traced-message.ts';
 import type { RecordedSpan } from './observe/internal/recorded-span.ts';
@@ -120,8 +121,11 @@ export class AskProcess implements Process, PendingAsk, FailableReply, TracedAsk
   }
 }
 
-/** @internal Implements ActorRef.ask and ctx.ask; `listener` hears when the ask settles. */
-export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) => unknown, options?: AskOptions, listener?: AskListener): Promise<unknown> {
+/**
+ * @internal Implements ActorRef.ask and ctx.ask; `listener` hears when the ask settles. `probe`:
+ * the request is a probe request, delivered into the target's probe lane (see probe-lane.ts), untraced.
+ */
+export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) => unknown, options?: AskOptions, listener?: AskListener, probe = false): Promise<unknown> {
   const host = target.host;
   const timeoutMs = options?.timeoutMs ?? host.askTimeoutMs;
   if (!(timeoutMs > 0)) {
@@ -149,10 +153,10 @@ export function askProcess(target: Process, make: (replyTo: ActorRef<unknown>) =
     p.timer = host.scheduler.startTimer(timeoutMs, () => p.timeout(timeoutMs));
     if (host.observer !== null) host.observer.askStarted(p, timeoutMs);
     const tracing = host.traceHost;
-    if (tracing !== null) msg = tracing.askRequest(p, target.address, msg);
+    if (tracing !== null && !probe) msg = tracing.askRequest(p, target.address, msg);
     let r: DeliveryResult;
     try {
-      r = target.deliverUser(msg);
+      r = probe ? deliverProbe(target, msg) : target.deliverUser(msg);
     } catch (e) {
       // the request was refused on this side (e.g. a remote ref and a type no registry declares)
       p.fail(isTroupeError(e) ? e : new TroupeError('invalid-argument', `The request to ${target.address.path} could not be sent: ${(e as Error)?.message ?? String(e)}`, {}, { cause: e }));

@@ -1,6 +1,7 @@
 // What an actor is: a definition (init + receive + optional signal handler) that the system
 // instantiates into a live actor. `defineActor` checks it once, at definition time.
 
+import type { ProbeHooks } from './internal/probe-lane.ts';
 import { TroupeError } from './errors.ts';
 import type { ActorContext } from './context.ts';
 import type { ActorRef } from './actor-ref.ts';
@@ -83,6 +84,8 @@ export interface ActorDefinition<M, S = unknown> {
   readonly supervision: Supervision;
   readonly mailbox: MailboxOptions;
   readonly stashCapacity: number;
+  /** @internal Set by `withProbes`: how its instances answer probe requests and measure their signals. */
+  readonly probes?: ProbeHooks;
 }
 
 /**

@@ -120,9 +120,9 @@ export {
 
 // Health probes and the node's HTTP endpoint
 export {
-  withProbes, defineProbeActor, dependsOn, createHealthRegistry, serveHealth, publishHealthEvents, aggregateHealth, isProbeRequest,
+  withProbes, defineProbeActor, dependsOn, createHealthRegistry, serveHealth, publishHealthEvents, aggregateHealth, isProbeRequest, askProbe,
   createEventLoopDelayMonitor, mailboxStatsOf, createHttpEndpoint, DEFAULT_PROBE, DEFAULT_SIGNALS,
-  type ProbeRequest, type ProbeAnswer, type ProbeKind, type CheckResult, type CheckStatus, type InstanceSignals, type ProbeConfig,
+  type ProbeRequest, type AskProbeOptions, type ProbeAnswer, type ProbeKind, type CheckResult, type CheckStatus, type InstanceSignals, type ProbeConfig,
   type ProbeSettings, type SignalSettings, type WithProbesOptions, type HealthCheck, type CheckOutcome, type InstanceHealth, type HealthState,
   type HealthReport, type ProbeActorOptions, type ProbeActorMsg, type HealthRegistry, type HealthRegistryOptions, type HealthEvent,
   type HealthSnapshot, type ServiceHealthStatus, type InstanceHealthStatus, type ServiceHealthState, type AggregateHealth, type CheckListing,

@@ -5,7 +5,7 @@ import type { ActorContext } from '../../runtime/context.ts';
 import type { ActorRef } from '../../runtime/actor-ref.ts';
 import { TroupeError } from '../../runtime/errors.ts';
 import { describeAskFailure } from './internal/probe-decisions.ts';
-import type { CheckResult, ProbeAnswer, ProbeKind, ProbeRequest } from './probe-request.ts';
+import { askProbe, type CheckResult, type ProbeAnswer, type ProbeKind, type ProbeRequest } from './probe-request.ts';
 
 /** What a check returns: a result, a bare boolean, or a promise of either. A throw or a rejection is a failure with its message. */
 export type CheckOutcome = CheckResult | boolean | Promise<CheckResult | boolean>;
@@ -39,7 +39,7 @@ export function dependsOn(dependency: ActorRef<ProbeRequest>, options: DependsOn
   }
   return {
     kind: 'readiness',
-    check: () => dependency.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind: 'readiness', replyTo, signals: false }), { timeoutMs }).then(
+    check: () => askProbe(dependency, 'readiness', { timeoutMs, signals: false }).then(
       (a) => (a.ok ? { ok: true } : { ok: false, reason: `${dependency.path} is not ready${a.reason ? `: ${a.reason}` : ''}` }),
       (e: unknown) => ({ ok: false, reason: `${dependency.path}: ${describeAskFailure(e, timeoutMs)}` }),
     ),

@@ -1,6 +1,6 @@
 // Health probes' public names (liveness, readiness, startup and degraded signals; registry; endpoints), re-exported by name.
 
-export { isProbeRequest, PROBE_KINDS, type ProbeKind, type ProbeRequest, type ProbeAnswer, type CheckResult, type CheckStatus, type InstanceSignals } from './probe-request.ts';
+export { askProbe, isProbeRequest, PROBE_KINDS, type AskProbeOptions, type ProbeKind, type ProbeRequest, type ProbeAnswer, type CheckResult, type CheckStatus, type InstanceSignals } from './probe-request.ts';
 export {
   resolveProbeConfig, DEFAULT_PROBE, DEFAULT_SIGNALS, MAX_PROBE_TIMEOUT_MS,
   type ProbeConfig, type ProbeSettings, type SignalSettings, type ResolvedProbeConfig, type ResolvedProbe, type ResolvedSignals,

@@ -13,7 +13,7 @@ import {
   isTransition, markStopped, nextHealth, signalSampleKind, type ProbeStates,
 } from './internal/probe-decisions.ts';
 import { resolveProbeConfig, type ProbeConfig, type ResolvedProbeConfig } from './probe-config.ts';
-import type { CheckStatus, ProbeAnswer, ProbeKind, ProbeRequest } from './probe-request.ts';
+import { askProbe, type CheckStatus, type ProbeAnswer, type ProbeKind, type ProbeRequest } from './probe-request.ts';
 
 /**
  * Options of {@link defineProbeActor}:
@@ -150,7 +150,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     const seq = ++s.seq;
     s.inflight[kind] = seq;
     const signals = kind === sampleKind && cfg.signals !== null;
-    target.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind, replyTo, signals }), { timeoutMs }).then(
+    askProbe(target, kind, { timeoutMs, signals }).then(
       (answer) => send(ctx, { type: 'probe-result', kind, seq, answer, reason: null }),
       (e: unknown) => send(ctx, { type: 'probe-result', kind, seq, answer: null, reason: describeAskFailure(e, timeoutMs) }),
     );

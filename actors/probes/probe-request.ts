@@ -2,6 +2,7 @@
 // typed answer (a check result plus the instance's measured signals).
 
 import type { ActorRef } from '../../runtime/actor-ref.ts';
+import { askProcess, type AskOptions } from '../../runtime/ask.ts';
 import type { WindowReading } from './internal/signal-window.ts';
 
 /** The three Kubernetes probe kinds: is it alive (restart if not), ready for work (route to it), done starting. */
@@ -11,9 +12,9 @@ export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 export const PROBE_KINDS: readonly ProbeKind[] = ['startup', 'liveness', 'readiness'];
 
 /**
- * Asks an instance one probe. It travels through the instance's own mailbox, behind its user
- * messages, so an instance stuck in a handler cannot answer and fails its liveness probe.
- * Instances defined with `withProbes` answer it without calling the user's `receive`.
+ * Asks an instance one probe (send it with {@link askProbe}). It waits behind the instance's
+ * queued user messages, so an instance stuck in a handler cannot answer and fails its liveness
+ * probe. Instances defined with `withProbes` answer it without calling the user's `receive`.
  */
 export interface ProbeRequest {
   readonly type: 'troupe.probe';
@@ -59,4 +60,29 @@ export interface ProbeAnswer extends CheckResult {
 /** True when `msg` is a {@link ProbeRequest} (a cheap structural test, safe on any message). */
 export function isProbeRequest(msg: unknown): msg is ProbeRequest {
   return typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'troupe.probe';
+}
+
+/** Options of {@link askProbe}: `timeoutMs` (default the system's `askTimeoutMs`, 5 000), `signals` (default true). */
+export interface AskProbeOptions extends AskOptions {
+  readonly signals?: boolean;
+}
+
+/**
+ * Asks the instance behind `ref` one probe of `kind` and resolves with its answer. A local
+ * instance defined with `withProbes` takes the request in its probe lane: it answers once every
+ * message queued before the request has been handled and no handler is in flight, without calling
+ * its `receive` (a remote one does the same on its node). Any other actor gets the request as an
+ * ordinary message. Rejects like an ask: `ask-timeout` (a stuck instance), `actor-dead`,
+ * `node-unreachable`, `system-terminated`.
+ *
+ * @example
+ * const a = await askProbe(orders, 'readiness', { timeoutMs: 1_000 });
+ * if (!a.ok) console.log(a.reason);
+ */
+export function askProbe(ref: ActorRef<ProbeRequest> | ActorRef<never>, kind: ProbeKind, options: AskProbeOptions = {}): Promise<ProbeAnswer> {
+  const signals = options.signals;
+  const make = (replyTo: ActorRef<unknown>): ProbeRequest => (signals === undefined
+    ? { type: 'troupe.probe', kind, replyTo: replyTo as ActorRef<ProbeAnswer> }
+    : { type: 'troupe.probe', kind, replyTo: replyTo as ActorRef<ProbeAnswer>, signals });
+  return askProcess((ref as ActorRef<unknown>).proc, make, options, undefined, true) as Promise<ProbeAnswer>;
 }

@@ -1,16 +1,14 @@
-// `withProbes`: decorates an actor definition so its instances answer probe requests through
-// their own mailbox (without calling the user's receive) and measure their own signals.
+// `withProbes`: gives an actor definition probe hooks, so its instances answer probe requests in
+// mailbox order (never through the user's receive) and measure their own signals.
 
 import { ActorRef } from '../../runtime/actor-ref.ts';
-import type { Clock } from '../../runtime/clock.ts';
 import type { ActorContext } from '../../runtime/context.ts';
-import type { ActorDefinition, Next, Signal } from '../../runtime/behavior.ts';
+import type { ActorDefinition } from '../../runtime/behavior.ts';
 import { TroupeError } from '../../runtime/errors.ts';
-import { mailboxStatsOf } from '../../runtime/mailbox-stats.ts';
+import type { ProbeHooks, ProbeLane } from '../../runtime/internal/probe-lane.ts';
 import type { CheckFn, CheckOutcome, HealthCheck } from './health-check.ts';
+import { messagesToTime } from './internal/probe-decisions.ts';
 import { SignalWindow } from './internal/signal-window.ts';
-import { TimingLog } from './internal/timing-log.ts';
-import { TimingSampler } from './internal/timing-sampler.ts';
 import { isProbeRequest, PROBE_KINDS, type CheckResult, type CheckStatus, type InstanceSignals, type ProbeAnswer, type ProbeKind, type ProbeRequest } from './probe-request.ts';
 
 /**
@@ -34,9 +32,9 @@ export interface WithProbesOptions<S, M> {
 
 type NamedCheck<S, M> = readonly [name: string, fn: CheckFn<S, M>];
 
-/** One instance's window, and how many probe requests it answered (they are not user messages). */
+/** One instance's window, and how many messages it had handled at its previous answer. */
 class InstanceWindow extends SignalWindow {
-  probes = 0;
+  handledAtAnswer = 0;
 
   /** What an answer carries: the window's reading at `nowMs` and the mailbox depth (spelled out: one shape). */
   signals(nowMs: number, mailboxDepth: number): InstanceSignals {
@@ -77,20 +75,20 @@ function combine(kind: ProbeKind, names: readonly string[], results: readonly Ch
 }
 
 /**
- * Decorates an actor definition for probing. Its instances answer a {@link ProbeRequest} through
- * their own mailbox — behind the messages already queued, so a stuck instance fails liveness —
- * without calling the user's `receive`, and measure their own signals over `signalWindowMs`
- * (default 30 000): user messages handled (from the mailbox's counter), errors thrown (sync or
- * async), restarts, and the processing time of messages including async handlers, on the system
- * clock. Every message is timed while the definition's traffic (all its instances) is slower
- * than about one message a millisecond; busier, about one message per millisecond is (one in a
- * period that follows the rate, set every 64 timed messages; a burst's first 64 are timed; a probe
- * answer over a second after the last timed message times the next one again), so timing costs at
- * most about a thousand timed messages a second whatever the rate. Every answer carries these
- * signals and the mailbox depth (unless the request says `signals: false`); the probe actor
- * judges them. The per-message cost is a type test, a countdown, a try and a thenable test: no
- * clock read, no allocation. A malformed probe request (no `replyTo` ref, unknown kind) is
- * dropped. Throws `invalid-spec` on bad options.
+ * Gives an actor definition probe hooks. Its instances answer a {@link ProbeRequest} (sent with
+ * `askProbe`) in mailbox order — once every message queued before it has been handled and no
+ * handler is in flight, so a stuck instance fails liveness — without calling the user's
+ * `receive`, and measure their own signals over `signalWindowMs` (default 30 000): user messages
+ * handled (the mailbox's count), errors thrown (sync or async), restarts, and the processing time
+ * of timed messages, async handlers included, on the system clock. After each answer an instance
+ * times its next messages: the next 64 while it is quiet (at most 64 handled since its previous
+ * answer, so all of them while it stays quiet), else the next 8 — a sample whose cost does not
+ * grow with the rate. Every answer carries
+ * these signals and the mailbox depth (unless the request says `signals: false`); the probe actor
+ * judges them. A fresh instance times its first 64 messages. `receive` and `signal` are the definition's own: an instance with no probe work
+ * pending runs exactly as the plain definition (the runtime tests the lane once per turn, in a
+ * flag test it makes anyway). A malformed request (no `replyTo` ref, unknown kind) is dropped.
+ * Throws `invalid-spec` on bad options.
  *
  * @example
  * const orders = withProbes(ordersDef, {
@@ -120,38 +118,18 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     byKind[kind].push([name, c.check.bind(c)]);
   }
 
-  const windows = new WeakMap<object, InstanceWindow>();
-  let lastSelf: object | null = null;
-  let lastWindow: InstanceWindow | null = null;
-  /** The window of the instance behind `self`, kept across restarts (keyed by its ref; cached for consecutive uses). */
-  const windowFor = (self: object): InstanceWindow => {
-    if (self === lastSelf) return lastWindow as InstanceWindow;
-    let w = windows.get(self);
-    if (w === undefined) { w = new InstanceWindow(windowMs); windows.set(self, w); }
-    lastSelf = self;
-    lastWindow = w;
-    return w;
-  };
-  const windowOf = (ctx: ActorContext<M | ProbeRequest>): InstanceWindow => windowFor(ctx.self);
-  const sampler = new TimingSampler();
-  const log = new TimingLog<object>();
-  const addToWindow = (self: object, durationMs: number, endMs: number): void => windowFor(self).record(durationMs, endMs);
-  /** Adds the logged timings to their windows (at every probe answer, or when the log is full). */
-  const drainLog = (): void => log.drain(addToWindow);
-  const logTiming = (self: object, durationMs: number, endMs: number): void => {
-    if (log.add(self, durationMs, endMs)) drainLog();
-  };
+  /** The instance's window (kept on its lane, so across restarts). */
+  const windowOf = (lane: ProbeLane): InstanceWindow => (lane.data ??= new InstanceWindow(windowMs)) as InstanceWindow;
 
-  const answer = (state: S, req: ProbeRequest, ctx: ActorContext<M | ProbeRequest>): void => {
-    if (!(req.replyTo instanceof ActorRef) || !PROBE_KINDS.includes(req.kind)) return; // malformed (e.g. from a peer): nobody to answer
-    drainLog();
-    const w = windowOf(ctx);
+  const answer = (state: S, req: ProbeRequest, ctx: ActorContext<M | ProbeRequest>, lane: ProbeLane): void => {
+    if (typeof req !== 'object' || req === null || !(req.replyTo instanceof ActorRef) || !PROBE_KINDS.includes(req.kind)) return; // malformed (e.g. from a peer): nobody to answer
+    const w = windowOf(lane);
     const now = ctx.now();
-    sampler.expire(now);
-    const mailbox = mailboxStatsOf(ctx.self as never);
-    w.probes++;
-    if (mailbox !== undefined) w.countMessages(mailbox.processed - w.probes, now);
-    const signals: InstanceSignals | undefined = req.signals === false ? undefined : w.signals(now, mailbox?.size ?? 0);
+    const handled = lane.processed;
+    w.countMessages(handled, now);
+    lane.timeNext(messagesToTime(handled - w.handledAtAnswer));
+    w.handledAtAnswer = handled;
+    const signals: InstanceSignals | undefined = req.signals === false ? undefined : w.signals(now, lane.depth);
     const checks = byKind[req.kind];
     if (checks.length === 0) { // no check of this kind (a liveness answer, usually): ok, nothing to combine
       req.replyTo.tell(signals === undefined ? { kind: req.kind, ok: true, checks: NO_CHECKS } : { kind: req.kind, ok: true, checks: NO_CHECKS, signals });
@@ -167,58 +145,12 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
       .then((results) => { if (!ctx.system.isTerminated) reply(results); });
   };
 
-  const userReceive = def.receive;
-  const userSignal = def.signal;
-  const onError = (ctx: ActorContext<M | ProbeRequest>): void => windowOf(ctx).recordError(ctx.now());
-  /** Counts the rejection of an untimed async handler (the closure lives here, off the hot path). */
-  const watchRejection = (r: PromiseLike<unknown>, ctx: ActorContext<M | ProbeRequest>): void => {
-    r.then(undefined, () => onError(ctx));
+  const probes: ProbeHooks = {
+    answer: (state, request, ctx, lane) => answer(state as S, request as ProbeRequest, ctx as ActorContext<M | ProbeRequest>, lane),
+    timed: (lane, durationMs, endMs) => windowOf(lane).record(durationMs, endMs),
+    failed: (lane, atMs) => windowOf(lane).recordError(atMs),
+    started: (lane) => lane.timeNext(messagesToTime(0)),
+    restarted: (lane, atMs) => windowOf(lane).recordRestart(atMs),
   };
-  /** Times an async handler to its settlement. */
-  const timeAsync = (r: PromiseLike<S | void>, self: object, clock: Clock, t0: number): PromiseLike<S | void> => r.then(
-    (v) => { const t1 = clock.now(); logTiming(self, t1 - t0, t1); return v; },
-    (e: unknown) => { const t1 = clock.now(); logTiming(self, t1 - t0, t1); windowFor(self).recordError(t1); throw e; },
-  );
-  /** Runs one message, timed (logged: its window gets it at the next drain); the sampler learns the definition's rate from the start times. */
-  const timed = (state: S, msg: M, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
-    const clock = ctx.system.clock;
-    const t0 = clock.now();
-    sampler.timed(clock, t0);
-    let r: Next<S>;
-    try {
-      r = userReceive(state, msg, ctx as unknown as ActorContext<M>);
-    } catch (e) {
-      const t1 = clock.now();
-      logTiming(ctx.self, t1 - t0, t1);
-      windowOf(ctx).recordError(t1);
-      throw e;
-    }
-    if (isThenable(r)) return timeAsync(r as PromiseLike<S | void>, ctx.self, clock, t0) as Next<S>;
-    const t1 = clock.now();
-    logTiming(ctx.self, t1 - t0, t1);
-    return r;
-  };
-  /** A probe request, or the message the countdown chose to time. */
-  const special = (state: S, msg: M | ProbeRequest, ctx: ActorContext<M | ProbeRequest>): Next<S> => {
-    if (!isProbeRequest(msg)) return timed(state, msg, ctx);
-    if (sampler.countdown === 0) sampler.countdown = 1; // the count fell on the probe: time the next message
-    answer(state, msg, ctx);
-    return undefined;
-  };
-  // The hot path, kept small (it is inlined into the actor cell's turn loop, whose inlining budget
-  // it shares): a countdown, a type test, a try and the thenable test the cell makes too. No clock
-  // read, no allocation (closures are made in the helpers above, only when needed).
-  function probedReceive(state: S, msg: M | ProbeRequest, ctx: ActorContext<M | ProbeRequest>): Next<S> {
-    if (--sampler.countdown === 0 || isProbeRequest(msg)) return special(state, msg, ctx);
-    let r: Next<S>;
-    try { r = userReceive(state, msg, ctx as unknown as ActorContext<M>); } catch (e) { onError(ctx); throw e; }
-    if (isThenable(r)) watchRejection(r, ctx);
-    return r;
-  }
-  const receive = probedReceive;
-  const signal = (state: S, sig: Signal, ctx: ActorContext<M | ProbeRequest>): S | void => {
-    if (sig.type === 'restarted') windowOf(ctx).recordRestart(ctx.now());
-    return userSignal === undefined ? undefined : userSignal(state, sig, ctx as unknown as ActorContext<M>);
-  };
-  return Object.freeze({ ...def, receive, signal }) as ActorDefinition<M | ProbeRequest, S>;
+  return Object.freeze({ ...def, probes }) as unknown as ActorDefinition<M | ProbeRequest, S>;
 }

@@ -22,11 +22,18 @@ import { DELIVERED_DEAD, type DeliveryResult, type Process, type SystemMessage }
 import type { SystemCore } from './system-core.ts';
 import { Supervising, type GroupRestart } from './supervision.ts';
 import { HandlerThrew } from '../observe/tracing.ts';
+import { ProbeLane, type LaneCell, type LaneTask } from './probe-lane.ts';
 import type { TraceIds } from '../observe/trace-context.ts';
 
-/** Cell flags. INITED: init ran and its state is live. GROUP: a group restart of its children is stopping them (OTP's supervisor is busy then). */
-export const SCHEDULED = 1, BUSY = 2, SUSPENDED = 4, STOPPING = 8, DEAD = 16, PARKED = 32, PERMIT = 64, INITED = 128, GROUP = 256, BY_ITSELF = 512;
+/**
+ * Cell flags. INITED: init ran and its state is live. GROUP: a group restart of its children is
+ * stopping them (OTP's supervisor is busy then). PROBING: its probe lane holds a request; TIMING:
+ * its next messages are timed (either sends its turns through {@link ActorCell.laneTurn}).
+ */
+export const SCHEDULED = 1, BUSY = 2, SUSPENDED = 4, STOPPING = 8, DEAD = 16, PARKED = 32, PERMIT = 64, INITED = 128, GROUP = 256, BY_ITSELF = 512,
+  PROBING = 1024, TIMING = 2048;
 const NOT_RUNNABLE = BUSY | SUSPENDED | STOPPING | DEAD | PARKED | GROUP;
+const LANE = PROBING | TIMING;
 export const NORMAL: TerminationReason = Object.freeze({ kind: 'normal' });
 export const SHUTDOWN: TerminationReason = Object.freeze({ kind: 'shutdown' });
 const KILLED: TerminationReason = Object.freeze({ kind: 'killed' });
@@ -61,9 +68,11 @@ export interface Extras {
   pendingSignals: Signal[] | null;
   /** As a supervisor: callbacks waiting for a child's termination (terminateChild). */
   onTerminated: Map<ActorCell, (() => void)[]> | null;
+  /** Its probe lane (a definition with probe hooks), made at the first probe, error or restart. */
+  lane: ProbeLane | null;
 }
 
-export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
+export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter, LaneCell {
   readonly ref: ActorRef<unknown>;
   readonly mailbox: Mailbox;
   state: unknown = undefined;
@@ -114,7 +123,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
       watchers: null, watching: null, timers: null, stash: null, restartTimes: [], restarts: 0,
       shutdownTimers: null, tearDownRequested: false, restarting: null, autoName: 0,
       stopOrder: null, group: null, deferred: null, pendingStart: null, backoffAttempts: 0, lastStartMs: 0, backoffCap: -1,
-      pendingSignals: null, onTerminated: null,
+      pendingSignals: null, onTerminated: null, lane: null,
     };
   }
 
@@ -173,6 +182,41 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (msg.type === 'watch') msg.watcher.deliverSystem({ type: 'terminated', ref: this.ref as ActorRef<never>, reason: this.stopReason });
   }
 
+  /**
+   * A lane request (see probe-lane.ts), answered once the messages queued before it are handled:
+   * a task, or a probe request when the definition has probe hooks (else it is an ordinary user message).
+   */
+  deliverProbe(request: unknown): DeliveryResult {
+    const task = typeof request === 'function';
+    if (!task && this.def.probes === undefined) return this.deliverUser(request);
+    if ((this.flags & (DEAD | STOPPING)) !== 0) {
+      if (!task) this.host.deadLetter(this, request, 'actor-stopped');
+      return DELIVERED_DEAD;
+    }
+    this.probeLane().add(request);
+    return 0;
+  }
+
+  /** Its probe lane, made on first use. */
+  probeLane(): ProbeLane {
+    const x = this.extras();
+    return x.lane ??= new ProbeLane(this);
+  }
+
+  /** The lane's flags follow its state; a pending request gets the actor a turn (it may be due now). */
+  laneChanged(): void {
+    this.syncLaneFlags();
+    if ((this.flags & PROBING) !== 0 && (this.flags & (SCHEDULED | NOT_RUNNABLE)) === 0) {
+      this.flags |= SCHEDULED;
+      this.host.dispatcher.schedule(this);
+    }
+  }
+
+  private syncLaneFlags(): void {
+    const lane = this.x!.lane!;
+    this.flags = (this.flags & ~LANE) | (lane.pending.length > 0 ? PROBING : 0) | (lane.timeLeft > 0 ? TIMING : 0);
+  }
+
   /** The gate hands this cell a permit (already counted); a cell that died while parked gives it back. */
   wake(): void {
     if ((this.flags & DEAD) !== 0) { this.gate!.release(); return; }
@@ -191,12 +235,15 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   runTurn(): number {
     this.flags &= ~SCHEDULED;
     if (this.sysq !== null) this.processSystem();
-    const gate = this.gate;
-    if ((this.flags & NOT_RUNNABLE) !== 0 || this.mailbox.size === 0) {
+    // One test covers the probe lane too: its turns take laneTurn (the loop below stays as it is).
+    if ((this.flags & (NOT_RUNNABLE | LANE)) !== 0 || this.mailbox.size === 0) {
+      if ((this.flags & (NOT_RUNNABLE | LANE)) > 0 && (this.flags & NOT_RUNNABLE) === 0) return this.laneTurn();
+      const gate = this.gate;
       // a permit handed over by wake() that this turn cannot use goes back to the gate
       if (gate !== null && (this.flags & (PERMIT | BUSY)) === PERMIT) { this.flags &= ~PERMIT; gate.release(); }
       return 0;
     }
+    const gate = this.gate;
     if (gate !== null && (this.flags & PERMIT) === 0) {
       if (!gate.acquire(this)) { this.flags |= PARKED; return 0; }
       this.flags |= PERMIT;
@@ -224,6 +271,71 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
       this.host.dispatcher.schedule(this);
     }
     return n;
+  }
+
+  /**
+   * A turn while the probe lane has work: like runTurn's, but it answers the requests that are due
+   * (every message ahead of them handled, no handler in flight) and times the messages the lane
+   * asks for. Kept apart so that the common turn carries no probe test per message.
+   */
+  private laneTurn(): number {
+    const lane = this.x!.lane!;
+    const mb = this.mailbox;
+    const gate = this.gate;
+    if ((this.flags & PROBING) !== 0) this.answerDue(lane);
+    if ((this.flags & NOT_RUNNABLE) !== 0 || mb.size === 0) {
+      if (gate !== null && (this.flags & (PERMIT | BUSY)) === PERMIT) { this.flags &= ~PERMIT; gate.release(); }
+      return 0;
+    }
+    if (gate !== null && (this.flags & PERMIT) === 0) {
+      if (!gate.acquire(this)) { this.flags |= PARKED; return 0; }
+      this.flags |= PERMIT;
+    }
+    const tp = this.host.dispatcher.throughput;
+    const obs = this.host.observer;
+    const now = obs === null ? null : obs.turnStarted(this);
+    let n = 0;
+    while (n < tp && mb.size > 0) {
+      n++;
+      if (lane.timeLeft > 0) this.invokeTimed(lane, mb.take(), now);
+      else this.invoke(mb.take(), now);
+      if ((this.flags & NOT_RUNNABLE) !== 0) break;
+      if ((this.flags & PROBING) !== 0) this.answerDue(lane);
+      if (this.sysq !== null) {
+        this.processSystem();
+        if ((this.flags & NOT_RUNNABLE) !== 0) break;
+      }
+    }
+    if (obs !== null) obs.turnEnded(this, n);
+    if (gate !== null && (this.flags & (PERMIT | BUSY)) === PERMIT) { this.flags &= ~PERMIT; gate.release(); }
+    if ((this.flags & (SCHEDULED | NOT_RUNNABLE)) === 0 && mb.size > 0) {
+      this.flags |= SCHEDULED;
+      this.host.dispatcher.schedule(this);
+    }
+    return n;
+  }
+
+  /** Answers the lane's due requests, oldest first (the state is live and no handler runs). */
+  private answerDue(lane: ProbeLane): void {
+    if ((this.flags & INITED) === 0) return;
+    for (let r = lane.takeDue(); r !== undefined; r = lane.takeDue()) {
+      if (typeof r === 'function') (r as LaneTask)(lane.processed);
+      else this.def.probes!.answer(this.state, r, this, lane);
+    }
+    this.syncLaneFlags();
+  }
+
+  /** Runs one message timed to its end (an async handler's end is taken in asyncDone). */
+  private invokeTimed(lane: ProbeLane, msg: unknown, now: { msg: unknown } | null): void {
+    const clock = this.host.clock;
+    const t0 = clock.now();
+    this.invoke(msg, now);
+    if ((this.flags & BUSY) !== 0) { lane.asyncT0 = t0; lane.asyncEpoch = this.epoch; }
+    else {
+      const t1 = clock.now();
+      this.def.probes!.timed(lane, t1 - t0, t1);
+    }
+    if (--lane.timeLeft <= 0) { lane.timeLeft = 0; this.syncLaneFlags(); }
   }
 
   private invoke(msg: unknown, now: { msg: unknown } | null): void {
@@ -282,12 +394,17 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if ((this.flags & DEAD) !== 0 || epoch !== this.epoch) return; // an abandoned (killed) handler's result
     this.flags &= ~BUSY;
     if (this.gate !== null && (this.flags & PERMIT) !== 0) { this.flags &= ~PERMIT; this.gate.release(); }
+    const lane = this.x === null ? null : this.x.lane;
+    if (lane !== null && lane.asyncT0 >= 0) {
+      if (lane.asyncEpoch === epoch) { const t1 = this.host.clock.now(); this.def.probes!.timed(lane, t1 - lane.asyncT0, t1); }
+      lane.asyncT0 = -1;
+    }
     if (this.x?.restarting) { this.proceedRestart(); return; }
     if ((this.flags & STOPPING) !== 0 && failed) { this.stopReason = { kind: 'failure', error }; this.continueStop(); return; }
     if (failed) { this.fail(error); return; }
     if (s !== undefined) this.state = s;
     if ((this.flags & STOPPING) !== 0) { this.continueStop(); return; }
-    if ((this.flags & SCHEDULED) === 0 && (this.mailbox.size > 0 || this.sysq !== null)) {
+    if ((this.flags & SCHEDULED) === 0 && (this.mailbox.size > 0 || this.sysq !== null || (this.flags & PROBING) !== 0)) {
       this.flags |= SCHEDULED;
       this.host.dispatcher.schedule(this);
     }
@@ -335,6 +452,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if (r === IGNORE) return 'ignored';
     this.state = r;
     this.flags |= INITED;
+    if (this.def.probes !== undefined) this.def.probes.started(this.probeLane());
     try {
       this.signal({ type: 'started' });
     } catch (e) {
@@ -364,6 +482,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     if ((this.flags & DEAD) !== 0) return;
     this.flags |= SUSPENDED;
     const h = this.host;
+    if (this.def.probes !== undefined) this.def.probes.failed(this.probeLane(), h.clock.now());
     if (h.observed) h.emit({ type: 'failed', path: this.path, error, atMs: h.clock.now() });
     if ((this.flags & STOPPING) !== 0) { this.stopReason = { kind: 'failure', error }; this.continueStop(); return; }
     if (this.parentCell !== null) this.parentCell.deliverSystem({ type: 'failed', child: this, error, epoch: this.epoch });
@@ -385,7 +504,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     const x = this.x!;
     x.timers?.cancelAll();
     if ((this.flags & INITED) !== 0) this.signal({ type: 'pre-restart', cause: x.restarting!.cause });
-    if (x.stash !== null && x.stash.length > 0) { this.mailbox.prepend(x.stash); x.stash = null; }
+    if (x.stash !== null && x.stash.length > 0) this.putBack(x);
     this.stopChildrenThen();
   }
 
@@ -415,7 +534,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     }
     this.epoch++;
     x.timers?.cancelAll();
-    if (x.stash !== null && x.stash.length > 0) { this.mailbox.prepend(x.stash); x.stash = null; }
+    if (x.stash !== null && x.stash.length > 0) this.putBack(x);
     x.stopOrder = null;
     this.flags |= SUSPENDED;
     this.tornDown();
@@ -454,9 +573,10 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
       return e;
     }
     this.flags &= ~SUSPENDED;
+    if (this.def.probes !== undefined) this.def.probes.restarted(this.probeLane(), h.clock.now());
     const pending = x.pendingSignals;
     if (pending !== null) { x.pendingSignals = null; for (const s of pending) this.signal(s); }
-    if ((this.flags & (SCHEDULED | NOT_RUNNABLE)) === 0 && this.mailbox.size > 0) { this.flags |= SCHEDULED; h.dispatcher.schedule(this); }
+    if ((this.flags & (SCHEDULED | NOT_RUNNABLE)) === 0 && (this.mailbox.size > 0 || (this.flags & PROBING) !== 0)) { this.flags |= SCHEDULED; h.dispatcher.schedule(this); }
     return undefined;
   }
 
@@ -562,6 +682,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
     }
     if (this.gate !== null && (this.flags & PERMIT) !== 0) { this.flags &= ~PERMIT; this.gate.release(); }
     for (const m of this.mailbox.drain()) h.deadLetter(this, m, 'actor-stopped');
+    if (x?.lane) { for (const r of x.lane.takeAll()) if (typeof r !== 'function') h.deadLetter(this, r, 'actor-stopped'); this.flags &= ~LANE; }
     if (x?.stash) for (const m of x.stash) h.deadLetter(this, m, 'stash-dropped');
     const sys = this.sysq;
     this.sysq = null;
@@ -598,6 +719,14 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
       const h = this.host;
       if (h.observed) h.emit({ type: 'hook-failed', path: this.path, signal: s.type, error: e, atMs: h.clock.now() });
     }
+  }
+
+  /** Puts the stash back at the front of the mailbox: ahead of the probe requests waiting too. */
+  private putBack(x: Extras): void {
+    const stash = x.stash!;
+    x.stash = null;
+    this.mailbox.prepend(stash);
+    if (x.lane !== null) x.lane.shift(stash.length);
   }
 
   // ---- ActorContext --------------------------------------------------------------------------
@@ -681,8 +810,7 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter {
   unstashAll(): void {
     const x = this.x;
     if (!x?.stash || x.stash.length === 0) return;
-    this.mailbox.prepend(x.stash);
-    x.stash = null;
+    this.putBack(x);
     if ((this.flags & (SCHEDULED | NOT_RUNNABLE)) === 0) { this.flags |= SCHEDULED; this.host.dispatcher.schedule(this); }
   }
 }

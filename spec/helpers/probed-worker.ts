@@ -3,7 +3,7 @@
 
 import { defineActor, type ActorDefinition, type ActorRef } from '../../runtime/index.ts';
 import type { TestSystem } from '../../runtime/testing.ts';
-import { withProbes, type ProbeAnswer, type ProbeKind, type ProbeRequest, type WithProbesOptions } from '../../actors/probes/index.ts';
+import { askProbe, withProbes, type ProbeAnswer, type ProbeKind, type ProbeRequest, type WithProbesOptions } from '../../actors/probes/index.ts';
 
 export type WorkerMsg =
   | { type: 'work' }
@@ -56,7 +56,7 @@ export function probedWorker(hooks: WorkerHooks, options: WithProbesOptions<Work
 
 /** Asks `ref` one probe directly (on virtual time: resolves as the system runs). */
 export async function probe(kit: TestSystem, ref: ActorRef<ProbeRequest>, kind: ProbeKind, timeoutMs = 1_000): Promise<ProbeAnswer> {
-  const p = ref.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind, replyTo }), { timeoutMs });
+  const p = askProbe(ref, kind, { timeoutMs });
   let settled = false;
   p.then(() => { settled = true; }, () => { settled = true; });
   await kit.runUntil(() => settled, timeoutMs + 1);

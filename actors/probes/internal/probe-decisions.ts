@@ -245,45 +245,18 @@ export function nextHealth(prev: InstanceHealth | undefined, verdict: HealthVerd
   return { state: verdict.state, live: verdict.live, ready: verdict.ready, started: verdict.started, reasons: verdict.reasons, sinceMs };
 }
 
-/** Target time between two timed messages of a busy probed definition (so about 1 000 timed a second at most). */
-export const TIMED_EVERY_MS = 1;
-/** Timed messages per burst: the rate is checked at the end of each. */
-export const TIMING_BURST = 64;
-/** Most messages between two timed ones. */
-export const MAX_TIMING_PERIOD = 1 << 16;
-/** A timing period not refreshed by a timed message for this long is stale (a probe answer resets it to 1). */
-export const STALE_TIMING_MS = 1_000;
+/** Messages timed after each probe answer of a busy instance. */
+export const TIMED_PER_ANSWER = 8;
+/** An instance that handled at most this many messages since its previous answer is quiet: all its next ones are timed. */
+export const QUIET_MESSAGES = 64;
 
 /**
- * The timing period after a burst of {@link TIMING_BURST} (64) timed messages that took
- * `elapsedMs` (`period` messages between two of them): the messages of about
- * {@link TIMED_EVERY_MS} (1 ms) at the burst's rate — at most double (a burst at one instant
- * doubles it), at least 1, at most {@link MAX_TIMING_PERIOD}. So every message is timed while the
- * traffic is slower than about one a millisecond, and a busy definition times about one message
- * per millisecond whatever its rate; a pause inside a burst (a GC, the process descheduled) only
- * lowers the next period in proportion.
+ * How many of its next messages an instance times after a probe answer, given how many it
+ * handled since the previous answer (or since it started: 0). A quiet instance — at most
+ * {@link QUIET_MESSAGES} (64) since — times the next 64, so while its traffic stays that low every
+ * message is timed; a busy one times the next {@link TIMED_PER_ANSWER} (8), a sample whose cost
+ * does not grow with its rate.
  */
-export function periodAfterBurst(period: number, elapsedMs: number): number {
-  const cap = Math.min(MAX_TIMING_PERIOD, period * 2);
-  const budget = period * TIMING_BURST * TIMED_EVERY_MS; // period × messages per ms, × elapsed
-  return elapsedMs * cap <= budget ? cap : Math.max(1, Math.round(budget / elapsedMs));
-}
-
-/**
- * The timing period after a gap of `gapMs` — at least a whole burst's time (64 ms) — since the
- * previous timed message, `period` messages earlier: the rate fell a lot, the period follows at
- * once (the messages of 1 ms at that rate, at least 1).
- */
-export function periodAfterGap(period: number, gapMs: number): number {
-  return Math.max(1, Math.round((period * TIMED_EVERY_MS) / gapMs));
-}
-
-/** Whether a timed message `gapMs` after the previous one ends the burst early (the rate fell a lot). */
-export function isTimingGap(gapMs: number): boolean {
-  return gapMs >= TIMING_BURST * TIMED_EVERY_MS;
-}
-
-/** Whether a timing period above 1 is stale at `nowMs`: no timed message since `lastTimedMs` for {@link STALE_TIMING_MS} (1 s). */
-export function isTimingStale(period: number, lastTimedMs: number, nowMs: number): boolean {
-  return period > 1 && nowMs - lastTimedMs >= STALE_TIMING_MS;
+export function messagesToTime(handledSinceLastAnswer: number): number {
+  return handledSinceLastAnswer <= QUIET_MESSAGES ? QUIET_MESSAGES : TIMED_PER_ANSWER;
 }

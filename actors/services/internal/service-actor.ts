@@ -12,7 +12,7 @@ import { MAX_INSTANCES } from '../define-service.ts';
 import { isInstanceHealth } from '../instance-health.ts';
 import type { DesiredMsg, DrainResult, ServiceMsg } from '../service-protocol.ts';
 import { mergeMoves, supersedes, write } from './desired.ts';
-import { DRAIN_CHECK, wrapInstance, type DrainChecked } from './instance-wrapper.ts';
+import { checkDrain, type DrainChecked } from './drain-check.ts';
 import { failureKindOf } from '../../recovery/internal/recovery-decisions.ts';
 import type { RecoverCommand } from '../../recovery/recovery-coordinator.ts';
 import { probeSeam } from './probe-seam.ts';
@@ -145,7 +145,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
     const behavior = def.probes === undefined ? def.behavior : probeSeam.wrap(def.behavior, def.probes);
     let ref: ActorRef<unknown>;
     try {
-      ref = ctx.spawn(wrapInstance(behavior), name, { restart: 'transient', shutdown: def.shutdownMs });
+      ref = ctx.spawn(behavior, name, { restart: 'transient', shutdown: def.shutdownMs });
     } catch (e) {
       if (isTroupeError(e, 'system-terminated') || isTroupeError(e, 'actor-dead')) return; // shutting down
       throw e;
@@ -161,7 +161,7 @@ export function defineServiceActor<M>(core: ServiceCore<M>): ActorDefinition<Ser
 
   const check = (l: LocalInstance, ctx: Ctx): void => {
     l.drain!.seq++;
-    quietly(l.ref, { type: DRAIN_CHECK, name: l.name, seq: l.drain!.seq, replyTo: ctx.self });
+    checkDrain(l.ref, l.name, l.drain!.seq, ctx.self as ActorRef<DrainChecked>);
   };
 
   const startDrain = (ctx: Ctx, l: LocalInstance, deadlineMs: number, waiter: ActorRef<DrainResult> | undefined): void => {

@@ -7,8 +7,8 @@ import { TroupeError } from '../../../runtime/errors.ts';
 import { resolveProbeConfig, type ProbeConfig } from '../../../actors/probes/probe-config.ts';
 import {
   activeProbes, applyProbeResult, applySignalSample, deriveHealth, describeAskFailure, evaluateSignals, firstProbeDelay,
-  initialCounter, initialStates, isStarted, isTimingGap, isTimingStale, isTransition, markStopped, nextHealth, periodAfterBurst,
-  periodAfterGap, recordResult, signalSampleKind, MAX_TIMING_PERIOD, STALE_TIMING_MS, TIMED_EVERY_MS, TIMING_BURST,
+  initialCounter, initialStates, isStarted, isTransition, markStopped, messagesToTime, nextHealth,
+  recordResult, signalSampleKind, QUIET_MESSAGES, TIMED_PER_ANSWER,
   type ProbeCounter, type ProbeStates,
 } from '../../../actors/probes/internal/probe-decisions.ts';
 
@@ -256,28 +256,11 @@ health('a transition is a change of state, live, ready or started; sinceMs moves
 
 const timing = suite('probe decisions: which messages are timed');
 
-timing('after a burst of 64 timed messages: the messages of about 1 ms at its rate, at most double, at least 1, at most the cap', () => {
-  const burstMs = TIMING_BURST * TIMED_EVERY_MS; // a burst of exactly one timed message per ms
-  assert.is(periodAfterBurst(100, burstMs), 100, 'on target: the same period');
-  assert.is(periodAfterBurst(100, burstMs / 2), 200, 'twice the rate: double');
-  assert.is(periodAfterBurst(100, burstMs / 3), 200, 'three times: still double');
-  assert.is(periodAfterBurst(100, 3 * burstMs), 33, 'a third of the rate');
-  assert.is(periodAfterBurst(100, 0), 200, 'a burst at one instant doubles');
-  assert.is(periodAfterBurst(1, 100 * burstMs), 1, 'never below 1');
-  assert.is(periodAfterBurst(MAX_TIMING_PERIOD, 0), MAX_TIMING_PERIOD, 'never above the cap');
-});
-
-timing('a gap of a whole burst\'s time: the rate fell, the period follows at once', () => {
-  assert.is(isTimingGap(TIMING_BURST * TIMED_EVERY_MS - 1), false);
-  assert.is(isTimingGap(TIMING_BURST * TIMED_EVERY_MS), true);
-  assert.is(periodAfterGap(10_000, 100), 100, '10 000 messages in 100 ms');
-  assert.is(periodAfterGap(10_000, 100_000), 1, 'never below 1');
-});
-
-timing('a period above 1 is stale a second after the last timed message', () => {
-  assert.is(isTimingStale(1, 0, 10_000), false, 'period 1 times every message anyway');
-  assert.is(isTimingStale(64, 0, STALE_TIMING_MS - 1), false);
-  assert.is(isTimingStale(64, 0, STALE_TIMING_MS), true);
+timing('after an answer: a quiet instance times its next 64 messages (all of them while it stays quiet), a busy one the next 8', () => {
+  assert.is(messagesToTime(0), QUIET_MESSAGES, 'no traffic since the last answer');
+  assert.is(messagesToTime(QUIET_MESSAGES), QUIET_MESSAGES, 'at the quiet limit');
+  assert.is(messagesToTime(QUIET_MESSAGES + 1), TIMED_PER_ANSWER, 'busier: a sample');
+  assert.is(messagesToTime(1e9), TIMED_PER_ANSWER, 'the sample does not grow with the rate');
 });
 
 counting.run();

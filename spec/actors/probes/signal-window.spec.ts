@@ -1,13 +1,8 @@
-// Specs of the signal window, the timing log and the timing sampler: counts and p99 over a sliding
-// window of time buckets, timings kept until drained, and which messages a busy definition times.
+// Specs of the signal window: counts and p99 over a sliding window of time buckets.
 
 import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { p99, SAMPLES_PER_BUCKET, SignalWindow } from '../../../actors/probes/internal/signal-window.ts';
-import { TimingSampler } from '../../../actors/probes/internal/timing-sampler.ts';
-import { TIMING_LOG_CAPACITY, TimingLog } from '../../../actors/probes/internal/timing-log.ts';
-import { MAX_TIMING_PERIOD, STALE_TIMING_MS, TIMED_EVERY_MS, TIMING_BURST } from '../../../actors/probes/internal/probe-decisions.ts';
-import type { Clock } from '../../../runtime/clock.ts';
 import fc from 'fast-check';
 
 const window = suite('signal window');
@@ -91,107 +86,4 @@ window('a timing added late joins the bucket of its time, or is dropped once out
   assert.is(w.read(9_500).latencySamples, 0);
 });
 
-const log = suite('timing log');
-
-log('keeps timings in order until drained; says when it is full', () => {
-  const l = new TimingLog<{ id: number }>();
-  const a = { id: 1 }, b = { id: 2 };
-  assert.is(l.add(a, 5, 100), false);
-  assert.is(l.add(b, 7, 101), false);
-  const got: [number, number, number][] = [];
-  l.drain((k, d, t) => got.push([k.id, d, t]));
-  assert.equal(got, [[1, 5, 100], [2, 7, 101]]);
-  assert.is(l.size, 0);
-  l.drain(() => assert.unreachable('empty'));
-  for (let i = 1; i < TIMING_LOG_CAPACITY; i++) assert.is(l.add(a, i, i), false);
-  assert.is(l.add(a, 0, 0), true, 'the add that fills it');
-  let n = 0;
-  l.drain(() => { n++; });
-  assert.is(n, TIMING_LOG_CAPACITY);
-});
-
-const sampler = suite('timing sampler');
-
-/** A clock that reads `t.now`. */
-function clockAt(): Clock & { t: number } {
-  const c = { t: 0, now: () => c.t };
-  return c;
-}
-
-/** Counts how many of `n` messages, `stepMs` apart on the clock, the sampler times (the clock read only for those, as withProbes does). */
-function timedOf(s: TimingSampler, clock: Clock & { t: number }, n: number, stepMs = 0): number {
-  let timed = 0;
-  for (let i = 0; i < n; i++) {
-    clock.t += stepMs;
-    if (--s.countdown !== 0) continue; // withProbes' hot path
-    s.timed(clock, clock.now());
-    timed++;
-  }
-  return timed;
-}
-
-sampler('times every message while traffic is slow (about one a millisecond or less)', () => {
-  const s = new TimingSampler();
-  const c = clockAt();
-  assert.is(timedOf(s, c, 1_000, TIMED_EVERY_MS), 1_000);
-  assert.is(timedOf(s, c, 1_000, 1.1 * TIMED_EVERY_MS), 1_000);
-  assert.is(timedOf(s, c, 1_000, 10 * TIMED_EVERY_MS), 1_000);
-  assert.is(s.period, 1);
-});
-
-sampler('a burst at one instant: its first 64 messages are timed, then the period doubles every 64 timed, up to the cap', () => {
-  const s = new TimingSampler();
-  const c = clockAt();
-  assert.is(timedOf(s, c, 1 + TIMING_BURST), 1 + TIMING_BURST);
-  assert.is(s.period, 2);
-  assert.is(timedOf(s, c, 2 * TIMING_BURST), TIMING_BURST);
-  assert.is(s.period, 4);
-  timedOf(s, c, MAX_TIMING_PERIOD * TIMING_BURST * 2);
-  assert.is(s.period, MAX_TIMING_PERIOD);
-});
-
-sampler('busy traffic is timed about once per millisecond, whatever its rate', () => {
-  for (const perMs of [5, 1_000, 20_000]) {
-    const s = new TimingSampler();
-    const c = clockAt();
-    timedOf(s, c, perMs * 1_000, 1 / perMs); // a second to settle
-    const ms = 2_000;
-    const timed = timedOf(s, c, perMs * ms, 1 / perMs);
-    assert.ok(timed >= (ms / TIMED_EVERY_MS) / 2 && timed <= (ms / TIMED_EVERY_MS) * 1.1, `${perMs}/ms: ${timed} timed in ${ms} ms`);
-  }
-});
-
-sampler('when the rate drops, the next timed message brings the period down', () => {
-  const s = new TimingSampler();
-  const c = clockAt();
-  timedOf(s, c, 100_000, 0.001);
-  assert.ok(s.period > 100, String(s.period));
-  assert.is(timedOf(s, c, s.countdown, 10), 1, 'the rest of the old period runs out');
-  assert.is(s.period, 1, 'a message per 10 ms: every message is timed again');
-  assert.is(timedOf(s, c, 10, 10), 10);
-});
-
-sampler('a probe answer a second after the last timed message starts over at 1', () => {
-  const s = new TimingSampler();
-  const c = clockAt();
-  timedOf(s, c, 1 + TIMING_BURST);
-  s.expire(STALE_TIMING_MS - 1);
-  assert.is(s.period, 2);
-  s.expire(STALE_TIMING_MS);
-  assert.equal([s.period, s.countdown], [1, 1]);
-  c.t = STALE_TIMING_MS;
-  assert.is(timedOf(s, c, 1, 2), 1, 'the next message is timed');
-});
-
-sampler('another clock (the definition used by another system) starts over at 1', () => {
-  const s = new TimingSampler();
-  const a = clockAt();
-  timedOf(s, a, 1 + TIMING_BURST);
-  const b = clockAt();
-  s.timed(b, 0);
-  assert.equal([s.period, s.countdown], [1, 1]);
-});
-
 window.run();
-log.run();
-sampler.run();

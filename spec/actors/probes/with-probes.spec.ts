@@ -5,7 +5,8 @@ import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
 import { defineActor, isTroupeError, type ActorRef } from '../../../runtime/index.ts';
 import { createTestSystem } from '../../../runtime/testing.ts';
-import { dependsOn, withProbes, type ProbeAnswer, type ProbeRequest } from '../../../actors/probes/index.ts';
+import { askProbe, dependsOn, withProbes, type ProbeRequest } from '../../../actors/probes/index.ts';
+import { deliverProbe } from '../../../runtime/internal/probe-lane.ts';
 import { plainWorker, probe, probedWorker, workerHooks, type WorkerMsg } from '../../helpers/probed-worker.ts';
 
 const answers = suite('withProbes: answers');
@@ -93,10 +94,12 @@ answers('a malformed probe request is dropped without disturbing the instance', 
   const w = kit.spawn(probedWorker(workerHooks()), 'w');
   const events: string[] = [];
   kit.events$.subscribe((e) => events.push(e.type));
-  const raw = w as unknown as { tell(m: unknown): void };
-  raw.tell({ type: 'troupe.probe', kind: 'liveness' });
-  raw.tell({ type: 'troupe.probe', kind: 'alive', replyTo: kit.createProbe().ref });
-  raw.tell({ type: 'troupe.probe', kind: 'liveness', replyTo: 'x' });
+  // as a peer's bytes would decode: into the probe lane, whatever their shape
+  const proc = (w as unknown as { proc: Parameters<typeof deliverProbe>[0] }).proc;
+  deliverProbe(proc, { type: 'troupe.probe', kind: 'liveness' });
+  deliverProbe(proc, { type: 'troupe.probe', kind: 'alive', replyTo: kit.createProbe().ref });
+  deliverProbe(proc, { type: 'troupe.probe', kind: 'liveness', replyTo: 'x' });
+  deliverProbe(proc, null);
   await kit.runUntilIdle();
   assert.is((await probe(kit, w, 'liveness')).ok, true);
   assert.not.ok(events.includes('failed') || events.includes('restarted'), events.join());
@@ -181,42 +184,49 @@ signals('errors thrown, sync or async, and restarts are counted across restarts'
   await kit.terminate();
 });
 
-signals('a busy definition times about one message per ms (a burst at one instant: its first 64, then fewer and fewer); errors are counted on untimed messages too', async () => {
+signals('a busy instance times a sample: its first 64 messages, then 8 after each answer; a quiet one all of them; errors are counted on untimed messages too', async () => {
   const kit = createTestSystem();
   const w = kit.spawn(probedWorker(workerHooks()), 'w');
-  for (let i = 0; i < 556; i++) w.tell({ type: 'work' }); // at one instant: busy, the period doubles every 64 timed
+  for (let i = 0; i < 556; i++) w.tell({ type: 'work' }); // at one instant: busy
   w.tell({ type: 'boom' });
   await kit.runUntilIdle();
   w.tell({ type: 'boom-async' });
   await kit.runUntilIdle();
   const s = (await probe(kit, w, 'liveness')).signals!;
   assert.equal([s.messages, s.errors], [556 + 2, 2], 'the two failing messages (untimed) are counted');
-  assert.is(s.latencySamples, 64, 'the newest 64 samples of the bucket');
-  await kit.advance(31_000); // the busy samples leave the window
-  await probe(kit, w, 'liveness'); // and this answer, over a second after the last timed message, starts the timing over
-  w.tell({ type: 'slow', ms: 50 });
-  await kit.advance(100);
+  assert.is(s.latencySamples, 64, 'a fresh instance times its first 64');
+  await kit.advance(5_000); // into another bucket of the window (a bucket keeps its newest 64 samples)
+  for (let i = 0; i < 100; i++) w.tell({ type: 'work' });
+  await kit.runUntilIdle();
+  assert.is((await probe(kit, w, 'liveness')).signals!.latencySamples, 64 + 8, 'busy since the last answer: its next 8 were timed');
+  await kit.advance(31_000); // the samples leave the window
+  await probe(kit, w, 'liveness'); // 100 since the previous answer: 8 more; none come
+  await probe(kit, w, 'liveness'); // quiet since: the next 64
+  for (let i = 0; i < 20; i++) w.tell({ type: 'slow', ms: 10 + i });
+  await kit.advance(1_000);
   const later = (await probe(kit, w, 'liveness')).signals!;
-  assert.equal([later.latencySamples, later.latencyP99Ms], [1, 50], 'the next message is timed again');
+  assert.equal([later.latencySamples, later.latencyP99Ms], [20, 29], 'every message of a quiet instance is timed');
   await kit.terminate();
 });
 
-signals('a probe that falls on the message due to be timed hands the timing to the next message', async () => {
+signals('probe answers are neither counted as messages nor timed', async () => {
   const kit = createTestSystem();
-  const w = kit.spawn(probedWorker(workerHooks()), 'w'); // a fresh definition times its first message: here a probe
-  assert.is((await probe(kit, w, 'liveness')).signals!.latencySamples, 0);
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  const first = (await probe(kit, w, 'liveness')).signals!;
+  assert.equal([first.messages, first.latencySamples], [0, 0]);
   w.tell({ type: 'slow', ms: 40 });
   await kit.advance(100);
   const s = (await probe(kit, w, 'liveness')).signals!;
-  assert.equal([s.latencySamples, s.latencyP99Ms], [1, 40]);
+  assert.equal([s.messages, s.latencySamples, s.latencyP99Ms], [1, 1, 40]);
   await kit.terminate();
 });
 
 signals('a request with signals: false gets an answer without them', async () => {
   const kit = createTestSystem();
   const w = kit.spawn(probedWorker(workerHooks()), 'w');
-  const a = await w.ask<ProbeAnswer>((replyTo) => ({ type: 'troupe.probe', kind: 'readiness', replyTo, signals: false }));
-  assert.equal(a, { kind: 'readiness', ok: true, checks: [{ name: 'ready', ok: true }] });
+  const a = askProbe(w, 'readiness', { signals: false });
+  await kit.runUntilIdle();
+  assert.equal(await a, { kind: 'readiness', ok: true, checks: [{ name: 'ready', ok: true }] });
   await kit.terminate();
 });
 
@@ -239,9 +249,82 @@ signals('the window slides: old signals leave it', async () => {
   await kit.terminate();
 });
 
+const lane = suite('withProbes: the probe lane');
+
+/** Whether `p` has settled, without awaiting it. */
+function watch<T>(p: Promise<T>): { settled: boolean; promise: Promise<T> } {
+  const w = { settled: false, promise: p };
+  p.then(() => { w.settled = true; }, () => { w.settled = true; });
+  return w;
+}
+
+lane('a probe waits for the async handler in flight and for the messages queued before it, not for those after', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  w.tell({ type: 'slow', ms: 100 });
+  w.tell({ type: 'work' });
+  await kit.runUntilIdle();
+  const a = watch(askProbe(w, 'liveness', { timeoutMs: 1_000 }));
+  w.tell({ type: 'slow', ms: 500 }); // behind the probe
+  await kit.advance(90);
+  assert.is(a.settled, false, 'the handler in flight has not ended');
+  await kit.advance(20);
+  assert.is(a.settled, true, 'answered once the slow handler and the queued work are done');
+  const s = (await a.promise).signals!;
+  assert.equal([s.messages, s.mailboxDepth], [2, 1], 'the two before it handled; the one after it still waits behind it');
+  await kit.terminate();
+});
+
+lane('a probe waiting when the instance fails is answered by its next incarnation', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  w.tell({ type: 'boom' });
+  const a = askProbe(w, 'liveness');
+  await kit.runUntilIdle();
+  const s = (await a).signals!;
+  assert.equal([s.messages, s.errors, s.restarts], [1, 1, 1]);
+  await kit.terminate();
+});
+
+lane('a probe waiting when the instance stops fails with actor-dead; a probe to a stopped one fails at once', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  w.tell({ type: 'slow', ms: 100 });
+  await kit.runUntilIdle();
+  const a = watch(askProbe(w, 'liveness', { timeoutMs: 1_000 }));
+  kit.stop(w as ActorRef<never>);
+  await kit.advance(150);
+  assert.is(a.settled, true);
+  try { await a.promise; assert.unreachable('answered'); } catch (e) { assert.ok(isTroupeError(e, 'actor-dead'), String(e)); }
+  try { await askProbe(w, 'liveness'); assert.unreachable('answered'); } catch (e) { assert.ok(isTroupeError(e, 'actor-dead'), String(e)); }
+  await kit.terminate();
+});
+
+lane('a stuck instance never answers: the probe times out', async () => {
+  const kit = createTestSystem();
+  const hooks = workerHooks();
+  const w = kit.spawn(probedWorker(hooks), 'w');
+  w.tell({ type: 'hang' });
+  const a = watch(askProbe(w, 'liveness', { timeoutMs: 500 }));
+  await kit.advance(600);
+  try { await a.promise; assert.unreachable('answered'); } catch (e) { assert.ok(isTroupeError(e, 'ask-timeout'), String(e)); }
+  hooks.release();
+  await kit.terminate();
+});
+
+lane('an actor defined without withProbes gets the request as an ordinary message', async () => {
+  const kit = createTestSystem();
+  const own = kit.spawn(defineActor<ProbeRequest, undefined>({ init: () => undefined, receive: (_s, m) => { m.replyTo.tell({ kind: m.kind, ok: true, checks: [{ name: 'own', ok: true }] }); } }), 'own');
+  const a = askProbe(own, 'readiness');
+  await kit.runUntilIdle();
+  assert.equal((await a).checks, [{ name: 'own', ok: true }]);
+  await kit.terminate();
+});
+
 answers.run();
 deps.run();
 signals.run();
+lane.run();
 
 // keeps the message type honest: a probed worker accepts both its own messages and probes
 const _typecheck = (r: ActorRef<WorkerMsg | ProbeRequest>): ActorRef<ProbeRequest> => r;
