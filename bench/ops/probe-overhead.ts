@@ -2,6 +2,7 @@
 // second against the same run without probes (and wrapped but not probed, and the same ask
 // traffic without probes, to split the cost).
 
+import { metric, variantsOf } from '../harness/define.ts';
 import type { BenchCase, Comparison } from '../harness/suite.ts';
 
 const caseUrl = (file: string): string => new URL(`./cases/${file}`, import.meta.url).href;
@@ -10,23 +11,20 @@ const caseUrl = (file: string): string => new URL(`./cases/${file}`, import.meta
 const SIZE = 20_000_000;
 const common = { instances: 1_000, periodMs: 1_000 };
 
+const tell1k = variantsOf(caseUrl('probe-overhead.ts'), SIZE, common);
+
 const cases: BenchCase[] = [
-  { id: 'tell-1k-probed', label: '1 000 instances, probed every 1 s (liveness+readiness+signals)', role: 'subject', module: caseUrl('probe-overhead.ts'), size: SIZE, options: { ...common, mode: 'probed' } },
-  { id: 'tell-1k-wrapped', label: '1 000 instances, withProbes but no probe actors', role: 'subject', module: caseUrl('probe-overhead.ts'), size: SIZE, options: { ...common, mode: 'wrapped' } },
-  { id: 'tell-1k-asked', label: 'control: no probes, 2 000 asks/s to an echo actor', role: 'baseline', module: caseUrl('probe-overhead.ts'), size: SIZE, options: { ...common, mode: 'asked' } },
-  { id: 'tell-1k-plain', label: '1 000 instances, no probes', role: 'baseline', module: caseUrl('probe-overhead.ts'), size: SIZE, options: { ...common, mode: 'none' } },
+  tell1k('tell-1k-probed', '1 000 instances, probed every 1 s (liveness+readiness+signals)', 'subject', { mode: 'probed' }),
+  tell1k('tell-1k-wrapped', '1 000 instances, withProbes but no probe actors', 'subject', { mode: 'wrapped' }),
+  tell1k('tell-1k-asked', 'control: no probes, 2 000 asks/s to an echo actor', 'baseline', { mode: 'asked' }),
+  tell1k('tell-1k-plain', '1 000 instances, no probes', 'baseline', { mode: 'none' }),
 ];
 
 /** Probe overhead on tell throughput (issue 10: ≤ 2 % with 1 000 instances probed every second). */
 export const probeOverhead: Comparison = {
   id: 'probe-overhead',
   title: 'Tell to 1 000 instances round-robin (batches of 1024, setImmediate between, ≤ 16 384 in flight): probed every second vs no probes',
-  metrics: [
-    { name: 'msgPerSec', unit: 'msg/s', better: 'higher' },
-    { name: 'cpuNsPerMsg', unit: 'ns', better: 'lower' },
-    { name: 'probesPerSec', unit: 'probe/s', better: 'higher' },
-    { name: 'seconds', unit: 's', better: 'lower' },
-  ],
+  metrics: [metric('msgPerSec', 'msg/s', 'higher'), metric('cpuNsPerMsg', 'ns', 'lower'), metric('probesPerSec', 'probe/s', 'higher'), metric('seconds', 's', 'lower')],
   cases,
   baseline: 'tell-1k-plain',
   targets: [

@@ -2,29 +2,32 @@
 // at-least-once delivery between two processes, the JetStream backend against the raw nats
 // client, and a durable consumer catching up on 1M stored events.
 
-import type { BenchCase, MetricSpec, Suite } from '../harness/suite.ts';
+import { metric, variantsOf } from '../harness/define.ts';
+import type { BenchCase, Suite } from '../harness/suite.ts';
 
 const caseUrl = (file: string): string => new URL(`./cases/${file}`, import.meta.url).href;
 
-const eventsPerSec: MetricSpec = { name: 'eventsPerSec', unit: 'event/s', better: 'higher' };
-const appendP50Ms: MetricSpec = { name: 'appendP50Ms', unit: 'ms', better: 'lower' };
-const appendP99Ms: MetricSpec = { name: 'appendP99Ms', unit: 'ms', better: 'lower' };
-const eventsPerFlush: MetricSpec = { name: 'eventsPerFlush', unit: 'event', better: 'higher' };
-const bytesPerEvent: MetricSpec = { name: 'bytesPerEvent', unit: 'B', better: 'lower' };
+const eventsPerSec = metric('eventsPerSec', 'event/s', 'higher');
+const appendP50Ms = metric('appendP50Ms', 'ms', 'lower');
+const appendP99Ms = metric('appendP99Ms', 'ms', 'lower');
+const eventsPerFlush = metric('eventsPerFlush', 'event', 'higher');
+const bytesPerEvent = metric('bytesPerEvent', 'B', 'lower');
 
 const publishCases: BenchCase[] = [
   { id: 'bus-publish-100', label: 'Troupe topic.publish, file backend', role: 'subject', module: caseUrl('bus-publish.ts'), size: 20_000, options: { writers: 100, fsync: 'always' } },
   { id: 'journal-append-100', label: 'raw file journal append, same records', role: 'baseline', module: caseUrl('journal-append.ts'), size: 20_000, options: { writers: 100, fsync: 'always' } },
 ];
 
+const e2e = variantsOf(caseUrl('e2e-tcp.ts'), 5_000);
 const e2eCases: BenchCase[] = [
-  { id: 'e2e-troupe', label: 'Troupe bus: file backend → durable consumer on node a', role: 'subject', module: caseUrl('e2e-tcp.ts'), size: 5_000, options: { mode: 'troupe', publishers: 100, loadSeconds: 3 } },
-  { id: 'e2e-raw', label: 'raw: fsynced log → TCP JSON frames → acks', role: 'baseline', module: caseUrl('e2e-tcp.ts'), size: 5_000, options: { mode: 'raw', publishers: 100, loadSeconds: 3 } },
+  e2e('e2e-troupe', 'Troupe bus: file backend → durable consumer on node a', 'subject', { mode: 'troupe', publishers: 100, loadSeconds: 3 }),
+  e2e('e2e-raw', 'raw: fsynced log → TCP JSON frames → acks', 'baseline', { mode: 'raw', publishers: 100, loadSeconds: 3 }),
 ];
 
+const jetstream = variantsOf(caseUrl('jetstream.ts'), 5_000);
 const jetstreamCases: BenchCase[] = [
-  { id: 'js-troupe', label: 'Troupe bus on the JetStream backend', role: 'subject', module: caseUrl('jetstream.ts'), size: 5_000, options: { mode: 'troupe', publishers: 100 } },
-  { id: 'js-raw', label: 'raw nats.js: js.publish + durable pull consumer', role: 'baseline', module: caseUrl('jetstream.ts'), size: 5_000, options: { mode: 'raw', publishers: 100 } },
+  jetstream('js-troupe', 'Troupe bus on the JetStream backend', 'subject', { mode: 'troupe', publishers: 100 }),
+  jetstream('js-raw', 'raw nats.js: js.publish + durable pull consumer', 'baseline', { mode: 'raw', publishers: 100 }),
 ];
 
 const catchupCases = (backend: 'file' | 'memory'): BenchCase[] => [
@@ -51,12 +54,8 @@ export const streamsSuite: Suite = {
       id: 'e2e-tcp',
       title: 'End-to-end at-least-once, publisher process → consumer process over TCP: max rate, then latency at 50% of it',
       metrics: [
-        { name: 'maxEventsPerSec', unit: 'event/s', better: 'higher' },
-        { name: 'loadedP50Ms', unit: 'ms', better: 'lower' },
-        { name: 'loadedP99Ms', unit: 'ms', better: 'lower' },
-        { name: 'loadedMaxMs', unit: 'ms', better: 'lower' },
-        { name: 'loadPerSec', unit: 'event/s', better: 'higher' },
-        { name: 'loadedEventsPerSec', unit: 'event/s', better: 'higher' },
+        metric('maxEventsPerSec', 'event/s', 'higher'), metric('loadedP50Ms', 'ms', 'lower'), metric('loadedP99Ms', 'ms', 'lower'),
+        metric('loadedMaxMs', 'ms', 'lower'), metric('loadPerSec', 'event/s', 'higher'), metric('loadedEventsPerSec', 'event/s', 'higher'),
       ],
       cases: e2eCases,
       baseline: 'e2e-raw',
@@ -67,7 +66,7 @@ export const streamsSuite: Suite = {
     {
       id: 'jetstream',
       title: 'JetStream: 100 publishers + one durable consumer acking each event (publish → all handled)',
-      metrics: [eventsPerSec, { name: 'publishPerSec', unit: 'event/s', better: 'higher' }],
+      metrics: [eventsPerSec, metric('publishPerSec', 'event/s', 'higher')],
       cases: jetstreamCases,
       baseline: 'js-raw',
       targets: [

@@ -17,6 +17,7 @@ import { createSeededRandom } from '../../../runtime/random.ts';
 import { createRealScheduler, secureRandomBytes } from '../../../runtime/real-clock.ts';
 import { createVirtualScheduler } from '../../../runtime/virtual-clock.ts';
 import { createRealTimeSettle, recordEvents, transportContract, type TransportHarness } from '../../helpers/transport-contract.ts';
+import { createVirtualSettle } from '../../helpers/virtual-settle.ts';
 
 interface Arrival { readonly from: string; readonly text: string; readonly at: number }
 
@@ -298,16 +299,7 @@ transportContract('sim-network under an idle chaos layer', async (): Promise<Tra
       const endpoint = await transport.start({ nodeId, system: 'contract', scheduler, nonceBytes: (n) => new Uint8Array(n), events });
       return { transport, endpoint };
     },
-    async settle(done) {
-      const limit = scheduler.clock.now() + 60_000;
-      for (let i = 0; !done(); i++) {
-        const next = scheduler.nextDeadline();
-        if (next === undefined || next > limit) return done();
-        scheduler.fireNextDue(next);
-        if (i % 1000 === 999) await new Promise<void>((r) => setImmediate(r));
-      }
-      return true;
-    },
+    settle: createVirtualSettle(scheduler),
     unreachableEndpoint: async () => 'nobody-runs-here',
     async cleanup() { await Promise.all(made.map((t) => t.stop())); },
   };

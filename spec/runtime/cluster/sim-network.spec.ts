@@ -9,6 +9,7 @@ import { createVirtualScheduler } from '../../../runtime/virtual-clock.ts';
 import { createSimNetwork, type LinkConditions, type SimNetwork, type SimTransportOptions } from '../../../runtime/cluster/sim-network.ts';
 import type { Transport, TransportEvents } from '../../../runtime/cluster/transport.ts';
 import { transportContract, type TransportHarness } from '../../helpers/transport-contract.ts';
+import { createVirtualSettle } from '../../helpers/virtual-settle.ts';
 
 interface SimNode { id: string; transport: Transport; events: string[]; frames: Array<{ from: string; text: string; at: number }> }
 
@@ -293,16 +294,7 @@ transportContract('sim-network', async (): Promise<TransportHarness> => {
       const endpoint = await transport.start({ nodeId, system: 'contract', scheduler, nonceBytes: (n) => nonces.bytes(n), events });
       return { transport, endpoint };
     },
-    async settle(done) {
-      const limit = scheduler.clock.now() + 60_000; // virtual milliseconds
-      for (let i = 0; !done(); i++) {
-        const next = scheduler.nextDeadline();
-        if (next === undefined || next > limit) return done();
-        scheduler.fireNextDue(next);
-        if (i % 1000 === 999) await new Promise<void>((r) => setImmediate(r));
-      }
-      return true;
-    },
+    settle: createVirtualSettle(scheduler),
     unreachableEndpoint: async () => 'nobody-runs-here',
     async cleanup() { await Promise.all(made.map((t) => t.stop())); },
   };
