@@ -71,8 +71,8 @@ export interface AskProbeOptions extends AskOptions {
  * Asks the instance behind `ref` one probe of `kind` and resolves with its answer. A local
  * instance defined with `withProbes` takes the request in its probe lane: it answers once every
  * message queued before the request has been handled and no handler is in flight, without calling
- * its `receive` (a remote one does the same on its node). Any other actor gets the request as an
- * ordinary message. Rejects like an ask: `ask-timeout` (a stuck instance), `actor-dead`,
+ * its `receive`. Any other actor — and an instance on another node, where the request travels as
+ * a message (probe actors run beside their instance) — gets the request as an ordinary message. Rejects like an ask: `ask-timeout` (a stuck instance), `actor-dead`,
  * `node-unreachable`, `system-terminated`.
  *
  * @example

@@ -85,7 +85,8 @@ function combine(kind: ProbeKind, names: readonly string[], results: readonly Ch
  * answer, so all of them while it stays quiet), else the next 8 — a sample whose cost does not
  * grow with the rate. Every answer carries
  * these signals and the mailbox depth (unless the request says `signals: false`); the probe actor
- * judges them. A fresh instance times its first 64 messages. `receive` and `signal` are the definition's own: an instance with no probe work
+ * judges them. Timing starts at an instance's first probe answer (an instance nobody probes
+ * measures nothing and carries nothing extra). `receive` and `signal` are the definition's own: an instance with no probe work
  * pending runs exactly as the plain definition (the runtime tests the lane once per turn, in a
  * flag test it makes anyway). A malformed request (no `replyTo` ref, unknown kind) is dropped.
  * Throws `invalid-spec` on bad options.
@@ -149,7 +150,6 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     answer: (state, request, ctx, lane) => answer(state as S, request as ProbeRequest, ctx as ActorContext<M | ProbeRequest>, lane),
     timed: (lane, durationMs, endMs) => windowOf(lane).record(durationMs, endMs),
     failed: (lane, atMs) => windowOf(lane).recordError(atMs),
-    started: (lane) => lane.timeNext(messagesToTime(0)),
     restarted: (lane, atMs) => windowOf(lane).recordRestart(atMs),
   };
   return Object.freeze({ ...def, probes }) as unknown as ActorDefinition<M | ProbeRequest, S>;

@@ -2,7 +2,6 @@
 // frames into deliveries to local processes. Refs inside payloads, remote death watch and the
 // message registry's versioning all happen here, on the one delivery path.
 
-import { deliverProbe, PROBE_REQUEST_TYPE } from '../internal/probe-lane.ts';
 import { ActorRef } from '../actor-ref.ts';
 import { formatAddress, parseAddress, tryParseAddress, type Address } from '../address.ts';
 import { AskProcess } from '../ask.ts';
@@ -334,8 +333,7 @@ export class Remoting implements RemoteLink {
     // tracing on: a readable, sampled trace context continues here; anything else is counted by reason and ignored
     const tracing = this.host.traceHost;
     if (tracing !== null && env.traceparent !== undefined) payload = tracing.receiveRemote(env.traceparent, payload);
-    if (env.type === PROBE_REQUEST_TYPE) deliverProbe(target, payload); // a probe goes into the actor's probe lane
-    else target.deliverUser(payload);
+    target.deliverUser(payload);
   }
 
   private resolveInbound(to: string): Process {

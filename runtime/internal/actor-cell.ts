@@ -452,7 +452,6 @@ export class ActorCell implements Process, ActorContext<unknown>, PermitWaiter, 
     if (r === IGNORE) return 'ignored';
     this.state = r;
     this.flags |= INITED;
-    if (this.def.probes !== undefined) this.def.probes.started(this.probeLane());
     try {
       this.signal({ type: 'started' });
     } catch (e) {

@@ -6,19 +6,14 @@
 import type { ActorContext } from '../context.ts';
 import type { DeliveryResult, Process } from './process.ts';
 
-/** The `type` of a probe request (`ProbeRequest` in actors/probes); remoting hands such messages to the lane. */
-export const PROBE_REQUEST_TYPE = 'troupe.probe';
-
 /**
  * @internal What a probed definition gives the runtime (`ActorDefinition.probes`, set by
  * `withProbes`). The cell calls `answer` once every message queued before the request has been
  * handled and no handler is in flight; the others when a timed message ends, a handler throws or
- * rejects, and the actor starts or restarts. Each gets the instance's {@link ProbeLane} (kept across restarts).
+ * rejects, and the actor restarts. Each gets the instance's {@link ProbeLane} (kept across restarts).
  */
 export interface ProbeHooks {
   answer(state: unknown, request: unknown, ctx: ActorContext<unknown>, lane: ProbeLane): void;
-  /** Its first init ran. */
-  started(lane: ProbeLane): void;
   timed(lane: ProbeLane, durationMs: number, endMs: number): void;
   failed(lane: ProbeLane, atMs: number): void;
   restarted(lane: ProbeLane, atMs: number): void;
@@ -108,7 +103,7 @@ interface ProbeTarget extends Process {
 
 /**
  * Delivers a probe request: into the lane of a local actor whose definition has probe hooks,
- * else as an ordinary user message (a remote ref sends it; the receiving node puts it in the lane).
+ * else as an ordinary user message (a remote ref sends it as one).
  */
 export function deliverProbe(target: Process, request: unknown): DeliveryResult {
   const t = target as ProbeTarget;

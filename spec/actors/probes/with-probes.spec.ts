@@ -163,6 +163,7 @@ const signals = suite('withProbes: measured signals');
 signals('processing time of async handlers on the system clock gives the p99', async () => {
   const kit = createTestSystem();
   const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  await probe(kit, w, 'liveness'); // timing starts at the first answer (the next 64 messages: quiet)
   for (let i = 0; i < 9; i++) w.tell({ type: 'work' });
   w.tell({ type: 'slow', ms: 250 });
   await kit.advance(300);
@@ -184,17 +185,20 @@ signals('errors thrown, sync or async, and restarts are counted across restarts'
   await kit.terminate();
 });
 
-signals('a busy instance times a sample: its first 64 messages, then 8 after each answer; a quiet one all of them; errors are counted on untimed messages too', async () => {
+signals('a busy instance times a sample: 64 after its first answer, then 8 after each answer; a quiet one all of them; errors are counted on untimed messages too', async () => {
   const kit = createTestSystem();
   const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  for (let i = 0; i < 10; i++) w.tell({ type: 'work' });
+  await kit.runUntilIdle();
+  assert.equal((await probe(kit, w, 'liveness')).signals!.latencySamples, 0, 'nothing is timed before the first answer');
   for (let i = 0; i < 556; i++) w.tell({ type: 'work' }); // at one instant: busy
   w.tell({ type: 'boom' });
   await kit.runUntilIdle();
   w.tell({ type: 'boom-async' });
   await kit.runUntilIdle();
   const s = (await probe(kit, w, 'liveness')).signals!;
-  assert.equal([s.messages, s.errors], [556 + 2, 2], 'the two failing messages (untimed) are counted');
-  assert.is(s.latencySamples, 64, 'a fresh instance times its first 64');
+  assert.equal([s.messages, s.errors], [10 + 556 + 2, 2], 'the two failing messages (untimed) are counted');
+  assert.is(s.latencySamples, 64, 'quiet before its first answer: the next 64 were timed');
   await kit.advance(5_000); // into another bucket of the window (a bucket keeps its newest 64 samples)
   for (let i = 0; i < 100; i++) w.tell({ type: 'work' });
   await kit.runUntilIdle();
@@ -309,6 +313,27 @@ lane('a stuck instance never answers: the probe times out', async () => {
   await kit.advance(600);
   try { await a.promise; assert.unreachable('answered'); } catch (e) { assert.ok(isTroupeError(e, 'ask-timeout'), String(e)); }
   hooks.release();
+  await kit.terminate();
+});
+
+lane('messages unstashed while a probe waits go ahead of it', async () => {
+  const kit = createTestSystem();
+  type Gate = { type: 'job' } | { type: 'open' };
+  const gate = defineActor<Gate, { open: boolean; done: number }>({
+    init: () => ({ open: false, done: 0 }),
+    receive: (s, m, ctx) => {
+      if (m.type === 'open') { ctx.unstashAll(); return { ...s, open: true }; }
+      if (!s.open) { ctx.stash(m); return s; }
+      return { ...s, done: s.done + 1 };
+    },
+  });
+  const g = kit.spawn(withProbes(gate, { ready: (s) => ({ ok: true, details: { done: s.done } }) }), 'gate');
+  for (let i = 0; i < 3; i++) g.tell({ type: 'job' });
+  await kit.runUntilIdle(); // all three stashed
+  g.tell({ type: 'open' });
+  const a = askProbe(g, 'readiness'); // behind 'open' — and so behind the jobs it puts back
+  await kit.runUntilIdle();
+  assert.equal((await a).details, { ready: { done: 3 } });
   await kit.terminate();
 });
 
