@@ -66,7 +66,9 @@ type Ctx = ActorContext<ProbeActorMsg>;
 /**
  * Defines the probe actor of one instance. Each probe runs every `periodMs` (first after
  * `initialDelayMs`) by asking the target a {@link ProbeRequest} with the probe's `timeoutMs`;
- * no answer in time, a dead target or a failed answer is a failure. A startup probe runs alone
+ * no answer in time, a dead target or a failed answer is a failure (a readiness probe on the same
+ * period and initial delay as liveness — the default — runs on liveness's timer: one timer for
+ * both). A startup probe runs alone
  * until it succeeds once, then liveness and readiness start. A probe whose previous run has not
  * answered by its next period counts that run as failed. The answers of the liveness probe (of
  * the readiness probe without one) are the samples of the degraded signals. Health is derived
@@ -94,6 +96,10 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   if (eventLoop !== undefined && typeof eventLoop?.delayMs !== 'function') throw new TroupeError('invalid-spec', `${where}: eventLoop must have delayMs() (e.g. createEventLoopDelayMonitor()).`, { field: 'eventLoop' });
   const cfg: ResolvedProbeConfig = resolveProbeConfig(options.probes, where);
   const sampleKind = signalSampleKind(cfg);
+  // Readiness on liveness's schedule (the same period and initial delay, as by default) runs on
+  // liveness's timer: one timer firing and one turn per period for both.
+  const readinessRides = cfg.liveness !== null && cfg.readiness !== null
+    && cfg.liveness.periodMs === cfg.readiness.periodMs && cfg.liveness.initialDelayMs === cfg.readiness.initialDelayMs;
   if (options.instance !== undefined && (typeof options.instance !== 'string' || options.instance.length === 0)) throw new TroupeError('invalid-spec', `${where}: instance must be a non-empty string (default the target's path).`, { field: 'instance' });
   const instance = options.instance ?? target.path;
 
@@ -140,6 +146,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   };
 
   const schedule = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
+    if (kind === 'readiness' && readinessRides && s.probes.liveness !== null) return; // runs on liveness's ticks
     const delay = firstProbeDelay(cfg[kind]!, s.startedAtMs, ctx.now());
     if (delay === 0) send(ctx, { type: 'probe-tick', kind, first: true });
     else ctx.timers.startSingle(kind, { type: 'probe-tick', kind, first: true }, delay);
@@ -162,14 +169,20 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     update(s, ctx);
   };
 
-  const onTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind, first: boolean): void => {
-    if (!activeProbes(s.probes).includes(kind)) return;
-    if (first) ctx.timers.startPeriodic(kind, { type: 'probe-tick', kind, first: false }, cfg[kind]!.periodMs);
+  /** One run of a probe at its tick: a run still unanswered from the previous period counts as failed first. */
+  const runAtTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
     if (s.inflight[kind] !== undefined) {
       s.inflight[kind] = undefined;
       s.probes = applyProbeResult(s.probes, cfg, kind, false, `no answer within the period of ${cfg[kind]!.periodMs} ms`);
     }
     runProbe(s, ctx, kind);
+  };
+
+  const onTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind, first: boolean): void => {
+    if (!activeProbes(s.probes).includes(kind)) return;
+    if (first) ctx.timers.startPeriodic(kind, { type: 'probe-tick', kind, first: false }, cfg[kind]!.periodMs);
+    runAtTick(s, ctx, kind);
+    if (kind === 'liveness' && readinessRides && s.probes.readiness !== null) runAtTick(s, ctx, 'readiness');
     update(s, ctx);
   };
 

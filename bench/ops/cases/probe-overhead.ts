@@ -56,7 +56,9 @@ const instance = defineActor<TellMsg, { i: number }>({
   init: (ctx) => ({ i: Number(ctx.path.slice(ctx.path.lastIndexOf('-') + 1)) }),
   receive: (s, m) => { rx!.receive(s.i, m); return s; },
 });
-const probed = withProbes(instance);
+/** Readiness answers the instances gave (their ready check counts them: what a service would declare). */
+let readyAnswers = 0;
+const probed = withProbes(instance, { ready: () => { readyAnswers++; return true; } });
 
 /** The control of `asked` mode: an actor answering pings, asked by tickers as often as probes would ask. */
 type Ping = { type: 'ping'; replyTo: ActorRef<'pong'> };
@@ -115,8 +117,7 @@ export async function run({ size, options }: CaseParams): Promise<Metrics> {
     const target = system.spawn(echo, 'echo');
     for (let i = 0; i < n; i++) system.spawn(ticker(target, periodMs / 2, Math.floor((i * periodMs) / n)), `t-${i}`);
   }
-  const seenBefore = (): number => system.inspect().children.filter((c) => c.name.startsWith('p-')).reduce((a, c) => a + c.mailbox.processed, 0);
-  const before = mode === 'probed' ? seenBefore() : 0;
+  const before = readyAnswers;
   rx = new FanInReceiver(size, n);
   const receiver = rx;
   let k = 0;
@@ -127,8 +128,8 @@ export async function run({ size, options }: CaseParams): Promise<Metrics> {
   const secs = secondsSince(t0);
   const cpu = process.cpuUsage(c0);
   receiver.check(n);
-  // each probe run is a tick and a result in the probe actor's mailbox
-  if (mode === 'probed') answers = (seenBefore() - before) / 2;
+  // one liveness answer per readiness answer (readiness runs on liveness's ticks)
+  if (mode === 'probed') answers = 2 * (readyAnswers - before);
   monitor?.close();
   await system.terminate();
   return { msgPerSec: size / secs, cpuNsPerMsg: ((cpu.user + cpu.system) * 1_000) / size, probesPerSec: answers / secs, seconds: secs };

@@ -262,6 +262,18 @@ flapping('readiness from a dependency: not ready (but live) while the dependency
   await kit.terminate();
 });
 
+gating('each probe runs every period of its own: readiness on liveness\'s schedule runs at every liveness tick, on another schedule at its own', async () => {
+  for (const [readiness, expected] of [[fast(), 6], [fast({ periodMs: 3 * PERIOD }), 2], [fast({ initialDelayMs: PERIOD / 2 }), 6]] as const) {
+    let live = 0;
+    let ready = 0;
+    const worker = { ready: () => { ready++; return true; }, checks: { alive: { kind: 'liveness' as const, check: () => { live++; return true; } } } };
+    const r = rig({ liveness: fast(), readiness }, { worker });
+    await r.kit.advance(6 * PERIOD - 1);
+    assert.equal([live, ready], [6, expected], `readiness ${JSON.stringify(readiness)}`);
+    await r.kit.terminate();
+  }
+});
+
 const api = suite('probe actor: API');
 
 api('get-health answers the current health, reasons up to date', async () => {
