@@ -99,7 +99,8 @@ interface HopCore<M> {
   readonly address: Address;
   pick(list: readonly Routee<M>[], msg: M): Routee<M>;
   sent(r: Routee<M>): BreakerToken | undefined;
-  settled(r: Routee<M>): void;
+  /** The ask sent to `r` settled (`error` undefined: answered); with breakers, `token` records its outcome. */
+  settled(r: Routee<M>, token: BreakerToken | undefined, error: TroupeError | undefined): void;
 }
 
 /**
@@ -129,9 +130,9 @@ class RouteHop<M> implements Process, AskListener {
 
   deliverSystem(): void {}
 
-  /** The ask settled: its routee has one ask fewer in flight. */
-  askSettled(): void {
-    if (this.chosen !== undefined) this.core.settled(this.chosen);
+  /** The ask settled: its routee has one ask fewer in flight, and its breaker learns the outcome. */
+  askSettled(error: TroupeError | undefined): void {
+    if (this.chosen !== undefined) this.core.settled(this.chosen, this.token, error);
   }
 }
 
@@ -219,9 +220,10 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
     address,
     pick: (list, msg) => selector.pick(list, msg),
     sent: (r) => { routed++; inFlight++; const c = (r as Counted<M>).counter; c.inFlight++; c.routed++; return breakers?.sent(r); },
-    settled: (r) => {
+    settled: (r, token, error) => {
       inFlight--;
       (r as Counted<M>).counter.inFlight--;
+      if (breakers !== undefined && token !== undefined) breakers.settled(token, error, error === undefined ? undefined : eligible());
     },
   };
 
@@ -248,12 +250,7 @@ export function createRouter<M>(options: RouterOptions<M>): Router<M> {
       const usable = breakers.usable(list, true);
       if (usable.length === 0) return Promise.reject(breakers.openError(list, service ? `Service key "${service.key.id}"` : `Router "${name}"`, { router: name, key: service?.key.id }));
       const hop = new RouteHop<M>(core, usable);
-      const reply = askProcess(hop, make as (replyTo: ActorRef<unknown>) => unknown, askOptions, hop) as Promise<R>;
-      reply.then(
-        () => { if (hop.token !== undefined) breakers.settled(hop.token, undefined, undefined); },
-        (e: unknown) => { if (hop.token !== undefined) breakers.settled(hop.token, e, eligible()); },
-      );
-      return reply;
+      return askProcess(hop, make as (replyTo: ActorRef<unknown>) => unknown, askOptions, hop) as Promise<R>;
     },
     routees: () => (breakers === undefined ? eligible() : breakers.usable(eligible(), true)).map((r) => r.instance),
     stats: () => {

@@ -25,9 +25,12 @@ export interface FailableReply {
   failReply(error: TroupeError, recipient: Process | undefined): void;
 }
 
-/** @internal Told once when an ask settles (answered, failed or timed out); routers count asks in flight with it. */
+/**
+ * @internal Told once when an ask settles: `error` undefined when it was answered, else why it
+ * failed (timed out, dead, unreachable…). Routers count asks in flight and feed their breakers with it.
+ */
 export interface AskListener {
-  askSettled(): void;
+  askSettled(error: TroupeError | undefined): void;
 }
 
 /** @internal The reply side of one ask: resolves on the first message, then is dead. */
@@ -62,7 +65,7 @@ export class AskProcess implements Process, PendingAsk, FailableReply, TracedAsk
       return DELIVERED_DEAD;
     }
     if (this.startedAt >= 0) this.host.observer?.askReplied(this);
-    this.settle();
+    this.settle(undefined);
     if (msg instanceof TracedMessage) msg = msg.msg;
     if (this.span !== null) this.host.traceHost?.askSettled(this.span);
     const sim = this.host.sim;
@@ -75,7 +78,7 @@ export class AskProcess implements Process, PendingAsk, FailableReply, TracedAsk
 
   fail(error: TroupeError): void {
     if (!this.alive) return;
-    this.settle();
+    this.settle(error);
     if (this.span !== null) this.host.traceHost?.askSettled(this.span, error);
     const sim = this.host.sim;
     if (sim === null) this.reject(error);
@@ -113,11 +116,11 @@ export class AskProcess implements Process, PendingAsk, FailableReply, TracedAsk
     this.fail(new TroupeError('ask-timeout', `No reply from ${this.target.address.path} within ${ms} ms. Raise timeoutMs, or check that the actor replies to every request.`, { target: this.target.address.path, timeoutMs: ms }));
   }
 
-  private settle(): void {
+  private settle(error: TroupeError | undefined): void {
     this.alive = false;
     if (this.timer !== null) this.host.scheduler.cancelTimer(this.timer);
     this.host.asks.remove(this);
-    this.listener?.askSettled();
+    this.listener?.askSettled(error);
   }
 }
 
