@@ -9,7 +9,7 @@ import type { ProbeHooks, ProbeLane } from '../../runtime/internal/probe-lane.ts
 import type { CheckFn, CheckOutcome, HealthCheck } from './health-check.ts';
 import { messagesToTime } from './internal/probe-decisions.ts';
 import { SignalWindow } from './internal/signal-window.ts';
-import { isProbeRequest, PROBE_KINDS, type CheckResult, type CheckStatus, type InstanceSignals, type ProbeAnswer, type ProbeKind, type ProbeRequest } from './probe-request.ts';
+import { PROBE_KINDS, type CheckResult, type CheckStatus, type InstanceSignals, type ProbeAnswer, type ProbeKind, type ProbeRequest } from './probe-request.ts';
 
 /**
  * Options of {@link withProbes}; all optional.
