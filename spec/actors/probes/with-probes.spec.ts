@@ -337,6 +337,26 @@ lane('messages unstashed while a probe waits go ahead of it', async () => {
   await kit.terminate();
 });
 
+lane('a probe to a supervisor in the middle of a group restart is answered once the group restart ends', async () => {
+  const kit = createTestSystem();
+  const hooks = workerHooks();
+  const parent = defineActor<'noop', undefined>({
+    init: (ctx) => { ctx.spawn(plainWorker(hooks), 'a'); ctx.spawn(plainWorker(hooks), 'b'); return undefined; },
+    receive: () => undefined,
+    supervision: { strategy: 'one-for-all' },
+  });
+  const p = kit.spawn(withProbes(parent), 'p');
+  await kit.runUntilIdle();
+  kit.lookup<WorkerMsg>('/user/p/a')!.tell({ type: 'slow', ms: 100 }); // in flight: the group restart waits for it
+  kit.lookup<WorkerMsg>('/user/p/b')!.tell({ type: 'boom' });
+  await kit.runUntilIdle();
+  const a = watch(askProbe(p, 'liveness', { timeoutMs: 1_000 }));
+  await kit.advance(150);
+  assert.is(a.settled, true, 'answered when the restart of its children ended, not at the timeout');
+  assert.is((await a.promise).ok, true);
+  await kit.terminate();
+});
+
 lane('an actor defined without withProbes gets the request as an ordinary message', async () => {
   const kit = createTestSystem();
   const own = kit.spawn(defineActor<ProbeRequest, undefined>({ init: () => undefined, receive: (_s, m) => { m.replyTo.tell({ kind: m.kind, ok: true, checks: [{ name: 'own', ok: true }] }); } }), 'own');
