@@ -72,8 +72,9 @@ export interface AskProbeOptions extends AskOptions {
  * instance defined with `withProbes` takes the request in its probe lane: it answers once every
  * message queued before the request has been handled and no handler is in flight, without calling
  * its `receive`. Any other actor — and an instance on another node, where the request travels as
- * a message (probe actors run beside their instance) — gets the request as an ordinary message. Rejects like an ask: `ask-timeout` (a stuck instance), `actor-dead`,
- * `node-unreachable`, `system-terminated`.
+ * a message (probe actors run beside their instance) — gets the request as an ordinary message.
+ * Rejects like an ask: `ask-timeout` (a stuck instance), `actor-dead`, `node-unreachable`,
+ * `system-terminated`.
  *
  * @example
  * const a = await askProbe(orders, 'readiness', { timeoutMs: 1_000 });
