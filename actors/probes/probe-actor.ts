@@ -9,7 +9,7 @@ import type { EventLoopDelaySource } from '../../runtime/event-loop-delay.ts';
 import { mailboxStatsOf } from '../../runtime/mailbox-stats.ts';
 import type { HealthReport, InstanceHealth } from './instance-health.ts';
 import {
-  activeProbes, applyProbeResult, applySignalSample, deriveHealth, describeAskFailure, firstProbeDelay, initialStates,
+  activeProbes, applyProbeResult, applySignalSample, deriveHealth, describeAskFailure, firstProbeDelay, initialStates, nextProbeDelay,
   isTransition, markStopped, nextHealth, signalSampleKind, type ProbeStates,
 } from './internal/probe-decisions.ts';
 import { resolveProbeConfig, type ProbeConfig, type ResolvedProbeConfig } from './probe-config.ts';
@@ -44,7 +44,7 @@ export interface ProbeActorOptions {
  */
 export type ProbeActorMsg =
   | { readonly type: 'get-health'; readonly replyTo: ActorRef<InstanceHealth> }
-  | { readonly type: 'probe-tick'; readonly kind: ProbeKind; readonly first: boolean }
+  | { readonly type: 'probe-tick'; readonly kind: ProbeKind }
   | { readonly type: 'probe-result'; readonly kind: ProbeKind; readonly seq: number; readonly answer: ProbeAnswer | null; readonly reason: string | null };
 
 /** A probe actor's state (mutable, owned by the actor). */
@@ -65,7 +65,8 @@ type Ctx = ActorContext<ProbeActorMsg>;
 
 /**
  * Defines the probe actor of one instance. Each probe runs every `periodMs` (first after
- * `initialDelayMs`) by asking the target a {@link ProbeRequest} with the probe's `timeoutMs`;
+ * `initialDelayMs`), on the node clock's multiples of its `alignMs` (a tenth of the period by
+ * default: the probe actors of a node run their probes in batches, see {@link ProbeSettings}), by asking the target a {@link ProbeRequest} with the probe's `timeoutMs`;
  * no answer in time, a dead target or a failed answer is a failure (a readiness probe on the same
  * period and initial delay as liveness — the default — runs on liveness's timer: one timer for
  * both). A startup probe runs alone
@@ -76,9 +77,10 @@ type Ctx = ActorContext<ProbeActorMsg>;
  * and when a check turns from passing to failing or back (its reasons then refresh). When the
  * target stops, the actor reports it unhealthy (`final: true`) and stops itself. Detection of an
  * instance that stops answering: between `(failureThreshold − 1) × periodMs + timeoutMs` and
- * `failureThreshold × periodMs + timeoutMs` after it hangs. Many probe actors started at once
- * probe in step (a burst every period): spread them with `initialDelayMs` (e.g. `i × periodMs / n`),
- * as kubelet spreads its first probes. Throws `invalid-spec` on bad options.
+ * `failureThreshold × periodMs + timeoutMs` after it hangs (plus up to `alignMs` for the first
+ * run). Many probe actors started at once probe in step (one batch a period): spread them with
+ * `initialDelayMs` (e.g. `i × periodMs / n`), as kubelet spreads its first probes; they then run
+ * in batches of about `n × alignMs / periodMs`. Throws `invalid-spec` on bad options.
  *
  * @example
  * const registry = createHealthRegistry(system);
@@ -96,10 +98,11 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   if (eventLoop !== undefined && typeof eventLoop?.delayMs !== 'function') throw new TroupeError('invalid-spec', `${where}: eventLoop must have delayMs() (e.g. createEventLoopDelayMonitor()).`, { field: 'eventLoop' });
   const cfg: ResolvedProbeConfig = resolveProbeConfig(options.probes, where);
   const sampleKind = signalSampleKind(cfg);
-  // Readiness on liveness's schedule (the same period and initial delay, as by default) runs on
+  // Readiness on liveness's schedule (the same period, initial delay and alignment, as by default) runs on
   // liveness's timer: one timer firing and one turn per period for both.
   const readinessRides = cfg.liveness !== null && cfg.readiness !== null
-    && cfg.liveness.periodMs === cfg.readiness.periodMs && cfg.liveness.initialDelayMs === cfg.readiness.initialDelayMs;
+    && cfg.liveness.periodMs === cfg.readiness.periodMs && cfg.liveness.initialDelayMs === cfg.readiness.initialDelayMs
+    && cfg.liveness.alignMs === cfg.readiness.alignMs;
   if (options.instance !== undefined && (typeof options.instance !== 'string' || options.instance.length === 0)) throw new TroupeError('invalid-spec', `${where}: instance must be a non-empty string (default the target's path).`, { field: 'instance' });
   const instance = options.instance ?? target.path;
 
@@ -148,8 +151,8 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   const schedule = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
     if (kind === 'readiness' && readinessRides && s.probes.liveness !== null) return; // runs on liveness's ticks
     const delay = firstProbeDelay(cfg[kind]!, s.startedAtMs, ctx.now());
-    if (delay === 0) send(ctx, { type: 'probe-tick', kind, first: true });
-    else ctx.timers.startSingle(kind, { type: 'probe-tick', kind, first: true }, delay);
+    if (delay === 0) send(ctx, { type: 'probe-tick', kind });
+    else ctx.timers.startSingle(kind, { type: 'probe-tick', kind }, delay);
   };
 
   const runProbe = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
@@ -178,9 +181,10 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     runProbe(s, ctx, kind);
   };
 
-  const onTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind, first: boolean): void => {
+  const onTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
     if (!activeProbes(s.probes).includes(kind)) return;
-    if (first) ctx.timers.startPeriodic(kind, { type: 'probe-tick', kind, first: false }, cfg[kind]!.periodMs);
+    // the next run a period on, back on the alignment grid (a late tick does not drag the next ones)
+    ctx.timers.startSingle(kind, { type: 'probe-tick', kind }, nextProbeDelay(cfg[kind]!, ctx.now()));
     runAtTick(s, ctx, kind);
     if (kind === 'liveness' && readinessRides && s.probes.readiness !== null) runAtTick(s, ctx, 'readiness');
     update(s, ctx);
@@ -218,7 +222,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     receive: (s, m, ctx) => {
       switch (m.type) {
         case 'get-health': ctx.send(m.replyTo, s.health); return s;
-        case 'probe-tick': onTick(s, ctx, m.kind, m.first); return s;
+        case 'probe-tick': onTick(s, ctx, m.kind); return s;
         case 'probe-result': onResult(s, ctx, m); return s;
         default: return assertNever(m);
       }

@@ -4,7 +4,7 @@
 
 import type { Suite } from '../harness/suite.ts';
 import { routerHopComparisons } from './router-hop.ts';
-import { probeOverhead } from './probe-overhead.ts';
+import { probeOverhead, probeOverheadAlternate } from './probe-overhead.ts';
 import { recoveryLatency } from './recovery-latency.ts';
 
 /** The `ops` suite: `npm run bench -- ops`, results in `bench/results/ops.json`. */
@@ -14,6 +14,7 @@ export const opsSuite: Suite = {
   comparisons: [
     ...routerHopComparisons,
     probeOverhead,
+    probeOverheadAlternate,
     recoveryLatency,
   ],
 };

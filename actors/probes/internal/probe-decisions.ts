@@ -105,9 +105,23 @@ export function activeProbes(p: ProbeStates): ProbeKind[] {
   return out;
 }
 
-/** Delay before a probe's first run: its initial delay counted from the probe actor's start. */
+/**
+ * Delay before a probe's first run: its initial delay counted from the probe actor's start,
+ * rounded up to a multiple of `alignMs` of the clock (not rounded when 0).
+ */
 export function firstProbeDelay(s: ResolvedProbe, startedAtMs: number, nowMs: number): number {
-  return Math.max(0, startedAtMs + s.initialDelayMs - nowMs);
+  const at = startedAtMs + s.initialDelayMs;
+  return Math.max(0, (s.alignMs > 0 ? Math.ceil(at / s.alignMs) * s.alignMs : at) - nowMs);
+}
+
+/**
+ * Delay before a probe's next run, from a run at `nowMs`: a period later, rounded to the nearest
+ * multiple of `alignMs` (so a run that started late does not drag the next ones after it, and
+ * the probes of a node stay in their batches): at least `periodMs − alignMs / 2`.
+ */
+export function nextProbeDelay(s: ResolvedProbe, nowMs: number): number {
+  if (s.alignMs === 0) return s.periodMs;
+  return Math.round((nowMs + s.periodMs) / s.alignMs) * s.alignMs - nowMs;
 }
 
 /** Which probe's answers carry the signal samples: liveness, else readiness, else none. */

@@ -2,12 +2,12 @@
 // and probed every second (liveness + readiness + signals per instance, a registry, the node's
 // event-loop monitor) — the same producer and receivers in every mode.
 
-import { createSystem, defineActor, type ActorDefinition, type ActorRef } from '../../../runtime/index.ts';
-import { createEventLoopDelayMonitor, createHealthRegistry, defineProbeActor, withProbes } from '../../../actors/probes/index.ts';
+import { createSystem, defineActor, type ActorDefinition, type ActorRef, type ActorSystem } from '../../../runtime/index.ts';
+import { createEventLoopDelayMonitor, createHealthRegistry, defineProbeActor, withProbes, type EventLoopDelayMonitor, type HealthRegistry } from '../../../actors/probes/index.ts';
 import type { CaseParams, Metrics } from '../../harness/suite.ts';
 import { BATCH, secondsSince, yieldToIo, type TellMsg } from '../../local/workload.ts';
 
-type Mode = 'none' | 'wrapped' | 'probed' | 'asked';
+type Mode = 'none' | 'wrapped' | 'probed' | 'asked' | 'alternate';
 
 /** Counts deliveries across all instances; keeps the last message of each so none is optimised away. */
 class FanInReceiver {
@@ -51,10 +51,10 @@ async function produceBounded(n: number, receiver: FanInReceiver, send: (m: Tell
   }
 }
 
-const instance = defineActor<TellMsg, { i: number }>({
+const instance = defineActor<TellMsg, { i: number; handled: number }>({
   name: 'instance',
-  init: (ctx) => ({ i: Number(ctx.path.slice(ctx.path.lastIndexOf('-') + 1)) }),
-  receive: (s, m) => { rx!.receive(s.i, m); return s; },
+  init: (ctx) => ({ i: Number(ctx.path.slice(ctx.path.lastIndexOf('-') + 1)), handled: 0 }),
+  receive: (s, m) => { rx!.receive(s.i, m); return { i: s.i, handled: s.handled + 1 }; },
 });
 /** Readiness answers the instances gave (their ready check counts them: what a service would declare). */
 let readyAnswers = 0;
@@ -74,43 +74,37 @@ const ticker = (target: ActorRef<Ping>, periodMs: number, phaseMs: number) => de
 
 function modeOf(o: CaseParams['options']): Mode {
   const m = o.mode ?? 'none';
-  if (m !== 'none' && m !== 'wrapped' && m !== 'probed' && m !== 'asked') throw new Error(`option mode=${m}: use none, wrapped, probed or asked`);
+  if (m !== 'none' && m !== 'wrapped' && m !== 'probed' && m !== 'asked' && m !== 'alternate') throw new Error(`option mode=${m}: use none, wrapped, probed, asked or alternate`);
   return m;
 }
 
 /**
  * Tells `size` messages round-robin to `options.instances` (default 1 000) instances, batches of
  * 1024 with a setImmediate between batches (so timers — the probes — run during the load), at most
- * 16 384 in flight. The
- * `asked` control makes as many asks as the probes would (two per instance per period) to an
- * actor that only answers, without probes: what any ask traffic costs the tell path. In
- * `probed` mode each instance has a probe actor (liveness and readiness every `options.periodMs`,
- * default 1 000, timeout 1 000) reporting to a registry. Reports `msgPerSec`, `cpuNsPerMsg`
+ * 16 384 in flight; each instance counts what it handled in its state (a new state per message,
+ * as a user's handler returns). The `asked` control makes as many asks as the probes would (two
+ * per instance per period) to an actor that only answers, without probes: what any ask traffic
+ * costs the tell path. In `probed` mode each instance has a probe actor (liveness and readiness
+ * every `options.periodMs`, default 1 000, timeout 1 000, alignment `options.alignMs`, default a
+ * tenth of the period) reporting to a registry. Reports `msgPerSec`, `cpuNsPerMsg`
  * (process CPU per message: steadier than the rate on a busy machine), and `probesPerSec`: the
  * probe answers the instances gave during the timed load (0 unless probed).
  */
-export async function run({ size, options }: CaseParams): Promise<Metrics> {
+export async function run({ size, options, warmup }: CaseParams): Promise<Metrics> {
   const mode = modeOf(options);
+  if (mode === 'alternate') return alternate(size, options, warmup);
   const n = Number(options.instances ?? 1_000);
   const periodMs = Number(options.periodMs ?? 1_000);
+  // the probes' alignment grid (default a tenth of the period: batches of ~100 probes); 0 = each on its own phase
+  const alignMs = options.alignMs === undefined ? undefined : Number(options.alignMs);
   const system = createSystem({ name: 'bench' });
-  const def = (mode === 'none' || mode === 'asked' ? instance : probed) as ActorDefinition<TellMsg, { i: number }>;
+  const def = (mode === 'none' || mode === 'asked' ? instance : probed) as ActorDefinition<TellMsg, { i: number; handled: number }>;
   const refs: ActorRef<TellMsg>[] = [];
   for (let i = 0; i < n; i++) refs.push(system.spawn(def, `i-${i}`));
   const monitor = mode === 'probed' ? createEventLoopDelayMonitor() : undefined;
   let answers = 0;
   if (mode === 'probed') {
-    const registry = createHealthRegistry(system);
-    for (let i = 0; i < n; i++) {
-      // instances started together are probed out of step (as kubelet spreads its workers' first probes)
-      const phase = Math.floor((i * periodMs) / n);
-      const probes = { liveness: { periodMs, timeoutMs: 1_000, initialDelayMs: phase }, readiness: { periodMs, timeoutMs: 1_000, initialDelayMs: phase } };
-      system.spawn(defineProbeActor({ target: refs[i] as never, reportTo: registry.ref, service: 'bench', probes, eventLoop: monitor }), `p-${i}`);
-    }
-    // wait until every instance has been probed ready once, so the timed pass runs in steady state
-    await new Promise<void>((resolve) => {
-      const sub = registry.events$.subscribe((e) => { if (e.type === 'service-health' && e.to === 'healthy') { sub.unsubscribe(); resolve(); } });
-    });
+    await startProbers(system, createHealthRegistry(system), refs, 'bench', periodMs, alignMs, monitor!);
   }
   if (mode === 'asked') {
     // as many asks, as often, as the probes make (2 per instance per period), to an actor that only answers
@@ -133,4 +127,75 @@ export async function run({ size, options }: CaseParams): Promise<Metrics> {
   monitor?.close();
   await system.terminate();
   return { msgPerSec: size / secs, cpuNsPerMsg: ((cpu.user + cpu.system) * 1_000) / size, probesPerSec: answers / secs, seconds: secs };
+}
+
+/**
+ * Spawns a probe actor per instance (liveness + readiness every `periodMs`, timeout 1 000) and
+ * waits until every instance has been probed ready once, so a timed pass runs in steady state.
+ * Instances started together are probed out of step (as kubelet spreads its workers' first probes).
+ */
+async function startProbers(system: ActorSystem, registry: HealthRegistry, refs: readonly ActorRef<TellMsg>[], service: string, periodMs: number, alignMs: number | undefined, monitor: EventLoopDelayMonitor): Promise<ActorRef<never>[]> {
+  const healthy = new Promise<void>((resolve) => {
+    const sub = registry.events$.subscribe((e) => { if (e.type === 'service-health' && e.service === service && e.to === 'healthy') { sub.unsubscribe(); resolve(); } });
+  });
+  const n = refs.length;
+  const probers: ActorRef<never>[] = [];
+  for (let i = 0; i < n; i++) {
+    const phase = Math.floor((i * periodMs) / n);
+    const probes = { liveness: { periodMs, timeoutMs: 1_000, initialDelayMs: phase, alignMs }, readiness: { periodMs, timeoutMs: 1_000, initialDelayMs: phase, alignMs } };
+    probers.push(system.spawn(defineProbeActor({ target: refs[i] as never, reportTo: registry.ref, service, probes, eventLoop: monitor }), `${service}-p-${i}`) as ActorRef<never>);
+  }
+  await healthy;
+  return probers;
+}
+
+/** Process CPU per message of one bounded pass of `size` tells round-robin to `refs`. */
+async function cpuPass(size: number, refs: readonly ActorRef<TellMsg>[]): Promise<number> {
+  const receiver = rx = new FanInReceiver(size, refs.length);
+  const n = refs.length;
+  let k = 0;
+  const c0 = process.cpuUsage();
+  await produceBounded(size, receiver, (m) => { refs[k].tell(m); if (++k === n) k = 0; });
+  await receiver.done;
+  const cpu = process.cpuUsage(c0);
+  receiver.check(n);
+  return ((cpu.user + cpu.system) * 1_000) / size;
+}
+
+const median = (xs: readonly number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+/**
+ * `alternate`: the same run with and without probes — one process, one system, 1 000 `withProbes`
+ * instances; `options.pairs` (default 6) pairs of passes of `size / (2 × pairs)` tells, the first
+ * of each pair without probe actors, the second with them (spawned and probed ready before it,
+ * stopped after it), after one pair not counted (the probes' code warming up). The JIT sees the
+ * same code in both halves, and drift of a shared machine hits both alike. Reports `pairedRatio`
+ * (median over pairs of unprobed ÷ probed CPU per message: 1 = free) and both medians. A warm-up
+ * run makes only the unprobed passes.
+ */
+async function alternate(size: number, options: CaseParams['options'], warmup: boolean): Promise<Metrics> {
+  const n = Number(options.instances ?? 1_000);
+  const periodMs = Number(options.periodMs ?? 1_000);
+  const alignMs = options.alignMs === undefined ? undefined : Number(options.alignMs);
+  const pairs = Number(options.pairs ?? 6);
+  const pass = Math.max(1, Math.floor(size / (2 * pairs)));
+  const system = createSystem({ name: 'bench' });
+  const refs: ActorRef<TellMsg>[] = [];
+  for (let i = 0; i < n; i++) refs.push(system.spawn(probed as ActorDefinition<TellMsg, { i: number; handled: number }>, `i-${i}`));
+  const monitor = createEventLoopDelayMonitor();
+  const registry = createHealthRegistry(system);
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let p = warmup ? pairs : -1; p < pairs; p++) {
+    const a = await cpuPass(pass, refs);
+    const probers = await startProbers(system, registry, refs, `bench-${p + 1}`, periodMs, alignMs, monitor);
+    const b = await cpuPass(pass, refs);
+    for (const r of probers) system.stop(r);
+    if (p >= 0) { off.push(a); on.push(b); }
+  }
+  if (warmup) for (let p = 0; p < pairs; p++) off.push(await cpuPass(pass, refs));
+  monitor.close();
+  await system.terminate();
+  if (warmup) return { pairedRatio: 0, unprobedCpuNsPerMsg: median(off), probedCpuNsPerMsg: 0 };
+  return { pairedRatio: median(off.map((x, i) => x / on[i])), unprobedCpuNsPerMsg: median(off), probedCpuNsPerMsg: median(on) };
 }

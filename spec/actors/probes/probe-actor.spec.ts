@@ -274,6 +274,27 @@ gating('each probe runs every period of its own: readiness on liveness\'s schedu
   }
 });
 
+gating('probe actors started at different moments probe together on the alignment grid; alignMs 0 probes each on its own schedule', async () => {
+  for (const [alignMs, expected] of [[undefined, [[100, 1_100, 2_100], [100, 1_100, 2_100], [200, 1_200, 2_200]]], [0, [[30, 1_030, 2_030], [70, 1_070, 2_070], [130, 1_130, 2_130]]]] as const) {
+    const kit = createTestSystem();
+    const seen: number[][] = [];
+    const start = (i: number) => {
+      const at: number[] = [];
+      seen.push(at);
+      const worker = { checks: { alive: { kind: 'liveness' as const, check: () => { at.push(kit.now()); return true; } } } };
+      const w = kit.spawn(probedWorker(workerHooks(), worker), `w${i}`);
+      kit.spawn(defineProbeActor({ target: w, probes: { liveness: fast({ alignMs }) } }), `p${i}`);
+    };
+    // period 1 000 ms: aligned by default to 100 ms; started at 30, 70 and 130 ms
+    await kit.advance(30); start(0);
+    await kit.advance(40); start(1);
+    await kit.advance(60); start(2);
+    await kit.advance(2_300 - 130);
+    assert.equal(seen, expected, `alignMs ${String(alignMs)}`);
+    await kit.terminate();
+  }
+});
+
 const api = suite('probe actor: API');
 
 api('get-health answers the current health, reasons up to date', async () => {

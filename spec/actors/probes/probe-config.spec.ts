@@ -20,8 +20,8 @@ function rejects(c: unknown, field: string, text: string): void {
   assert.unreachable(`${JSON.stringify(c)} should be rejected (${field})`);
 }
 
-config('the defaults are Kubernetes\': period 10 s, timeout 1 s, no initial delay, thresholds 3 and 1', () => {
-  assert.equal(DEFAULT_PROBE, { periodMs: 10_000, timeoutMs: 1_000, initialDelayMs: 0, failureThreshold: 3, successThreshold: 1 });
+config('the defaults are Kubernetes\': period 10 s, timeout 1 s, no initial delay, thresholds 3 and 1 (aligned to a tenth of the period)', () => {
+  assert.equal(DEFAULT_PROBE, { periodMs: 10_000, timeoutMs: 1_000, initialDelayMs: 0, failureThreshold: 3, successThreshold: 1, alignMs: 1_000 });
   const r = resolveProbeConfig(undefined, 'spec');
   assert.equal(r.liveness, DEFAULT_PROBE);
   assert.equal(r.readiness, DEFAULT_PROBE);
@@ -32,7 +32,10 @@ config('the defaults are Kubernetes\': period 10 s, timeout 1 s, no initial dela
 
 config('present probes run with their settings over the defaults; absent ones do not; signals can be off', () => {
   const r = resolveProbeConfig({ startup: { periodMs: 500, failureThreshold: 30 }, readiness: { successThreshold: 2 }, signals: false }, 'spec');
-  assert.equal(r.startup, { ...DEFAULT_PROBE, periodMs: 500, timeoutMs: 500, failureThreshold: 30 }, "the timeout defaults to the period when shorter");
+  assert.equal(r.startup, { ...DEFAULT_PROBE, periodMs: 500, timeoutMs: 500, failureThreshold: 30, alignMs: 50 }, "the timeout defaults to the period when shorter, the alignment to a tenth of it");
+  assert.is(resolveProbeConfig({ liveness: { periodMs: 2_000, alignMs: 0 } }, 'spec').liveness!.alignMs, 0, 'alignment off');
+  assert.equal(resolveProbeConfig({ liveness: { periodMs: 2_000, alignMs: undefined, timeoutMs: undefined } }, 'spec').liveness, { ...DEFAULT_PROBE, periodMs: 2_000, alignMs: 200 }, 'a setting given as undefined takes its default');
+  assert.is(resolveProbeConfig({ liveness: { periodMs: 2_000, alignMs: 2_000 } }, 'spec').liveness!.alignMs, 2_000, 'at most a period');
   assert.is(r.liveness, null);
   assert.is(r.readiness!.successThreshold, 2);
   assert.is(r.signals, null);
@@ -52,6 +55,9 @@ config('bad fields are named, with the fix', () => {
   rejects({ readiness: { timeoutMs: 1_500, periodMs: 5_000 } }, 'probes.readiness.timeoutMs', 'at most 1000 ms');
   rejects({ readiness: { timeoutMs: 800, periodMs: 500 } }, 'probes.readiness.timeoutMs', 'must not exceed periodMs');
   rejects({ startup: { initialDelayMs: -5 } }, 'probes.startup.initialDelayMs', '≥ 0');
+  rejects({ liveness: { alignMs: -1 } }, 'probes.liveness.alignMs', 'from 0 to periodMs');
+  rejects({ liveness: { periodMs: 1_000, alignMs: 1_001 } }, 'probes.liveness.alignMs', 'from 0 to periodMs (1000');
+  rejects({ readiness: { alignMs: NaN } }, 'probes.readiness.alignMs', '0 = not aligned');
   rejects({ liveness: { failureThreshold: 0 } }, 'probes.liveness.failureThreshold', 'integer ≥ 1');
   rejects({ liveness: { failureThreshold: 1.5 } }, 'probes.liveness.failureThreshold', 'integer ≥ 1');
   rejects({ readiness: { successThreshold: 0 } }, 'probes.readiness.successThreshold', 'integer ≥ 1');
