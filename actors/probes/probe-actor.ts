@@ -45,7 +45,7 @@ export interface ProbeActorOptions {
 export type ProbeActorMsg =
   | { readonly type: 'get-health'; readonly replyTo: ActorRef<InstanceHealth> }
   | { readonly type: 'probe-tick'; readonly kind: ProbeKind }
-  | { readonly type: 'probe-result'; readonly kind: ProbeKind; readonly seq: number; readonly answer: ProbeAnswer | null; readonly reason: string | null };
+  | { readonly type: 'probe-result'; readonly kind: ProbeKind; readonly seq: number; readonly answer: ProbeAnswer | null; readonly reason: string | null; readonly also?: ProbeKind };
 
 /** A probe actor's state (mutable, owned by the actor). */
 export interface ProbeActorState {
@@ -103,6 +103,8 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   const readinessRides = cfg.liveness !== null && cfg.readiness !== null
     && cfg.liveness.periodMs === cfg.readiness.periodMs && cfg.liveness.initialDelayMs === cfg.readiness.initialDelayMs
     && cfg.liveness.alignMs === cfg.readiness.alignMs;
+  // ... and with the same timeout, in one request: the instance answers both in one turn
+  const askedTogether = readinessRides && cfg.liveness!.timeoutMs === cfg.readiness!.timeoutMs;
   if (options.instance !== undefined && (typeof options.instance !== 'string' || options.instance.length === 0)) throw new TroupeError('invalid-spec', `${where}: instance must be a non-empty string (default the target's path).`, { field: 'instance' });
   const instance = options.instance ?? target.path;
 
@@ -155,14 +157,16 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     else ctx.timers.startSingle(kind, { type: 'probe-tick', kind }, delay);
   };
 
-  const runProbe = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
+  /** Asks `kind` (and `also` in the same request, answered in the same turn). */
+  const runProbe = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind, also?: ProbeKind): void => {
     const { timeoutMs } = cfg[kind]!;
     const seq = ++s.seq;
     s.inflight[kind] = seq;
+    if (also !== undefined) s.inflight[also] = seq;
     const signals = kind === sampleKind && cfg.signals !== null;
-    askProbe(target, kind, { timeoutMs, signals }).then(
-      (answer) => send(ctx, { type: 'probe-result', kind, seq, answer, reason: null }),
-      (e: unknown) => send(ctx, { type: 'probe-result', kind, seq, answer: null, reason: describeAskFailure(e, timeoutMs) }),
+    askProbe(target, kind, { timeoutMs, signals, also }).then(
+      (answer) => send(ctx, { type: 'probe-result', kind, seq, answer, reason: null, also }),
+      (e: unknown) => send(ctx, { type: 'probe-result', kind, seq, answer: null, reason: describeAskFailure(e, timeoutMs), also }),
     );
   };
 
@@ -172,32 +176,53 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     update(s, ctx);
   };
 
-  /** One run of a probe at its tick: a run still unanswered from the previous period counts as failed first. */
-  const runAtTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
-    if (s.inflight[kind] !== undefined) {
-      s.inflight[kind] = undefined;
-      s.probes = applyProbeResult(s.probes, cfg, kind, false, `no answer within the period of ${cfg[kind]!.periodMs} ms`);
-    }
-    runProbe(s, ctx, kind);
+  /** A run still unanswered from the previous period counts as failed. */
+  const expireUnanswered = (s: ProbeActorState, kind: ProbeKind): void => {
+    if (s.inflight[kind] === undefined) return;
+    s.inflight[kind] = undefined;
+    s.probes = applyProbeResult(s.probes, cfg, kind, false, `no answer within the period of ${cfg[kind]!.periodMs} ms`);
   };
 
   const onTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
     if (!activeProbes(s.probes).includes(kind)) return;
     // the next run a period on, back on the alignment grid (a late tick does not drag the next ones)
     ctx.timers.startSingle(kind, { type: 'probe-tick', kind }, nextProbeDelay(cfg[kind]!, ctx.now()));
-    runAtTick(s, ctx, kind);
-    if (kind === 'liveness' && readinessRides && s.probes.readiness !== null) runAtTick(s, ctx, 'readiness');
+    expireUnanswered(s, kind);
+    if (kind === 'liveness' && readinessRides && s.probes.readiness !== null) {
+      expireUnanswered(s, 'readiness');
+      if (askedTogether) runProbe(s, ctx, 'liveness', 'readiness');
+      else { runProbe(s, ctx, 'liveness'); runProbe(s, ctx, 'readiness'); }
+    } else {
+      runProbe(s, ctx, kind);
+    }
     update(s, ctx);
   };
 
   const onResult = (s: ProbeActorState, ctx: Ctx, m: Extract<ProbeActorMsg, { type: 'probe-result' }>): void => {
-    if (s.inflight[m.kind] !== m.seq) return; // a late answer to a run already counted
-    s.inflight[m.kind] = undefined;
-    const a = m.answer;
     const wasStarted = s.probes.startup === null || s.probes.startup.ok;
-    s.probes = applyProbeResult(s.probes, cfg, m.kind, a !== null && a.ok, a === null ? m.reason : a.ok ? null : a.reason ?? 'failed');
-    s.checks[m.kind] = a?.checks ?? [];
-    if (a?.signals !== undefined && m.kind === sampleKind) {
+    const a = m.answer;
+    let applied = applyAnswer(s, m.kind, m.seq, a, m.reason);
+    if (m.also !== undefined) {
+      // the second probe of one request: failed with it, or answered in its `also`
+      const b = a === null ? null : a.also ?? null;
+      const reason = a === null ? m.reason : b === null ? `the instance answered ${m.kind} without ${m.also}` : null;
+      applied = applyAnswer(s, m.also, m.seq, b, reason) || applied;
+    }
+    if (!applied) return; // a late answer to a run already counted
+    if (!wasStarted && s.probes.startup!.ok) {
+      ctx.timers.cancel('startup');
+      for (const kind of activeProbes(s.probes)) schedule(s, ctx, kind);
+    }
+    update(s, ctx);
+  };
+
+  /** Applies one probe's answer (or its failure `reason`); false for a late answer to a run already counted. */
+  const applyAnswer = (s: ProbeActorState, kind: ProbeKind, seq: number, a: ProbeAnswer | null, reason: string | null): boolean => {
+    if (s.inflight[kind] !== seq) return false;
+    s.inflight[kind] = undefined;
+    s.probes = applyProbeResult(s.probes, cfg, kind, a !== null && a.ok, a === null ? reason : a.ok ? null : a.reason ?? 'failed');
+    s.checks[kind] = a?.checks ?? [];
+    if (a?.signals !== undefined && kind === sampleKind) {
       // the deeper of: behind the probe when the instance read it, and now (a local instance only)
       const depth = Math.max(a.signals.mailboxDepth, mailboxStatsOf(target as ActorRef<never>)?.size ?? 0);
       const g = a.signals;
@@ -206,11 +231,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
         messages: g.messages, restarts: g.restarts, eventLoopDelayMs: eventLoop?.delayMs(),
       });
     }
-    if (!wasStarted && s.probes.startup!.ok) {
-      ctx.timers.cancel('startup');
-      for (const kind of activeProbes(s.probes)) schedule(s, ctx, kind);
-    }
-    update(s, ctx);
+    return true;
   };
 
   return defineActor<ProbeActorMsg, ProbeActorState>({

@@ -22,6 +22,8 @@ export interface ProbeRequest {
   readonly replyTo: ActorRef<ProbeAnswer>;
   /** Whether the answer should carry the instance's signals (default true; the probe actor asks for them on its sampling probe only). */
   readonly signals?: boolean;
+  /** A second probe answered in the same turn (its answer in the answer's `also`): a probe actor asks liveness and readiness at once when they share a schedule. */
+  readonly also?: ProbeKind;
 }
 
 /** The result of one check: `ok`, why not, and optional structured facts (plain data). */
@@ -55,6 +57,8 @@ export interface ProbeAnswer extends CheckResult {
   readonly kind: ProbeKind;
   readonly checks: readonly CheckStatus[];
   readonly signals?: InstanceSignals;
+  /** The answer to the request's `also` probe (without signals), when it asked for one. */
+  readonly also?: ProbeAnswer;
 }
 
 /** True when `msg` is a {@link ProbeRequest} (a cheap structural test, safe on any message). */
@@ -62,9 +66,13 @@ export function isProbeRequest(msg: unknown): msg is ProbeRequest {
   return typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'troupe.probe';
 }
 
-/** Options of {@link askProbe}: `timeoutMs` (default the system's `askTimeoutMs`, 5 000), `signals` (default true). */
+/**
+ * Options of {@link askProbe}: `timeoutMs` (default the system's `askTimeoutMs`, 5 000), `signals`
+ * (default true), `also` — a second probe kind answered in the same turn (default none).
+ */
 export interface AskProbeOptions extends AskOptions {
   readonly signals?: boolean;
+  readonly also?: ProbeKind;
 }
 
 /**
@@ -79,11 +87,13 @@ export interface AskProbeOptions extends AskOptions {
  * @example
  * const a = await askProbe(orders, 'readiness', { timeoutMs: 1_000 });
  * if (!a.ok) console.log(a.reason);
+ * const both = await askProbe(orders, 'liveness', { also: 'readiness' }); // both.also: readiness's answer
  */
 export function askProbe(ref: ActorRef<ProbeRequest> | ActorRef<never>, kind: ProbeKind, options: AskProbeOptions = {}): Promise<ProbeAnswer> {
-  const signals = options.signals;
-  const make = (replyTo: ActorRef<unknown>): ProbeRequest => (signals === undefined
-    ? { type: 'troupe.probe', kind, replyTo: replyTo as ActorRef<ProbeAnswer> }
-    : { type: 'troupe.probe', kind, replyTo: replyTo as ActorRef<ProbeAnswer>, signals });
+  const { signals, also } = options;
+  const make = (replyTo: ActorRef<unknown>): ProbeRequest => ({
+    type: 'troupe.probe', kind, replyTo: replyTo as ActorRef<ProbeAnswer>,
+    ...(signals === undefined ? {} : { signals }), ...(also === undefined ? {} : { also }),
+  });
   return askProcess((ref as ActorRef<unknown>).proc, make, options, undefined, true) as Promise<ProbeAnswer>;
 }

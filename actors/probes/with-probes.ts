@@ -122,8 +122,24 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
   /** The instance's window (kept on its lane, so across restarts). */
   const windowOf = (lane: ProbeLane): InstanceWindow => (lane.data ??= new InstanceWindow(windowMs)) as InstanceWindow;
 
+  /** One probe's answer, or its promise when a check is async (a throw or rejection is a failed check). */
+  const answerOf = (state: S, kind: ProbeKind, signals: InstanceSignals | undefined, ctx: ActorContext<M | ProbeRequest>): ProbeAnswer | Promise<ProbeAnswer> => {
+    const checks = byKind[kind];
+    if (checks.length === 0) { // no check of this kind (a liveness answer, usually): ok, nothing to combine
+      return signals === undefined ? { kind, ok: true, checks: NO_CHECKS } : { kind, ok: true, checks: NO_CHECKS, signals };
+    }
+    const names = checks.map((c) => c[0]);
+    const outcomes: unknown[] = checks.map(([, fn]) => {
+      try { return fn(state, ctx); } catch (e) { return { ok: false, reason: `threw: ${errorText(e)}` }; }
+    });
+    if (!outcomes.some(isThenable)) return combine(kind, names, outcomes.map(toResult), signals);
+    return Promise.all(outcomes.map((o) => Promise.resolve(o).then((x) => x, (e: unknown) => ({ ok: false, reason: `rejected: ${errorText(e)}` }))))
+      .then((results) => combine(kind, names, results.map(toResult), signals));
+  };
+
   const answer = (state: S, req: ProbeRequest, ctx: ActorContext<M | ProbeRequest>, lane: ProbeLane): void => {
     if (typeof req !== 'object' || req === null || !(req.replyTo instanceof ActorRef) || !PROBE_KINDS.includes(req.kind)) return; // malformed (e.g. from a peer): nobody to answer
+    if (req.also !== undefined && !PROBE_KINDS.includes(req.also)) return;
     const w = windowOf(lane);
     const now = ctx.now();
     const handled = lane.processed;
@@ -131,19 +147,11 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     lane.timeNext(messagesToTime(handled - w.handledAtAnswer));
     w.handledAtAnswer = handled;
     const signals: InstanceSignals | undefined = req.signals === false ? undefined : w.signals(now, lane.depth);
-    const checks = byKind[req.kind];
-    if (checks.length === 0) { // no check of this kind (a liveness answer, usually): ok, nothing to combine
-      req.replyTo.tell(signals === undefined ? { kind: req.kind, ok: true, checks: NO_CHECKS } : { kind: req.kind, ok: true, checks: NO_CHECKS, signals });
-      return;
-    }
-    const names = checks.map((c) => c[0]);
-    const outcomes: unknown[] = checks.map(([, fn]) => {
-      try { return fn(state, ctx); } catch (e) { return { ok: false, reason: `threw: ${errorText(e)}` }; }
-    });
-    const reply = (results: readonly unknown[]): void => req.replyTo.tell(combine(req.kind, names, results.map(toResult), signals));
-    if (!outcomes.some(isThenable)) { reply(outcomes); return; }
-    void Promise.all(outcomes.map((o) => Promise.resolve(o).then((x) => x, (e: unknown) => ({ ok: false, reason: `rejected: ${errorText(e)}` }))))
-      .then((results) => { if (!ctx.system.isTerminated) reply(results); });
+    const first = answerOf(state, req.kind, signals, ctx);
+    const second = req.also === undefined ? undefined : answerOf(state, req.also, undefined, ctx);
+    const reply = (a: ProbeAnswer, b: ProbeAnswer | undefined): void => req.replyTo.tell(b === undefined ? a : { ...a, also: b });
+    if (!isThenable(first) && !isThenable(second)) { reply(first, second); return; }
+    void Promise.all([first, second]).then(([a, b]) => { if (!ctx.system.isTerminated) reply(a, b); });
   };
 
   const probes: ProbeHooks = {

@@ -4,7 +4,7 @@
 
 import { suite } from '../../helpers/uvu.ts';
 import * as assert from 'uvu/assert';
-import { isTroupeError, type ActorRef } from '../../../runtime/index.ts';
+import { defineActor, isTroupeError, type ActorRef } from '../../../runtime/index.ts';
 import { createTestSystem, type TestSystem, type TestSystemOptions } from '../../../runtime/testing.ts';
 import {
   createHealthRegistry, defineProbeActor, dependsOn, type HealthEvent, type HealthRegistry, type InstanceHealth,
@@ -293,6 +293,38 @@ gating('probe actors started at different moments probe together on the alignmen
     assert.equal(seen, expected, `alignMs ${String(alignMs)}`);
     await kit.terminate();
   }
+});
+
+gating('liveness and readiness on one schedule and timeout are asked in one request; a target that answers liveness only fails readiness, saying so', async () => {
+  const kit = createTestSystem();
+  const registry = createHealthRegistry(kit);
+  const seen: ProbeRequest[] = [];
+  // a target without withProbes: it gets the requests as messages and answers liveness only
+  const target = kit.spawn(defineActor<ProbeRequest, undefined>({
+    name: 'liveness-only', init: () => undefined,
+    receive: (_s, m) => { seen.push(m); m.replyTo.tell({ kind: m.kind, ok: true, checks: [] }); },
+  }), 't');
+  kit.spawn(defineProbeActor({ target, reportTo: registry.ref, probes: { liveness: fast(), readiness: fast({ failureThreshold: 1 }) } }), 'p');
+  await kit.advance(2 * PERIOD - 1);
+  assert.equal(seen.map((r) => [r.kind, r.also]), [['liveness', 'readiness'], ['liveness', 'readiness']], 'one request a period');
+  const h = registry.instance('/user/t')!.health;
+  assert.is(h.live, true);
+  assert.is(h.ready, false);
+  assert.ok(h.reasons.some((r) => r.includes('the instance answered liveness without readiness')), h.reasons.join('; '));
+  await kit.terminate();
+});
+
+gating('readiness on liveness\'s ticks with another timeout is asked in a request of its own', async () => {
+  const kit = createTestSystem();
+  const seen: [string, string | undefined][] = [];
+  const target = kit.spawn(defineActor<ProbeRequest, undefined>({
+    name: 'answers', init: () => undefined,
+    receive: (_s, m) => { seen.push([m.kind, m.also]); m.replyTo.tell({ kind: m.kind, ok: true, checks: [] }); },
+  }), 't');
+  kit.spawn(defineProbeActor({ target, probes: { liveness: fast(), readiness: fast({ timeoutMs: PERIOD / 2 }) } }), 'p');
+  await kit.advance(PERIOD - 1);
+  assert.equal(seen, [['liveness', undefined], ['readiness', undefined]]);
+  await kit.terminate();
 });
 
 const api = suite('probe actor: API');

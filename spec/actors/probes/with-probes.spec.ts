@@ -106,6 +106,40 @@ answers('a malformed probe request is dropped without disturbing the instance', 
   await kit.terminate();
 });
 
+answers('liveness and readiness in one request: one turn answers both, each with its own checks (sync or async)', async () => {
+  const kit = createTestSystem();
+  let warming = false;
+  const w = kit.spawn(probedWorker(workerHooks(), {
+    ready: () => (warming ? Promise.resolve({ ok: false, reason: 'warming' }) : true),
+    checks: { alive: { kind: 'liveness', check: () => true } },
+  }), 'w');
+  const a = askProbe(w, 'liveness', { also: 'readiness', signals: false });
+  await kit.runUntilIdle();
+  assert.equal(await a, { kind: 'liveness', ok: true, checks: [{ name: 'alive', ok: true }], also: { kind: 'readiness', ok: true, checks: [{ name: 'ready', ok: true }] } });
+  warming = true;
+  const b = askProbe(w, 'liveness', { also: 'readiness' });
+  await kit.runUntilIdle();
+  const got = await b;
+  assert.is(got.ok, true, 'liveness passes');
+  assert.ok(got.signals !== undefined, 'the signals ride on the first probe');
+  assert.equal(got.also, { kind: 'readiness', ok: false, reason: 'ready: warming', checks: [{ name: 'ready', ok: false, reason: 'warming' }] });
+  const lone = askProbe(w, 'readiness', { signals: false });
+  await kit.runUntilIdle();
+  assert.is((await lone).also, undefined, 'no also unless asked');
+  await kit.terminate();
+});
+
+answers('a request whose second probe is not a probe kind is dropped unanswered', async () => {
+  const kit = createTestSystem();
+  const w = kit.spawn(probedWorker(workerHooks()), 'w');
+  const p = kit.createProbe<unknown>();
+  const proc = (w as unknown as { proc: Parameters<typeof deliverProbe>[0] }).proc;
+  deliverProbe(proc, { type: 'troupe.probe', kind: 'liveness', also: 'alive', replyTo: p.ref });
+  await p.expectNoMessage(100);
+  assert.is((await probe(kit, w, 'liveness')).ok, true, 'the instance still answers');
+  await kit.terminate();
+});
+
 answers('the user signal handler still runs', async () => {
   const kit = createTestSystem();
   const seen: string[] = [];
