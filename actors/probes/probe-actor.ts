@@ -177,25 +177,26 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   };
 
   /** A run still unanswered from the previous period counts as failed. */
-  const expireUnanswered = (s: ProbeActorState, kind: ProbeKind): void => {
-    if (s.inflight[kind] === undefined) return;
+  const expireUnanswered = (s: ProbeActorState, kind: ProbeKind): boolean => {
+    if (s.inflight[kind] === undefined) return false;
     s.inflight[kind] = undefined;
     s.probes = applyProbeResult(s.probes, cfg, kind, false, `no answer within the period of ${cfg[kind]!.periodMs} ms`);
+    return true;
   };
 
   const onTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
     if (!activeProbes(s.probes).includes(kind)) return;
     // the next run a period on, back on the alignment grid (a late tick does not drag the next ones)
     ctx.timers.startSingle(kind, { type: 'probe-tick', kind }, nextProbeDelay(cfg[kind]!, ctx.now()));
-    expireUnanswered(s, kind);
+    let expired = expireUnanswered(s, kind);
     if (kind === 'liveness' && readinessRides && s.probes.readiness !== null) {
-      expireUnanswered(s, 'readiness');
+      expired = expireUnanswered(s, 'readiness') || expired;
       if (askedTogether) runProbe(s, ctx, 'liveness', 'readiness');
       else { runProbe(s, ctx, 'liveness'); runProbe(s, ctx, 'readiness'); }
     } else {
       runProbe(s, ctx, kind);
     }
-    update(s, ctx);
+    if (expired) update(s, ctx); // else nothing changed since the last result
   };
 
   const onResult = (s: ProbeActorState, ctx: Ctx, m: Extract<ProbeActorMsg, { type: 'probe-result' }>): void => {

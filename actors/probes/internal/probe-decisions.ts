@@ -253,10 +253,23 @@ export function isTransition(prev: HealthVerdict | undefined, next: HealthVerdic
   return prev === undefined || prev.state !== next.state || prev.live !== next.live || prev.ready !== next.ready || prev.started !== next.started;
 }
 
-/** The next instance health: `verdict`, with `sinceMs` moved to `nowMs` on a transition. */
+/**
+ * The next instance health: `verdict`, with `sinceMs` moved to `nowMs` on a transition; `prev`
+ * itself when nothing changed, reasons included (a probe actor keeps its health for a period: a
+ * new object every run would only be promoted by the GC to be dropped at the next).
+ */
 export function nextHealth(prev: InstanceHealth | undefined, verdict: HealthVerdict, nowMs: number): InstanceHealth {
-  const sinceMs = prev !== undefined && !isTransition(prev, verdict) ? prev.sinceMs : nowMs;
-  return { state: verdict.state, live: verdict.live, ready: verdict.ready, started: verdict.started, reasons: verdict.reasons, sinceMs };
+  if (prev !== undefined && !isTransition(prev, verdict)) {
+    if (sameReasons(prev.reasons, verdict.reasons)) return prev;
+    return { state: verdict.state, live: verdict.live, ready: verdict.ready, started: verdict.started, reasons: verdict.reasons, sinceMs: prev.sinceMs };
+  }
+  return { state: verdict.state, live: verdict.live, ready: verdict.ready, started: verdict.started, reasons: verdict.reasons, sinceMs: nowMs };
+}
+
+function sameReasons(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Messages timed after each probe answer of a busy instance. */

@@ -264,6 +264,10 @@ health('a transition is a change of state, live, ready or started; sinceMs moves
   assert.is(nextHealth(h0, { ...base, reasons: ['x'] }, 20).sinceMs, 10);
   assert.equal(nextHealth(h0, { ...base, reasons: ['x'] }, 20).reasons, ['x'], 'reasons refresh without a transition');
   assert.is(nextHealth(h0, { ...base, state: 'degraded' }, 30).sinceMs, 30);
+  assert.is(nextHealth(h0, { ...base, reasons: [] }, 40), h0, 'nothing changed: the same health');
+  const h1 = nextHealth(h0, { ...base, reasons: ['a', 'b'] }, 50);
+  assert.is(nextHealth(h1, { ...base, reasons: ['a', 'b'] }, 60), h1, 'the same reasons in a new array: the same health');
+  assert.equal(nextHealth(h1, { ...base, reasons: ['a', 'c'] }, 70).reasons, ['a', 'c'], 'a reason changed');
 });
 
 const timing = suite('probe decisions: which messages are timed');
