@@ -63,6 +63,20 @@ export interface ProbeActorState {
 
 type Ctx = ActorContext<ProbeActorMsg>;
 
+/** The tick of each probe kind (one object each: a probe actor re-arms its timer every period). */
+const TICKS: Readonly<Record<ProbeKind, ProbeActorMsg>> = Object.freeze({
+  startup: Object.freeze({ type: 'probe-tick', kind: 'startup' }),
+  liveness: Object.freeze({ type: 'probe-tick', kind: 'liveness' }),
+  readiness: Object.freeze({ type: 'probe-tick', kind: 'readiness' }),
+});
+
+/** Whether two answers' checks say the same (a probe actor then keeps the ones it has). */
+function sameChecks(a: readonly CheckStatus[] | undefined, b: readonly CheckStatus[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name || a[i].ok !== b[i].ok || a[i].reason !== b[i].reason) return false;
+  return true;
+}
+
 /**
  * Defines the probe actor of one instance. Each probe runs every `periodMs` (first after
  * `initialDelayMs`), on the node clock's multiples of its `alignMs` (a tenth of the period by
@@ -153,8 +167,8 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   const schedule = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
     if (kind === 'readiness' && readinessRides && s.probes.liveness !== null) return; // runs on liveness's ticks
     const delay = firstProbeDelay(cfg[kind]!, s.startedAtMs, ctx.now());
-    if (delay === 0) send(ctx, { type: 'probe-tick', kind });
-    else ctx.timers.startSingle(kind, { type: 'probe-tick', kind }, delay);
+    if (delay === 0) send(ctx, TICKS[kind]);
+    else ctx.timers.startSingle(kind, TICKS[kind], delay);
   };
 
   /** Asks `kind` (and `also` in the same request, answered in the same turn). */
@@ -187,7 +201,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   const onTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
     if (!activeProbes(s.probes).includes(kind)) return;
     // the next run a period on, back on the alignment grid (a late tick does not drag the next ones)
-    ctx.timers.startSingle(kind, { type: 'probe-tick', kind }, nextProbeDelay(cfg[kind]!, ctx.now()));
+    ctx.timers.startSingle(kind, TICKS[kind], nextProbeDelay(cfg[kind]!, ctx.now()));
     let expired = expireUnanswered(s, kind);
     if (kind === 'liveness' && readinessRides && s.probes.readiness !== null) {
       expired = expireUnanswered(s, 'readiness') || expired;
@@ -222,7 +236,8 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     if (s.inflight[kind] !== seq) return false;
     s.inflight[kind] = undefined;
     s.probes = applyProbeResult(s.probes, cfg, kind, a !== null && a.ok, a === null ? reason : a.ok ? null : a.reason ?? 'failed');
-    s.checks[kind] = a?.checks ?? [];
+    const checks = a?.checks ?? [];
+    if (!sameChecks(s.checks[kind], checks)) s.checks[kind] = checks;
     if (a?.signals !== undefined && kind === sampleKind) {
       // the deeper of: behind the probe when the instance read it, and now (a local instance only)
       const depth = Math.max(a.signals.mailboxDepth, mailboxStatsOf(target as ActorRef<never>)?.size ?? 0);

@@ -66,10 +66,14 @@ export function initialCounter(kind: ProbeKind | 'signals'): ProbeCounter {
 /**
  * Records one result. A passing probe fails after `failureThreshold` consecutive failures; a
  * failing one passes after `successThreshold` consecutive successes. A result of the other kind
- * resets the run.
+ * resets the run. A success of a probe already passing with no failure since returns `c` itself:
+ * its counts only matter until it passes (`results` tells "not yet probed" from 0, `successes` the
+ * run towards the threshold), and a healthy probe then keeps one counter rather than a new one a
+ * period for the GC to promote.
  */
 export function recordResult(c: ProbeCounter, ok: boolean, reason: string | null, t: Thresholds): ProbeCounter {
   if (ok) {
+    if (c.ok && c.failures === 0 && c.results > 0) return c;
     const successes = c.successes + 1;
     const nowOk = c.ok || successes >= t.successThreshold;
     return { ok: nowOk, failures: 0, successes, results: c.results + 1, reason: nowOk ? null : c.reason };
@@ -166,6 +170,7 @@ export function applyProbeResult(p: ProbeStates, cfg: ResolvedProbeConfig, kind:
   if (c === null || s === null || p.stopped !== null) return p;
   if (kind === 'startup' && c.ok) return p; // the startup probe is done once it succeeded
   const next = recordResult(c, ok, reason, s);
+  if (next === c) return p; // a passing probe passed again
   // spelled out, not spread: one shape for every kind (this runs on every probe result)
   return {
     startup: kind === 'startup' ? next : p.startup,
@@ -182,11 +187,13 @@ export function applySignalSample(p: ProbeStates, cfg: ResolvedProbeConfig, r: S
   if (p.signals === null || cfg.signals === null || p.stopped !== null) return p;
   const v = evaluateSignals(r, cfg.signals);
   const impaired = v.degraded.length > 0 || v.crashLoop !== null;
+  const signals = recordResult(p.signals, !impaired, impaired ? 'impaired' : null, cfg.signals);
+  if (signals === p.signals) return p; // clean again, and clean before
   return {
     startup: p.startup,
     liveness: p.liveness,
     readiness: p.readiness,
-    signals: recordResult(p.signals, !impaired, impaired ? 'impaired' : null, cfg.signals),
+    signals,
     impaired: impaired ? v : p.impaired,
     stopped: p.stopped,
   };

@@ -52,6 +52,23 @@ counting('the reason is the latest failure while failing, cleared once passing',
   assert.is(recordResult(oneGood, true, null, T(3, 2)).reason, null);
 });
 
+counting('a probe passing again with no failure since keeps its counter, and the states stay the same object', () => {
+  const t = T(3, 2);
+  const ready = run(initialCounter('readiness'), '++', t);
+  assert.is(ready.ok, true);
+  assert.is(recordResult(ready, true, null, t), ready, 'passing, passing again: nothing to record');
+  const wobbly = run(ready, '-', t);
+  assert.is.not(recordResult(wobbly, true, null, t), wobbly, 'a success after a failure resets the run');
+  assert.is(recordResult(wobbly, true, null, t).failures, 0);
+  const fresh = initialCounter('liveness');
+  assert.is.not(recordResult(fresh, true, null, t), fresh, 'the first result is recorded: "not yet probed" no more');
+  const cfg = cfgOf({ liveness: {}, readiness: {} });
+  let p = applyProbeResult(initialStates(cfg), cfg, 'liveness', true, null);
+  assert.is(applyProbeResult(p, cfg, 'liveness', true, null), p, 'the same states');
+  p = applySignalSample(p, cfg, {});
+  assert.is(applySignalSample(p, cfg, {}), p, 'clean, and clean before: the same states');
+});
+
 counting('flapping results never reach a threshold of 3', () => {
   assert.is(run(initialCounter('liveness'), '-+-+-+-+-+-+--+--+').ok, true);
 });
