@@ -215,6 +215,8 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
 
   const onResult = (s: ProbeActorState, ctx: Ctx, m: Extract<ProbeActorMsg, { type: 'probe-result' }>): void => {
     const wasStarted = s.probes.startup === null || s.probes.startup.ok;
+    const before = s.probes;
+    const { startup: cs, liveness: cl, readiness: cr } = s.checks;
     const a = m.answer;
     let applied = applyAnswer(s, m.kind, m.seq, a, m.reason);
     if (m.also !== undefined) {
@@ -224,6 +226,8 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
       applied = applyAnswer(s, m.also, m.seq, b, reason) || applied;
     }
     if (!applied) return; // a late answer to a run already counted
+    // a healthy instance answering as before changes nothing (the decisions keep their objects then)
+    if (s.probes === before && s.checks.startup === cs && s.checks.liveness === cl && s.checks.readiness === cr) return;
     if (!wasStarted && s.probes.startup!.ok) {
       ctx.timers.cancel('startup');
       for (const kind of activeProbes(s.probes)) schedule(s, ctx, kind);

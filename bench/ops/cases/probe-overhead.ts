@@ -149,8 +149,9 @@ async function startProbers(system: ActorSystem, registry: HealthRegistry, refs:
   return probers;
 }
 
-/** Process CPU per message of one bounded pass of `size` tells round-robin to `refs`. */
+/** Process CPU per message of one bounded pass of `size` tells round-robin to `refs` (a full GC first when exposed). */
 async function cpuPass(size: number, refs: readonly ActorRef<TellMsg>[]): Promise<number> {
+  (globalThis as { gc?: () => void }).gc?.();
   const receiver = rx = new FanInReceiver(size, refs.length);
   const n = refs.length;
   let k = 0;
@@ -168,8 +169,10 @@ const median = (xs: readonly number[]): number => { const s = [...xs].sort((a, b
  * `alternate`: the same run with and without probes — one process, one system, 1 000 `withProbes`
  * instances; `options.pairs` (default 6) pairs of passes of `size / (2 × pairs)` tells, the first
  * of each pair without probe actors, the second with them (spawned and probed ready before it,
- * stopped after it), after one pair not counted (the probes' code warming up). The JIT sees the
- * same code in both halves, and drift of a shared machine hits both alike. Reports `pairedRatio`
+ * stopped after it), after one pair not counted (the probes' code warming up). A full GC starts
+ * each pass when the child has `--expose-gc` (spawning and stopping 1 000 probe actors leaves
+ * garbage no pass should pay for). The JIT sees the same code in both halves, and drift of a
+ * shared machine hits both alike. Reports `pairedRatio`
  * (median over pairs of unprobed ÷ probed CPU per message: 1 = free) and both medians. A warm-up
  * run makes only the unprobed passes.
  */
