@@ -80,8 +80,8 @@ function sameChecks(a: readonly CheckStatus[] | undefined, b: readonly CheckStat
 /**
  * Defines the probe actor of one instance. Each probe runs every `periodMs` (first after
  * `initialDelayMs`), on the node clock's multiples of its `alignMs` (a tenth of the period by
- * default: the probe actors of a node run their probes in batches, see {@link ProbeSettings}), by asking the target a {@link ProbeRequest} with the probe's `timeoutMs`;
- * no answer in time, a dead target or a failed answer is a failure (a readiness probe on the same
+ * default: the probe actors of a node run their probes in batches, see {@link ProbeSettings}),
+ * by asking the target a {@link ProbeRequest} with the probe's `timeoutMs`; no answer in time, a dead target or a failed answer is a failure (a readiness probe on the same
  * period and initial delay as liveness — the default — runs on liveness's timer: one timer for
  * both). A startup probe runs alone
  * until it succeeds once, then liveness and readiness start. A probe whose previous run has not
