@@ -81,12 +81,13 @@ function sameChecks(a: readonly CheckStatus[] | undefined, b: readonly CheckStat
  * Defines the probe actor of one instance. Each probe runs every `periodMs` (first after
  * `initialDelayMs`), on the node clock's multiples of its `alignMs` (a tenth of the period by
  * default: the probe actors of a node run their probes in batches, see {@link ProbeSettings}),
- * by asking the target a {@link ProbeRequest} with the probe's `timeoutMs`; no answer in time, a dead target or a failed answer is a failure (a readiness probe on the same
- * period and initial delay as liveness — the default — runs on liveness's timer: one timer for
- * both). A startup probe runs alone
- * until it succeeds once, then liveness and readiness start. A probe whose previous run has not
- * answered by its next period counts that run as failed. The answers of the liveness probe (of
- * the readiness probe without one) are the samples of the degraded signals. Health is derived
+ * by asking the target a {@link ProbeRequest} with the probe's `timeoutMs`; no answer in time, a
+ * dead target or a failed answer is a failure (a readiness probe on the same period, initial delay
+ * and alignment as liveness — the default — runs on liveness's timer, and with the same timeout in
+ * liveness's request). A startup probe runs alone until it succeeds once, then liveness and
+ * readiness start. A probe whose previous run has not answered by its next period counts that
+ * run as failed. The answers of the liveness probe (of the readiness probe without one) are the
+ * samples of the degraded signals. Health is derived
  * as documented on `InstanceHealth`; a report goes to `reportTo` at start, on every transition
  * and when a check turns from passing to failing or back (its reasons then refresh). When the
  * target stops, the actor reports it unhealthy (`final: true`) and stops itself. Detection of an
