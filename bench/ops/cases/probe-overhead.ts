@@ -4,6 +4,7 @@
 
 import { createSystem, defineActor, type ActorDefinition, type ActorRef, type ActorSystem } from '../../../runtime/index.ts';
 import { createEventLoopDelayMonitor, createHealthRegistry, defineProbeActor, withProbes, type EventLoopDelayMonitor, type HealthRegistry } from '../../../actors/probes/index.ts';
+import { median } from '../../harness/stats.ts';
 import type { CaseParams, Metrics } from '../../harness/suite.ts';
 import { BATCH, secondsSince, yieldToIo, type TellMsg } from '../../local/workload.ts';
 
@@ -90,13 +91,23 @@ function modeOf(o: CaseParams['options']): Mode {
  * (process CPU per message: steadier than the rate on a busy machine), and `probesPerSec`: the
  * probe answers the instances gave during the timed load (0 unless probed).
  */
+/**
+ * The knobs every mode reads: instances (1 000), probe period (1 000 ms) and the probes'
+ * alignment grid (undefined: the default, a tenth of the period — batches of ~100 probes; 0: each
+ * on its own phase).
+ */
+function settingsOf(options: CaseParams['options']): { n: number; periodMs: number; alignMs: number | undefined } {
+  return {
+    n: Number(options.instances ?? 1_000),
+    periodMs: Number(options.periodMs ?? 1_000),
+    alignMs: options.alignMs === undefined ? undefined : Number(options.alignMs),
+  };
+}
+
 export async function run({ size, options, warmup }: CaseParams): Promise<Metrics> {
   const mode = modeOf(options);
   if (mode === 'alternate') return alternate(size, options, warmup);
-  const n = Number(options.instances ?? 1_000);
-  const periodMs = Number(options.periodMs ?? 1_000);
-  // the probes' alignment grid (default a tenth of the period: batches of ~100 probes); 0 = each on its own phase
-  const alignMs = options.alignMs === undefined ? undefined : Number(options.alignMs);
+  const { n, periodMs, alignMs } = settingsOf(options);
   const system = createSystem({ name: 'bench' });
   const def = (mode === 'none' || mode === 'asked' ? instance : probed) as ActorDefinition<TellMsg, { i: number; handled: number }>;
   const refs: ActorRef<TellMsg>[] = [];
@@ -112,8 +123,18 @@ export async function run({ size, options, warmup }: CaseParams): Promise<Metric
     for (let i = 0; i < n; i++) system.spawn(ticker(target, periodMs / 2, Math.floor((i * periodMs) / n)), `t-${i}`);
   }
   const before = readyAnswers;
-  rx = new FanInReceiver(size, n);
-  const receiver = rx;
+  const { secs, cpuNsPerMsg } = await timedPass(size, refs);
+  // one liveness answer per readiness answer (readiness runs on liveness's ticks)
+  if (mode === 'probed') answers = 2 * (readyAnswers - before);
+  monitor?.close();
+  await system.terminate();
+  return { msgPerSec: size / secs, cpuNsPerMsg, probesPerSec: answers / secs, seconds: secs };
+}
+
+/** One bounded pass of `size` tells round-robin to `refs`: its wall time and process CPU per message; every message checked. */
+async function timedPass(size: number, refs: readonly ActorRef<TellMsg>[]): Promise<{ secs: number; cpuNsPerMsg: number }> {
+  const receiver = rx = new FanInReceiver(size, refs.length);
+  const n = refs.length;
   let k = 0;
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -122,11 +143,7 @@ export async function run({ size, options, warmup }: CaseParams): Promise<Metric
   const secs = secondsSince(t0);
   const cpu = process.cpuUsage(c0);
   receiver.check(n);
-  // one liveness answer per readiness answer (readiness runs on liveness's ticks)
-  if (mode === 'probed') answers = 2 * (readyAnswers - before);
-  monitor?.close();
-  await system.terminate();
-  return { msgPerSec: size / secs, cpuNsPerMsg: ((cpu.user + cpu.system) * 1_000) / size, probesPerSec: answers / secs, seconds: secs };
+  return { secs, cpuNsPerMsg: ((cpu.user + cpu.system) * 1_000) / size };
 }
 
 /**
@@ -149,21 +166,11 @@ async function startProbers(system: ActorSystem, registry: HealthRegistry, refs:
   return probers;
 }
 
-/** Process CPU per message of one bounded pass of `size` tells round-robin to `refs` (a full GC first when exposed). */
+/** Process CPU per message of one {@link timedPass} (a full GC first when the child has `--expose-gc`). */
 async function cpuPass(size: number, refs: readonly ActorRef<TellMsg>[]): Promise<number> {
   (globalThis as { gc?: () => void }).gc?.();
-  const receiver = rx = new FanInReceiver(size, refs.length);
-  const n = refs.length;
-  let k = 0;
-  const c0 = process.cpuUsage();
-  await produceBounded(size, receiver, (m) => { refs[k].tell(m); if (++k === n) k = 0; });
-  await receiver.done;
-  const cpu = process.cpuUsage(c0);
-  receiver.check(n);
-  return ((cpu.user + cpu.system) * 1_000) / size;
+  return (await timedPass(size, refs)).cpuNsPerMsg;
 }
-
-const median = (xs: readonly number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 /**
  * `alternate`: the same run with and without probes — one process, one system, 1 000 `withProbes`
@@ -177,9 +184,7 @@ const median = (xs: readonly number[]): number => { const s = [...xs].sort((a, b
  * run makes only the unprobed passes.
  */
 async function alternate(size: number, options: CaseParams['options'], warmup: boolean): Promise<Metrics> {
-  const n = Number(options.instances ?? 1_000);
-  const periodMs = Number(options.periodMs ?? 1_000);
-  const alignMs = options.alignMs === undefined ? undefined : Number(options.alignMs);
+  const { n, periodMs, alignMs } = settingsOf(options);
   const pairs = Number(options.pairs ?? 6);
   const pass = Math.max(1, Math.floor(size / (2 * pairs)));
   const system = createSystem({ name: 'bench' });
