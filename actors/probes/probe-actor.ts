@@ -13,11 +13,15 @@ import {
   isTransition, markStopped, nextHealth, signalSampleKind, type ProbeStates,
 } from './internal/probe-decisions.ts';
 import { resolveProbeConfig, type ProbeConfig, type ResolvedProbeConfig } from './probe-config.ts';
-import { askProbe, type CheckStatus, type ProbeAnswer, type ProbeKind, type ProbeRequest } from './probe-request.ts';
+import { DELIVERED_DEAD } from '../../runtime/internal/process.ts';
+import { deliverProbe } from '../../runtime/internal/probe-lane.ts';
+import { ProbeReply, type ProbeResultMsg } from './internal/probe-reply.ts';
+import type { CheckStatus, ProbeAnswer, ProbeKind, ProbeRequest } from './probe-request.ts';
 
 /**
  * Options of {@link defineProbeActor}:
- * - `target` (required) — the instance to probe (defined with `withProbes`);
+ * - `target` (required) — the instance to probe (defined with `withProbes`), on this actor's node
+ *   (a probe actor runs beside its instance: the answer comes back to a local reply address);
  * - `probes` — which probes run and how (default `{ liveness: {}, readiness: {} }` with signals on;
  *   see {@link ProbeConfig});
  * - `reportTo` — gets a {@link HealthReport} at start and on every transition (e.g. a health registry's `ref`);
@@ -40,12 +44,14 @@ export interface ProbeActorOptions {
 
 /**
  * Messages of a probe actor. Users send `get-health` (the current health, reasons up to date);
- * `probe-tick` and `probe-result` are its own (from its timers and from its probes' answers).
+ * `probe-tick`, `probe-timeout` and `probe-result` are its own (from its timers and from its
+ * probes' answers).
  */
 export type ProbeActorMsg =
   | { readonly type: 'get-health'; readonly replyTo: ActorRef<InstanceHealth> }
   | { readonly type: 'probe-tick'; readonly kind: ProbeKind }
-  | { readonly type: 'probe-result'; readonly kind: ProbeKind; readonly seq: number; readonly answer: ProbeAnswer | null; readonly reason: string | null; readonly also?: ProbeKind };
+  | { readonly type: 'probe-timeout'; readonly kind: ProbeKind }
+  | ProbeResultMsg;
 
 /** A probe actor's state (mutable, owned by the actor). */
 export interface ProbeActorState {
@@ -70,6 +76,14 @@ const TICKS: Readonly<Record<ProbeKind, ProbeActorMsg>> = Object.freeze({
   readiness: Object.freeze({ type: 'probe-tick', kind: 'readiness' }),
 });
 
+/** The timeout of each probe kind's run in flight (and its timer's key). */
+const TIMEOUTS: Readonly<Record<ProbeKind, ProbeActorMsg>> = Object.freeze({
+  startup: Object.freeze({ type: 'probe-timeout', kind: 'startup' }),
+  liveness: Object.freeze({ type: 'probe-timeout', kind: 'liveness' }),
+  readiness: Object.freeze({ type: 'probe-timeout', kind: 'readiness' }),
+});
+const TIMEOUT_KEYS: Readonly<Record<ProbeKind, string>> = Object.freeze({ startup: 'timeout:startup', liveness: 'timeout:liveness', readiness: 'timeout:readiness' });
+
 /** Whether two answers' checks say the same (a probe actor then keeps the ones it has). */
 function sameChecks(a: readonly CheckStatus[] | undefined, b: readonly CheckStatus[]): boolean {
   if (a === undefined || a.length !== b.length) return false;
@@ -81,8 +95,9 @@ function sameChecks(a: readonly CheckStatus[] | undefined, b: readonly CheckStat
  * Defines the probe actor of one instance. Each probe runs every `periodMs` (first after
  * `initialDelayMs`), on the node clock's multiples of its `alignMs` (a tenth of the period by
  * default: the probe actors of a node run their probes in batches, see {@link ProbeSettings}),
- * by asking the target a {@link ProbeRequest} with the probe's `timeoutMs`; no answer in time, a
- * dead target or a failed answer is a failure (a readiness probe on the same period, initial delay
+ * by sending the target a {@link ProbeRequest} in its probe lane with a one-shot reply address
+ * that posts the answer into this actor's mailbox (no promise per run); no answer within the
+ * probe's `timeoutMs`, a dead target or a failed answer is a failure (a readiness probe on the same period, initial delay
  * and alignment as liveness — the default — runs on liveness's timer, and with the same timeout in
  * liveness's request). A startup probe runs alone until it succeeds once, then liveness and
  * readiness start. A probe whose previous run has not answered by its next period counts that
@@ -172,17 +187,39 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     else ctx.timers.startSingle(kind, TICKS[kind], delay);
   };
 
-  /** Asks `kind` (and `also` in the same request, answered in the same turn). */
+  /**
+   * Asks `kind` (and `also` in the same request, answered in the same turn): the request goes
+   * into the target's probe lane with a one-shot reply address that posts the answer here as a
+   * `probe-result`. No answer within `timeoutMs` fails the run: on a timer when the timeout is
+   * shorter than the period, else at the next tick (which comes no later).
+   */
   const runProbe = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind, also?: ProbeKind): void => {
-    const { timeoutMs } = cfg[kind]!;
+    const { timeoutMs, periodMs } = cfg[kind]!;
     const seq = ++s.seq;
     s.inflight[kind] = seq;
     if (also !== undefined) s.inflight[also] = seq;
     const signals = kind === sampleKind && cfg.signals !== null;
-    askProbe(target, kind, { timeoutMs, signals, also }).then(
-      (answer) => send(ctx, { type: 'probe-result', kind, seq, answer, reason: null, also }),
-      (e: unknown) => send(ctx, { type: 'probe-result', kind, seq, answer: null, reason: describeAskFailure(e, timeoutMs), also }),
-    );
+    const replyTo = new ActorRef<ProbeAnswer>(new ProbeReply((ctx.self as ActorRef<unknown>).proc, kind, seq, also));
+    const request: ProbeRequest = also === undefined ? { type: 'troupe.probe', kind, replyTo, signals } : { type: 'troupe.probe', kind, replyTo, signals, also };
+    let reason: string | null = null;
+    try {
+      const r = deliverProbe(target.proc, request);
+      if (r === DELIVERED_DEAD) reason = 'the instance is not alive';
+      else if (r === 1 || r === 2) reason = "the instance's mailbox is full";
+    } catch (e) {
+      reason = describeAskFailure(e, timeoutMs); // refused on this side (e.g. a remote target whose node cannot take it)
+    }
+    if (reason !== null) { send(ctx, { type: 'probe-result', kind, seq, answer: null, reason, ...(also === undefined ? {} : { also }) }); return; }
+    if (timeoutMs < periodMs) ctx.timers.startSingle(TIMEOUT_KEYS[kind], TIMEOUTS[kind], timeoutMs);
+  };
+
+  /** The run of `kind` in flight got no answer within its timeout (the one it asked with, if any, neither). */
+  const onTimeout = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
+    const seq = s.inflight[kind];
+    if (seq === undefined) return;
+    const timeoutMs = cfg[kind]!.timeoutMs;
+    const also = kind === 'liveness' && askedTogether && s.inflight.readiness === seq ? 'readiness' as const : undefined;
+    onResult(s, ctx, { type: 'probe-result', kind, seq, answer: null, reason: `no answer within ${timeoutMs} ms`, ...(also === undefined ? {} : { also }) });
   };
 
   const start = (s: ProbeActorState, ctx: Ctx): void => {
@@ -227,6 +264,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
       applied = applyAnswer(s, m.also, m.seq, b, reason) || applied;
     }
     if (!applied) return; // a late answer to a run already counted
+    ctx.timers.cancel(TIMEOUT_KEYS[m.kind]);
     // a healthy instance answering as before changes nothing (the decisions keep their objects then)
     if (s.probes === before && s.checks.startup === cs && s.checks.liveness === cl && s.checks.readiness === cr) return;
     if (!wasStarted && s.probes.startup!.ok) {
@@ -265,6 +303,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
       switch (m.type) {
         case 'get-health': ctx.send(m.replyTo, s.health); return s;
         case 'probe-tick': onTick(s, ctx, m.kind); return s;
+        case 'probe-timeout': onTimeout(s, ctx, m.kind); return s;
         case 'probe-result': onResult(s, ctx, m); return s;
         default: return assertNever(m);
       }

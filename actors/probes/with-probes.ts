@@ -62,8 +62,14 @@ function toResult(x: unknown): CheckResult {
   return { ok: false, reason: `the check returned ${typeof x === 'object' ? JSON.stringify(x) : String(x)}; return a boolean or { ok, reason? }` };
 }
 
+/** An answer whose checks all passed, in one shape per set of fields (`signals`, `also` only when present). */
+function passed(kind: ProbeKind, checks: readonly CheckStatus[], signals: InstanceSignals | undefined, also: ProbeAnswer | undefined): ProbeAnswer {
+  if (signals === undefined) return also === undefined ? { kind, ok: true, checks } : { kind, ok: true, checks, also };
+  return also === undefined ? { kind, ok: true, checks, signals } : { kind, ok: true, checks, signals, also };
+}
+
 /** Combines the named results of one probe into its answer. */
-function combine(kind: ProbeKind, names: readonly string[], results: readonly CheckResult[], signals: InstanceSignals | undefined): ProbeAnswer {
+function combine(kind: ProbeKind, names: readonly string[], results: readonly CheckResult[], signals: InstanceSignals | undefined, also: ProbeAnswer | undefined): ProbeAnswer {
   const checks: CheckStatus[] = results.map((r, i) => (r.ok ? { name: names[i], ok: true } : { name: names[i], ok: false, reason: r.reason ?? 'failed' }));
   const failed = checks.filter((c) => !c.ok);
   const withDetails = results.flatMap((r, i) => (r.details === undefined ? [] : [[names[i], r.details] as const]));
@@ -71,7 +77,7 @@ function combine(kind: ProbeKind, names: readonly string[], results: readonly Ch
   const answer: ProbeAnswer = failed.length === 0
     ? { kind, ok: true, checks }
     : { kind, ok: false, reason: failed.map((c) => `${c.name}: ${c.reason}`).join('; '), checks };
-  return { ...answer, ...(details === undefined ? {} : { details }), ...(signals === undefined ? {} : { signals }) };
+  return { ...answer, ...(details === undefined ? {} : { details }), ...(signals === undefined ? {} : { signals }), ...(also === undefined ? {} : { also }) };
 }
 
 /**
@@ -122,19 +128,36 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
   /** The instance's window (kept on its lane, so across restarts). */
   const windowOf = (lane: ProbeLane): InstanceWindow => (lane.data ??= new InstanceWindow(windowMs)) as InstanceWindow;
 
-  /** One probe's answer, or its promise when a check is async (a throw or rejection is a failed check). */
-  const answerOf = (state: S, kind: ProbeKind, signals: InstanceSignals | undefined, ctx: ActorContext<M | ProbeRequest>): ProbeAnswer | Promise<ProbeAnswer> => {
+  /** Per kind: its checks' names, and the checks of an answer where all of them passed (shared: answers are plain data nobody mutates). */
+  const namesOf = {} as Record<ProbeKind, readonly string[]>;
+  const allPassed = {} as Record<ProbeKind, readonly CheckStatus[]>;
+  for (const kind of PROBE_KINDS) {
+    namesOf[kind] = Object.freeze(byKind[kind].map((c) => c[0]));
+    allPassed[kind] = Object.freeze(namesOf[kind].map((name) => Object.freeze({ name, ok: true })));
+  }
+
+  /**
+   * One probe's answer (with `also`, the answer of the request's second probe), or its promise
+   * when a check is async (a throw or rejection is a failed check). Checks that return `true` —
+   * the usual answer — make an answer sharing its checks' list.
+   */
+  const answerOf = (state: S, kind: ProbeKind, signals: InstanceSignals | undefined, ctx: ActorContext<M | ProbeRequest>, also?: ProbeAnswer): ProbeAnswer | Promise<ProbeAnswer> => {
     const checks = byKind[kind];
-    if (checks.length === 0) { // no check of this kind (a liveness answer, usually): ok, nothing to combine
-      return signals === undefined ? { kind, ok: true, checks: NO_CHECKS } : { kind, ok: true, checks: NO_CHECKS, signals };
+    let outcomes: unknown[] | undefined; // made at the first outcome other than `true`
+    for (let i = 0; i < checks.length; i++) {
+      let o: unknown;
+      try { o = checks[i][1](state, ctx); } catch (e) { o = { ok: false, reason: `threw: ${errorText(e)}` }; }
+      if (outcomes === undefined) {
+        if (o === true) continue;
+        outcomes = new Array<unknown>(i).fill(true);
+      }
+      outcomes.push(o);
     }
-    const names = checks.map((c) => c[0]);
-    const outcomes: unknown[] = checks.map(([, fn]) => {
-      try { return fn(state, ctx); } catch (e) { return { ok: false, reason: `threw: ${errorText(e)}` }; }
-    });
-    if (!outcomes.some(isThenable)) return combine(kind, names, outcomes.map(toResult), signals);
+    if (outcomes === undefined) return passed(kind, allPassed[kind], signals, also);
+    const names = namesOf[kind];
+    if (!outcomes.some(isThenable)) return combine(kind, names, outcomes.map(toResult), signals, also);
     return Promise.all(outcomes.map((o) => Promise.resolve(o).then((x) => x, (e: unknown) => ({ ok: false, reason: `rejected: ${errorText(e)}` }))))
-      .then((results) => combine(kind, names, results.map(toResult), signals));
+      .then((results) => combine(kind, names, results.map(toResult), signals, also));
   };
 
   const answer = (state: S, req: ProbeRequest, ctx: ActorContext<M | ProbeRequest>, lane: ProbeLane): void => {
@@ -147,11 +170,15 @@ export function withProbes<M, S>(def: ActorDefinition<M, S>, options: WithProbes
     lane.timeNext(messagesToTime(handled - w.handledAtAnswer));
     w.handledAtAnswer = handled;
     const signals: InstanceSignals | undefined = req.signals === false ? undefined : w.signals(now, lane.depth);
-    const first = answerOf(state, req.kind, signals, ctx);
     const second = req.also === undefined ? undefined : answerOf(state, req.also, undefined, ctx);
-    const reply = (a: ProbeAnswer, b: ProbeAnswer | undefined): void => req.replyTo.tell(b === undefined ? a : { ...a, also: b });
-    if (!isThenable(first) && !isThenable(second)) { reply(first, second); return; }
-    void Promise.all([first, second]).then(([a, b]) => { if (!ctx.system.isTerminated) reply(a, b); });
+    if (!isThenable(second)) {
+      const first = answerOf(state, req.kind, signals, ctx, second);
+      if (!isThenable(first)) { req.replyTo.tell(first); return; }
+      void first.then((a) => { if (!ctx.system.isTerminated) req.replyTo.tell(a); });
+      return;
+    }
+    const first = answerOf(state, req.kind, signals, ctx);
+    void Promise.all([first, second]).then(([a, b]) => { if (!ctx.system.isTerminated) req.replyTo.tell({ ...a, also: b }); });
   };
 
   const probes: ProbeHooks = {

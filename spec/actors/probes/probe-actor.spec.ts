@@ -72,9 +72,13 @@ hang('with failureThreshold 1 an unresponsive instance is detected within 1–2 
   const hungAt = r.kit.now();
   r.worker.tell({ type: 'hang' });
   await r.kit.advance(3_000);
-  const after = firstTime(r, (h) => !h.live)! - hungAt;
+  const detected = firstTime(r, (h) => !h.live)!;
+  const after = detected - hungAt;
   assert.ok(after > 0 && after <= PERIOD + 500, `detected ${after} ms after the hang`);
   assert.ok(after <= 2 * PERIOD);
+  // a timeout shorter than the period fails the run at its timeout, not at the next period
+  assert.is(detected % PERIOD, 500, `probes run on the period; the run failed ${detected % PERIOD} ms after it`);
+  assert.equal(r.health().reasons, ['liveness: no answer within 500 ms']);
   r.hooks.release();
   await r.kit.terminate();
 });
