@@ -1,5 +1,6 @@
-// The probe actor: one per probed instance. Runs its probes on the actor's timers (the system
-// scheduler: virtual time in tests), applies Kubernetes' semantics and reports every transition.
+// The probe actor: one per probed instance. Its probes run on the node's probe clock (the system
+// scheduler: virtual time in tests); it applies Kubernetes' semantics to their results and
+// reports every transition.
 
 import { ActorRef } from '../../runtime/actor-ref.ts';
 import { defineActor, type ActorDefinition } from '../../runtime/behavior.ts';
@@ -8,14 +9,13 @@ import { assertNever, TroupeError } from '../../runtime/errors.ts';
 import type { EventLoopDelaySource } from '../../runtime/event-loop-delay.ts';
 import { mailboxStatsOf } from '../../runtime/mailbox-stats.ts';
 import type { HealthReport, InstanceHealth } from './instance-health.ts';
+import { probeClockOf, type ProbePlan, type ProbeRegistration } from './internal/probe-clock.ts';
 import {
-  activeProbes, applyProbeResult, applySignalSample, deriveHealth, describeAskFailure, firstProbeDelay, initialStates, nextProbeDelay,
+  activeProbes, applyProbeResult, applySignalSample, deriveHealth, initialStates,
   isTransition, markStopped, nextHealth, signalSampleKind, type ProbeStates,
 } from './internal/probe-decisions.ts';
+import type { ProbeResultMsg } from './internal/probe-reply.ts';
 import { resolveProbeConfig, type ProbeConfig, type ResolvedProbeConfig } from './probe-config.ts';
-import { DELIVERED_DEAD } from '../../runtime/internal/process.ts';
-import { deliverProbe } from '../../runtime/internal/probe-lane.ts';
-import { ProbeReply, type ProbeResultMsg } from './internal/probe-reply.ts';
 import type { CheckStatus, ProbeAnswer, ProbeKind, ProbeRequest } from './probe-request.ts';
 
 /**
@@ -44,22 +44,20 @@ export interface ProbeActorOptions {
 
 /**
  * Messages of a probe actor. Users send `get-health` (the current health, reasons up to date);
- * `probe-tick`, `probe-timeout` and `probe-result` are its own (from its timers and from its
- * probes' answers).
+ * `probe-result` is its own: one per probe run (the answer, a timeout, or why the request could
+ * not be sent), from the node's probe clock.
  */
 export type ProbeActorMsg =
   | { readonly type: 'get-health'; readonly replyTo: ActorRef<InstanceHealth> }
-  | { readonly type: 'probe-tick'; readonly kind: ProbeKind }
-  | { readonly type: 'probe-timeout'; readonly kind: ProbeKind }
   | ProbeResultMsg;
 
 /** A probe actor's state (mutable, owned by the actor). */
 export interface ProbeActorState {
   probes: ProbeStates;
   health: InstanceHealth;
-  readonly inflight: Partial<Record<ProbeKind, number>>;
   readonly checks: Partial<Record<ProbeKind, readonly CheckStatus[]>>;
-  seq: number;
+  /** Its standing with the node's probe clock (null before it starts). */
+  clock: ProbeRegistration | null;
   readonly startedAtMs: number;
   /** Whether the first report went out (it does at start, whatever the health). */
   reported: boolean;
@@ -68,21 +66,6 @@ export interface ProbeActorState {
 }
 
 type Ctx = ActorContext<ProbeActorMsg>;
-
-/** The tick of each probe kind (one object each: a probe actor re-arms its timer every period). */
-const TICKS: Readonly<Record<ProbeKind, ProbeActorMsg>> = Object.freeze({
-  startup: Object.freeze({ type: 'probe-tick', kind: 'startup' }),
-  liveness: Object.freeze({ type: 'probe-tick', kind: 'liveness' }),
-  readiness: Object.freeze({ type: 'probe-tick', kind: 'readiness' }),
-});
-
-/** The timeout of each probe kind's run in flight (and its timer's key). */
-const TIMEOUTS: Readonly<Record<ProbeKind, ProbeActorMsg>> = Object.freeze({
-  startup: Object.freeze({ type: 'probe-timeout', kind: 'startup' }),
-  liveness: Object.freeze({ type: 'probe-timeout', kind: 'liveness' }),
-  readiness: Object.freeze({ type: 'probe-timeout', kind: 'readiness' }),
-});
-const TIMEOUT_KEYS: Readonly<Record<ProbeKind, string>> = Object.freeze({ startup: 'timeout:startup', liveness: 'timeout:liveness', readiness: 'timeout:readiness' });
 
 /** Whether two answers' checks say the same (a probe actor then keeps the ones it has). */
 function sameChecks(a: readonly CheckStatus[] | undefined, b: readonly CheckStatus[]): boolean {
@@ -95,11 +78,13 @@ function sameChecks(a: readonly CheckStatus[] | undefined, b: readonly CheckStat
  * Defines the probe actor of one instance. Each probe runs every `periodMs` (first after
  * `initialDelayMs`), on the node clock's multiples of its `alignMs` (a tenth of the period by
  * default: the probe actors of a node run their probes in batches, see {@link ProbeSettings}),
- * by sending the target a {@link ProbeRequest} in its probe lane with a one-shot reply address
- * that posts the answer into this actor's mailbox (no promise per run); no answer within the
- * probe's `timeoutMs`, a dead target or a failed answer is a failure (a readiness probe on the same period, initial delay
- * and alignment as liveness — the default — runs on liveness's timer, and with the same timeout in
- * liveness's request). A startup probe runs alone until it succeeds once, then liveness and
+ * by the node's probe clock: one scheduler timer per instant of the grid runs the probes of every
+ * probe actor of the node due then, sending each target a {@link ProbeRequest} in its probe lane
+ * with a one-shot reply address that posts the result into its probe actor's mailbox (no timer,
+ * tick or turn per probe actor, no promise per run). No answer within the probe's `timeoutMs`, a
+ * dead target or a failed answer is a failure (a readiness probe on the same period, initial
+ * delay and alignment as liveness — the default — runs on liveness's runs, and with the same
+ * timeout in liveness's request). A startup probe runs alone until it succeeds once, then liveness and
  * readiness start. A probe whose previous run has not answered by its next period counts that
  * run as failed. The answers of the liveness probe (of the readiness probe without one) are the
  * samples of the degraded signals. Health is derived
@@ -129,7 +114,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   const cfg: ResolvedProbeConfig = resolveProbeConfig(options.probes, where);
   const sampleKind = signalSampleKind(cfg);
   // Readiness on liveness's schedule (the same period, initial delay and alignment, as by default) runs on
-  // liveness's timer: one timer firing and one turn per period for both.
+  // liveness's runs: one run per period for both.
   const readinessRides = cfg.liveness !== null && cfg.readiness !== null
     && cfg.liveness.periodMs === cfg.readiness.periodMs && cfg.liveness.initialDelayMs === cfg.readiness.initialDelayMs
     && cfg.liveness.alignMs === cfg.readiness.alignMs;
@@ -137,10 +122,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
   const askedTogether = readinessRides && cfg.liveness!.timeoutMs === cfg.readiness!.timeoutMs;
   if (options.instance !== undefined && (typeof options.instance !== 'string' || options.instance.length === 0)) throw new TroupeError('invalid-spec', `${where}: instance must be a non-empty string (default the target's path).`, { field: 'instance' });
   const instance = options.instance ?? target.path;
-
-  const send = (ctx: Ctx, msg: ProbeActorMsg): void => {
-    if (!ctx.system.isTerminated) ctx.self.tell(msg);
-  };
+  const plan: ProbePlan = { cfg, sampleKind, readinessRides, askedTogether };
 
   const checksOf = (s: ProbeActorState): CheckStatus[] => {
     const out: CheckStatus[] = [];
@@ -180,104 +162,44 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     }
   };
 
-  const schedule = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
-    if (kind === 'readiness' && readinessRides && s.probes.liveness !== null) return; // runs on liveness's ticks
-    const delay = firstProbeDelay(cfg[kind]!, s.startedAtMs, ctx.now());
-    if (delay === 0) send(ctx, TICKS[kind]);
-    else ctx.timers.startSingle(kind, TICKS[kind], delay);
-  };
-
-  /**
-   * Asks `kind` (and `also` in the same request, answered in the same turn): the request goes
-   * into the target's probe lane with a one-shot reply address that posts the answer here as a
-   * `probe-result`. No answer within `timeoutMs` fails the run: on a timer when the timeout is
-   * shorter than the period, else at the next tick (which comes no later).
-   */
-  const runProbe = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind, also?: ProbeKind): void => {
-    const { timeoutMs, periodMs } = cfg[kind]!;
-    const seq = ++s.seq;
-    s.inflight[kind] = seq;
-    if (also !== undefined) s.inflight[also] = seq;
-    const signals = kind === sampleKind && cfg.signals !== null;
-    const replyTo = new ActorRef<ProbeAnswer>(new ProbeReply((ctx.self as ActorRef<unknown>).proc, kind, seq, also));
-    const request: ProbeRequest = also === undefined ? { type: 'troupe.probe', kind, replyTo, signals } : { type: 'troupe.probe', kind, replyTo, signals, also };
-    let reason: string | null = null;
-    try {
-      const r = deliverProbe(target.proc, request);
-      if (r === DELIVERED_DEAD) reason = 'the instance is not alive';
-      else if (r === 1 || r === 2) reason = "the instance's mailbox is full";
-    } catch (e) {
-      reason = describeAskFailure(e, timeoutMs); // refused on this side (e.g. a remote target whose node cannot take it)
-    }
-    if (reason !== null) { send(ctx, { type: 'probe-result', kind, seq, answer: null, reason, ...(also === undefined ? {} : { also }) }); return; }
-    if (timeoutMs < periodMs) ctx.timers.startSingle(TIMEOUT_KEYS[kind], TIMEOUTS[kind], timeoutMs);
-  };
-
-  /** The run of `kind` in flight got no answer within its timeout (the one it asked with, if any, neither). */
-  const onTimeout = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
-    const seq = s.inflight[kind];
-    if (seq === undefined) return;
-    const timeoutMs = cfg[kind]!.timeoutMs;
-    const also = kind === 'liveness' && askedTogether && s.inflight.readiness === seq ? 'readiness' as const : undefined;
-    onResult(s, ctx, { type: 'probe-result', kind, seq, answer: null, reason: `no answer within ${timeoutMs} ms`, ...(also === undefined ? {} : { also }) });
-  };
-
+  /** Registers with the node's probe clock (again after a restart) and starts the probes that run now. */
   const start = (s: ProbeActorState, ctx: Ctx): void => {
+    const self = (ctx.self as ActorRef<unknown>).proc;
+    const clock = probeClockOf(self.host);
+    s.clock = clock.register(self, target, plan); // a restarted probe actor's previous registration ends here
     ctx.watch(target as ActorRef<never>);
-    for (const kind of activeProbes(s.probes)) schedule(s, ctx, kind);
+    for (const kind of activeProbes(s.probes)) clock.activate(s.clock, kind, s.startedAtMs);
     update(s, ctx);
   };
 
-  /** A run still unanswered from the previous period counts as failed. */
-  const expireUnanswered = (s: ProbeActorState, kind: ProbeKind): boolean => {
-    if (s.inflight[kind] === undefined) return false;
-    s.inflight[kind] = undefined;
-    s.probes = applyProbeResult(s.probes, cfg, kind, false, `no answer within the period of ${cfg[kind]!.periodMs} ms`);
-    return true;
+  const stopProbing = (s: ProbeActorState, ctx: Ctx): void => {
+    if (s.clock !== null) probeClockOf((ctx.self as ActorRef<unknown>).proc.host).unregister(s.clock);
   };
 
-  const onTick = (s: ProbeActorState, ctx: Ctx, kind: ProbeKind): void => {
-    if (!activeProbes(s.probes).includes(kind)) return;
-    // the next run a period on, back on the alignment grid (a late tick does not drag the next ones)
-    ctx.timers.startSingle(kind, TICKS[kind], nextProbeDelay(cfg[kind]!, ctx.now()));
-    let expired = expireUnanswered(s, kind);
-    if (kind === 'liveness' && readinessRides && s.probes.readiness !== null) {
-      expired = expireUnanswered(s, 'readiness') || expired;
-      if (askedTogether) runProbe(s, ctx, 'liveness', 'readiness');
-      else { runProbe(s, ctx, 'liveness'); runProbe(s, ctx, 'readiness'); }
-    } else {
-      runProbe(s, ctx, kind);
-    }
-    if (expired) update(s, ctx); // else nothing changed since the last result
-  };
-
-  const onResult = (s: ProbeActorState, ctx: Ctx, m: Extract<ProbeActorMsg, { type: 'probe-result' }>): void => {
+  const onResult = (s: ProbeActorState, ctx: Ctx, m: ProbeResultMsg): void => {
+    if (s.clock === null || !s.clock.alive) return; // a result of a run before a restart, or after the target stopped
     const wasStarted = s.probes.startup === null || s.probes.startup.ok;
     const before = s.probes;
     const { startup: cs, liveness: cl, readiness: cr } = s.checks;
     const a = m.answer;
-    let applied = applyAnswer(s, m.kind, m.seq, a, m.reason);
+    applyAnswer(s, m.kind, a, m.reason);
     if (m.also !== undefined) {
       // the second probe of one request: failed with it, or answered in its `also`
       const b = a === null ? null : a.also ?? null;
-      const reason = a === null ? m.reason : b === null ? `the instance answered ${m.kind} without ${m.also}` : null;
-      applied = applyAnswer(s, m.also, m.seq, b, reason) || applied;
+      applyAnswer(s, m.also, b, a === null ? m.reason : b === null ? `the instance answered ${m.kind} without ${m.also}` : null);
     }
-    if (!applied) return; // a late answer to a run already counted
-    ctx.timers.cancel(TIMEOUT_KEYS[m.kind]);
     // a healthy instance answering as before changes nothing (the decisions keep their objects then)
     if (s.probes === before && s.checks.startup === cs && s.checks.liveness === cl && s.checks.readiness === cr) return;
     if (!wasStarted && s.probes.startup!.ok) {
-      ctx.timers.cancel('startup');
-      for (const kind of activeProbes(s.probes)) schedule(s, ctx, kind);
+      const clock = probeClockOf((ctx.self as ActorRef<unknown>).proc.host);
+      clock.deactivate(s.clock, 'startup');
+      for (const kind of activeProbes(s.probes)) clock.activate(s.clock, kind, s.startedAtMs);
     }
     update(s, ctx);
   };
 
-  /** Applies one probe's answer (or its failure `reason`); false for a late answer to a run already counted. */
-  const applyAnswer = (s: ProbeActorState, kind: ProbeKind, seq: number, a: ProbeAnswer | null, reason: string | null): boolean => {
-    if (s.inflight[kind] !== seq) return false;
-    s.inflight[kind] = undefined;
+  /** Applies one probe's answer (or its failure `reason`). */
+  const applyAnswer = (s: ProbeActorState, kind: ProbeKind, a: ProbeAnswer | null, reason: string | null): void => {
     s.probes = applyProbeResult(s.probes, cfg, kind, a !== null && a.ok, a === null ? reason : a.ok ? null : a.reason ?? 'failed');
     const checks = a?.checks ?? [];
     if (!sameChecks(s.checks[kind], checks)) s.checks[kind] = checks;
@@ -290,20 +212,17 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
         messages: g.messages, restarts: g.restarts, eventLoopDelayMs: eventLoop?.delayMs(),
       });
     }
-    return true;
   };
 
   return defineActor<ProbeActorMsg, ProbeActorState>({
     name: options.name ?? 'probe',
     init: (ctx) => {
       const probes = initialStates(cfg);
-      return { probes, health: { ...deriveHealth(probes, cfg), sinceMs: ctx.now() }, inflight: {}, checks: {}, seq: 0, startedAtMs: ctx.now(), reported: false, reportedChecks: '' };
+      return { probes, health: { ...deriveHealth(probes, cfg), sinceMs: ctx.now() }, checks: {}, clock: null, startedAtMs: ctx.now(), reported: false, reportedChecks: '' };
     },
     receive: (s, m, ctx) => {
       switch (m.type) {
         case 'get-health': ctx.send(m.replyTo, s.health); return s;
-        case 'probe-tick': onTick(s, ctx, m.kind); return s;
-        case 'probe-timeout': onTimeout(s, ctx, m.kind); return s;
         case 'probe-result': onResult(s, ctx, m); return s;
         default: return assertNever(m);
       }
@@ -316,10 +235,13 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
           return s;
         case 'terminated':
           if (!sig.ref.equals(target as ActorRef<never>) && sig.ref.toString() !== target.toString()) return s;
-          ctx.timers.cancelAll();
+          stopProbing(s, ctx);
           s.probes = markStopped(s.probes, `stopped (${sig.reason.kind})`);
           update(s, ctx, true);
           ctx.stop(ctx.self as ActorRef<never>);
+          return s;
+        case 'stopped':
+          stopProbing(s, ctx);
           return s;
         default: return s;
       }

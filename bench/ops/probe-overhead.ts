@@ -34,13 +34,13 @@ export const probeOverhead: Comparison = {
 };
 
 /** The same, measured as the issue states it — the same run with and without probes — in one process: alternate passes. */
-const alternateOf = variantsOf(caseUrl('probe-overhead.ts'), 160_000_000, { ...common, mode: 'alternate', pairs: 8, warmPairs: 4 });
+const alternateOf = variantsOf(caseUrl('probe-overhead.ts'), 160_000_000, { ...common, mode: 'alternate', pairs: 16, warmPairs: 4 });
 const alternate = (...a: Parameters<typeof alternateOf>): BenchCase => ({ ...alternateOf(...a), exposeGc: true });
 
 /** Probe overhead within one run (probes on and off in alternate passes of 10M tells). */
 export const probeOverheadAlternate: Comparison = {
   id: 'probe-overhead-alternate',
-  title: 'Tell to 1 000 instances, probes on and off in alternate passes of one process (8 pairs of 10M tells after 4 uncounted, a full GC before each): unprobed ÷ probed CPU per message',
+  title: 'Tell to 1 000 instances, probes on and off in alternate passes of one process (16 pairs of 5M tells after 4 uncounted, a full GC before each): unprobed ÷ probed CPU per message',
   metrics: [metric('pairedRatio', '×', 'higher'), metric('bestRatio', '×', 'higher'), metric('unprobedCpuNsPerMsg', 'ns', 'lower'), metric('probedCpuNsPerMsg', 'ns', 'lower')],
   cases: [
     alternate('alternate-aligned', 'probed in batches (alignMs 100, the default)', 'subject'),

@@ -110,22 +110,22 @@ export function activeProbes(p: ProbeStates): ProbeKind[] {
 }
 
 /**
- * Delay before a probe's first run: its initial delay counted from the probe actor's start,
- * rounded up to a multiple of `alignMs` of the clock (not rounded when 0).
+ * When a probe first runs: its initial delay counted from the probe actor's start, rounded up to
+ * a multiple of `alignMs` of the clock (not rounded when 0).
  */
-export function firstProbeDelay(s: ResolvedProbe, startedAtMs: number, nowMs: number): number {
+export function firstProbeAt(s: ResolvedProbe, startedAtMs: number): number {
   const at = startedAtMs + s.initialDelayMs;
-  return Math.max(0, (s.alignMs > 0 ? Math.ceil(at / s.alignMs) * s.alignMs : at) - nowMs);
+  return s.alignMs > 0 ? Math.ceil(at / s.alignMs) * s.alignMs : at;
 }
 
 /**
- * Delay before a probe's next run, from a run at `nowMs`: a period later, rounded to the nearest
- * multiple of `alignMs` (so a run that started late does not drag the next ones after it, and
- * the probes of a node stay in their batches): at least `periodMs − alignMs / 2`.
+ * When a probe runs next, after a run at `nowMs`: a period later, rounded to the nearest multiple
+ * of `alignMs` (so a run that started late does not drag the next ones after it, and the probes
+ * of a node stay in their batches): at least `periodMs − alignMs / 2` later.
  */
-export function nextProbeDelay(s: ResolvedProbe, nowMs: number): number {
-  if (s.alignMs === 0) return s.periodMs;
-  return Math.round((nowMs + s.periodMs) / s.alignMs) * s.alignMs - nowMs;
+export function nextProbeAt(s: ResolvedProbe, nowMs: number): number {
+  if (s.alignMs === 0) return nowMs + s.periodMs;
+  return Math.round((nowMs + s.periodMs) / s.alignMs) * s.alignMs;
 }
 
 /** Which probe's answers carry the signal samples: liveness, else readiness, else none. */

@@ -331,6 +331,27 @@ gating('readiness on liveness\'s ticks with another timeout is asked in a reques
   await kit.terminate();
 });
 
+gating('a probe actor that restarts probes once a period again, and one that is stopped stops probing', async () => {
+  const kit = createTestSystem();
+  const registry = createHealthRegistry(kit);
+  const seen: number[] = [];
+  const target = kit.spawn(defineActor<ProbeRequest, undefined>({
+    name: 'answers', init: () => undefined,
+    receive: (_s, m, ctx) => { seen.push(ctx.now()); m.replyTo.tell({ kind: m.kind, ok: true, checks: [], also: { kind: 'readiness', ok: true, checks: [] } }); },
+  }), 't');
+  const p = kit.spawn(defineProbeActor({ target, reportTo: registry.ref, probes: { liveness: fast(), readiness: fast() } }), 'p');
+  await kit.advance(1_500);
+  assert.equal(seen, [0, 1_000]);
+  (p as ActorRef<unknown>).tell({ type: 'not-a-probe-actor-message' }); // its receive throws: the guardian restarts it
+  await kit.advance(2_000);
+  assert.equal(seen, [0, 1_000, 1_500, 2_500, 3_500], 'the restarted one starts over (its first probe at once, then a period on); the old schedule (2 000, 3 000) is gone');
+  assert.is(registry.instance('/user/t')!.health.state, 'healthy');
+  kit.stop(p as ActorRef<never>);
+  await kit.advance(3 * PERIOD);
+  assert.equal(seen, [0, 1_000, 1_500, 2_500, 3_500], 'no probe after its probe actor stopped');
+  await kit.terminate();
+});
+
 const api = suite('probe actor: API');
 
 api('get-health answers the current health, reasons up to date', async () => {

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { TroupeError } from '../../../runtime/errors.ts';
 import { resolveProbeConfig, type ProbeConfig } from '../../../actors/probes/probe-config.ts';
 import {
-  activeProbes, applyProbeResult, applySignalSample, deriveHealth, describeAskFailure, evaluateSignals, firstProbeDelay, nextProbeDelay,
+  activeProbes, applyProbeResult, applySignalSample, deriveHealth, describeAskFailure, evaluateSignals, firstProbeAt, nextProbeAt,
   initialCounter, initialStates, isStarted, isTransition, markStopped, messagesToTime, nextHealth,
   recordResult, signalSampleKind, QUIET_MESSAGES, TIMED_PER_ANSWER,
   type ProbeCounter, type ProbeStates,
@@ -107,21 +107,20 @@ gating('results for a probe that is not configured, or after the stop, are ignor
 
 gating('the first probe waits its initial delay from the probe actor start', () => {
   const s = cfgOf({ liveness: { initialDelayMs: 5_000, alignMs: 0 } }).liveness!;
-  assert.is(firstProbeDelay(s, 1_000, 1_000), 5_000);
-  assert.is(firstProbeDelay(s, 1_000, 4_000), 2_000);
-  assert.is(firstProbeDelay(s, 1_000, 9_000), 0);
+  assert.is(firstProbeAt(s, 1_000), 6_000);
+  assert.is(firstProbeAt(s, 1_234.5), 6_234.5, 'not aligned: exactly the initial delay on');
 });
 
 gating('aligned, the first probe runs at its initial delay rounded up to the grid, the next ones a period on, to the nearest grid point', () => {
   const s = cfgOf({ liveness: { periodMs: 1_000, initialDelayMs: 250 } }).liveness!; // alignMs 100
-  assert.is(firstProbeDelay(s, 1_030, 1_030), 270, '1 280 → 1 300');
-  assert.is(firstProbeDelay(s, 1_050, 1_100), 200, 'already on the grid: 1 300');
-  assert.is(firstProbeDelay(s, 1_000, 2_000), 0, 'overdue: at once');
-  assert.is(nextProbeDelay(s, 1_300), 1_000, 'on the grid: a period');
-  assert.is(nextProbeDelay(s, 1_340), 960, 'a late run (40 ms) does not drag the next one: 2 300');
-  assert.is(nextProbeDelay(s, 1_360), 1_040, 'later than half the grid: the next point, 2 400');
+  assert.is(firstProbeAt(s, 1_030), 1_300, '1 280 → 1 300');
+  assert.is(firstProbeAt(s, 1_050), 1_300, 'already on the grid: 1 300');
+  assert.is(nextProbeAt(s, 1_300), 2_300, 'on the grid: a period');
+  assert.is(nextProbeAt(s, 1_340), 2_300, 'a late run (40 ms) does not drag the next one');
+  assert.is(nextProbeAt(s, 1_360), 2_400, 'later than half the grid: the next point');
+  assert.is(nextProbeAt(s, 1_340.25), 2_300, 'a fractional clock lands on the grid exactly (runs of one instant batch together)');
   const exact = cfgOf({ liveness: { periodMs: 1_000, alignMs: 0 } }).liveness!;
-  assert.is(nextProbeDelay(exact, 1_340), 1_000, 'not aligned: exactly a period');
+  assert.is(nextProbeAt(exact, 1_340), 2_340, 'not aligned: exactly a period');
 });
 
 gating('signals are sampled on liveness answers, else readiness answers, else none', () => {
