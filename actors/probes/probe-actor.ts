@@ -9,7 +9,7 @@ import { assertNever, TroupeError } from '../../runtime/errors.ts';
 import type { EventLoopDelaySource } from '../../runtime/event-loop-delay.ts';
 import { mailboxStatsOf } from '../../runtime/mailbox-stats.ts';
 import type { HealthReport, InstanceHealth } from './instance-health.ts';
-import { probeClockOf, type ProbePlan, type ProbeRegistration } from './internal/probe-clock.ts';
+import { probeClockOf, type ProbeClock, type ProbePlan, type ProbeRegistration } from './internal/probe-clock.ts';
 import {
   activeProbes, applyProbeResult, applySignalSample, deriveHealth, initialStates,
   isTransition, markStopped, nextHealth, signalSampleKind, type ProbeStates,
@@ -66,6 +66,9 @@ export interface ProbeActorState {
 }
 
 type Ctx = ActorContext<ProbeActorMsg>;
+
+/** The probe clock of the actor's node. */
+const clockOf = (ctx: Ctx): ProbeClock => probeClockOf((ctx.self as ActorRef<unknown>).proc.host);
 
 /** Whether two answers' checks say the same (a probe actor then keeps the ones it has). */
 function sameChecks(a: readonly CheckStatus[] | undefined, b: readonly CheckStatus[]): boolean {
@@ -164,16 +167,15 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
 
   /** Registers with the node's probe clock (again after a restart) and starts the probes that run now. */
   const start = (s: ProbeActorState, ctx: Ctx): void => {
-    const self = (ctx.self as ActorRef<unknown>).proc;
-    const clock = probeClockOf(self.host);
-    s.clock = clock.register(self, target, plan); // a restarted probe actor's previous registration ends here
+    const clock = clockOf(ctx);
+    s.clock = clock.register((ctx.self as ActorRef<unknown>).proc, target, plan); // a restarted probe actor's previous registration ends here
     ctx.watch(target as ActorRef<never>);
     for (const kind of activeProbes(s.probes)) clock.activate(s.clock, kind, s.startedAtMs);
     update(s, ctx);
   };
 
   const stopProbing = (s: ProbeActorState, ctx: Ctx): void => {
-    if (s.clock !== null) probeClockOf((ctx.self as ActorRef<unknown>).proc.host).unregister(s.clock);
+    if (s.clock !== null) clockOf(ctx).unregister(s.clock);
   };
 
   const onResult = (s: ProbeActorState, ctx: Ctx, m: ProbeResultMsg): void => {
@@ -191,7 +193,7 @@ export function defineProbeActor(options: ProbeActorOptions): ActorDefinition<Pr
     // a healthy instance answering as before changes nothing (the decisions keep their objects then)
     if (s.probes === before && s.checks.startup === cs && s.checks.liveness === cl && s.checks.readiness === cr) return;
     if (!wasStarted && s.probes.startup!.ok) {
-      const clock = probeClockOf((ctx.self as ActorRef<unknown>).proc.host);
+      const clock = clockOf(ctx);
       clock.deactivate(s.clock, 'startup');
       for (const kind of activeProbes(s.probes)) clock.activate(s.clock, kind, s.startedAtMs);
     }
