@@ -178,7 +178,8 @@ async function cpuPass(size: number, refs: readonly ActorRef<TellMsg>[]): Promis
  * of each pair without probe actors, the second with them (spawned and probed ready before it,
  * stopped after it), after `options.warmPairs` (default 1) pairs not counted: the steady state a
  * long-running node is in, not the JIT's first minute (the tell path and the probes' code settle
- * over the first few pairs, the probed passes from 1.2× to 1.0× the unprobed). A full GC starts
+ * over the first few pairs: the first probed pass cost 1.13–1.28× the unprobed one in four runs,
+ * later pairs scatter ±5 % around 1.0×). A full GC starts
  * each pass when the child has `--expose-gc` (spawning and stopping 1 000 probe actors leaves
  * garbage no pass should pay for). The JIT sees the same code in both halves, and drift of a
  * shared machine hits both alike. Reports `pairedRatio`
