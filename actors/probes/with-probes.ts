@@ -50,9 +50,6 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof x === 'object' && x !== null && typeof (x as PromiseLike<unknown>).then === 'function';
 }
 
-/** The checks of an answer with none (shared: answers are plain data nobody mutates). */
-const NO_CHECKS: readonly CheckStatus[] = Object.freeze([]);
-
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Normalises what a check returned into a result. */

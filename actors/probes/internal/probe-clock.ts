@@ -141,13 +141,9 @@ export class ProbeClock {
     }
   }
 
-  /** A run of `kind` still in flight fails with `reason` (once: the reply forwards it, then is dead). */
+  /** A run of `kind` still in flight fails with `reason` (its reply forwards it and clears itself from the runs in flight, its `also` included). */
   private expire(reg: ProbeRegistration, kind: ProbeKind, reason: string): void {
-    const reply = reg.inflight[kind];
-    if (reply === null) return;
-    reg.inflight[kind] = null;
-    if (reply.also !== undefined) reg.inflight[reply.also] = null;
-    reply.fail(reason);
+    reg.inflight[kind]?.fail(reason);
   }
 
   /** Sends one request (`also`: a second probe in it) into the target's lane; its timeout on this clock when shorter than the period. */
